@@ -1,0 +1,148 @@
+"""Wiring: ``build_app(settings)`` assembles every part; ``App.start`` starts them in order, ``stop`` in reverse."""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.files import FileStore
+from bot.outbox import OutboxWorker, Sender
+from bot.runtime import Dispatcher, Services
+from bot.texts import t
+from bot.workcal import WorkCalendar
+from handlers import router
+from scheduler.jobs import all_jobs
+from scheduler.runner import JobRunner
+from storage.db import Database
+from storage.migrations import migrate
+
+log = logging.getLogger(__name__)
+
+
+class AlreadyRunning(RuntimeError):
+    """Another ``dlxh run`` holds the database."""
+
+
+class InstanceLock:
+    """An OS file lock beside the database; the kernel drops it if the process dies."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.path = db_path.with_name(db_path.name + ".lock")
+        self._fh: IO[str] | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(self.path, "a+")  # held for the life of the process
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            fh.close()
+            raise AlreadyRunning(f"another dlxh is already running on {self.path.with_suffix('')}") from exc
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        self._fh = fh
+
+    def release(self) -> None:
+        if self._fh is not None:
+            fcntl.flock(self._fh.fileno(), fcntl.LOCK_UN)
+            self._fh.close()
+            self._fh = None
+
+
+def default_commands() -> dict[str, list[tuple[str, str]]]:
+    """What a stranger's command menu shows, per language."""
+    return {lang: [("start", t(lang, "cmd.start")), ("help", t(lang, "cmd.help"))] for lang in ("vi", "en")}
+
+
+@dataclass
+class App:
+    settings: Settings
+    services: Services
+    worker: OutboxWorker
+    runner: JobRunner
+    dispatcher: Dispatcher
+    channels: list[Any] = field(default_factory=list)
+    lock: InstanceLock | None = None
+    run_jobs: bool = True
+
+    async def start(self) -> None:
+        # 1. the instance lock: one bot per database
+        if self.lock is not None:
+            self.lock.acquire()
+        # 2. storage: open and migrate
+        await self.services.db.connect()
+        await migrate(self.services.db)
+        # 3. delivery: pending rows from before a restart go out first
+        await self.worker.start()
+        # 4. channels: start receiving
+        for channel in self.channels:
+            await channel.start()
+            self.services.bot_usernames[channel.sender.channel] = channel.username
+        # 5. the scheduler: catch up once, then on its triggers
+        if self.run_jobs:
+            await self.runner.start()
+
+    async def stop(self) -> None:
+        if self.run_jobs:
+            await self.runner.stop()
+        for channel in reversed(self.channels):
+            try:
+                await channel.stop()
+            except Exception:
+                log.exception("stopping channel failed")
+        await self.worker.stop()
+        await self.services.db.close()
+        if self.lock is not None:
+            self.lock.release()
+
+
+def build_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    telegram_token: str | None = None,
+    lock: bool = True,
+    run_jobs: bool = True,
+) -> App:
+    """Assemble the app. ``telegram_token`` None means: no Telegram channel (the caller checked the config)."""
+    clock = clock or SystemClock()
+    services = Services(
+        db=Database(settings.database_path),
+        settings=settings,
+        clock=clock,
+        calendar=WorkCalendar(settings.calendar),
+        files=FileStore(settings.files_dir),
+    )
+    senders: dict[str, Sender] = {}
+    worker = OutboxWorker(services.db, clock, senders, settings.outbox)
+    on_change = getattr(clock, "on_change", None)
+    if on_change is not None:
+        on_change(worker.wake)
+    dispatcher = Dispatcher(services, router.handle, worker.wake)
+    channels: list[Any] = []
+    if telegram_token:
+        from bot.telegram import TelegramChannel, build_application
+
+        ptb = build_application(telegram_token, settings.telegram, send_timeout=settings.outbox.send_timeout_seconds)
+        channel = TelegramChannel(ptb, settings.telegram, dispatcher, services.files, default_commands=default_commands())
+        senders[channel.sender.channel] = channel.sender
+        channels.append(channel)
+    runner = JobRunner(services, all_jobs(services, worker))
+    return App(
+        settings=settings,
+        services=services,
+        worker=worker,
+        runner=runner,
+        dispatcher=dispatcher,
+        channels=channels,
+        lock=InstanceLock(settings.database_path) if lock else None,
+        run_jobs=run_jobs,
+    )

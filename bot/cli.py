@@ -1,0 +1,354 @@
+"""The ``dlxh`` command line (also ``python -m bot``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot.config import ConfigError, Settings, load_settings
+
+EXIT_USAGE = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="dlxh", description="dlxh: the public-opinion group's chatbot")
+    p.add_argument("--config", help="TOML config file (default: $DLXH_CONFIG, else ./config.toml, else built-in)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("run", help="run the bot on every configured channel")
+    demo = sub.add_parser("demo", help="a scripted exchange against the built-in emulator, printed as a transcript")
+    demo.add_argument("--keep", metavar="DIR", help="keep the demo's database in DIR")
+    sub.add_parser("migrate", help="create or upgrade the database")
+
+    jobs = sub.add_parser("jobs", help="scheduled jobs").add_subparsers(dest="jobs_command", required=True)
+    jobs.add_parser("list", help="each job with its last and next run")
+    jr = jobs.add_parser("run", help="run one pass of a job now")
+    jr.add_argument("name")
+    jr.add_argument("--now", help="pretend it is this ISO time (e.g. 2026-12-01T07:00+07:00)")
+
+    units = sub.add_parser("units", help="the unit tree").add_subparsers(dest="units_command", required=True)
+    ui = units.add_parser("import", help="import or update units from CSV/XLSX (code, name, parent)")
+    ui.add_argument("file", type=Path)
+    um = units.add_parser("merge", help="merge a unit into another")
+    um.add_argument("old")
+    um.add_argument("--into", required=True)
+    ur = units.add_parser("retire", help="retire a unit; its parent takes over")
+    ur.add_argument("code")
+    units.add_parser("list", help="print the tree")
+
+    members = sub.add_parser("members", help="members").add_subparsers(dest="members_command", required=True)
+    mi = members.add_parser("import", help="import members from CSV/XLSX (name, phone, unit, role, sectors)")
+    mi.add_argument("file", type=Path)
+    mi.add_argument("--links", type=Path, help="write the invite links CSV here (default: FILE-invites.csv)")
+    ml = members.add_parser("list", help="list members")
+    ml.add_argument("--unit", help="only this unit and the units below it")
+    ml.add_argument("--unreachable", action="store_true", help="only members the bot cannot reach")
+    md = members.add_parser("deactivate", help="deactivate a member")
+    md.add_argument("id", type=int)
+    mr = members.add_parser("replace", help="a successor takes over a member's role")
+    mr.add_argument("old", type=int)
+    mr.add_argument("new", type=int)
+
+    iv = sub.add_parser("invite", help="create one-time invite codes")
+    iv.add_argument("--unit", required=True)
+    iv.add_argument("--role", required=True, choices=["member", "leader", "admin"])
+    iv.add_argument("--name", default="")
+    iv.add_argument("--count", type=int, default=1)
+    iv.add_argument("--qr", type=Path, metavar="DIR", help="write a QR code PNG per invite into DIR")
+    iv.add_argument("--bot-username", default="", help="the bot's @username for links (default: ask Telegram)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("httpx", "apscheduler", "telegram", "aiohttp.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    handler = COMMANDS[args.command]
+    try:
+        return asyncio.run(handler(settings, args))
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    except CliError as exc:
+        print(f"dlxh: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+class CliError(Exception):
+    pass
+
+
+async def _with_db(settings: Settings, fn: Callable[[Any], Awaitable[int]]) -> int:
+    from storage.db import Database
+
+    db = await Database.open(settings.database_path)
+    try:
+        return await fn(db)
+    finally:
+        await db.close()
+
+
+def _now() -> datetime:
+    from bot.clock import SystemClock
+
+    return SystemClock().now()
+
+
+# ---------------------------------------------------------------------------------------------- run
+
+
+async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import AlreadyRunning, build_app
+
+    token = None
+    if settings.telegram.enabled:
+        token = settings.telegram.token()
+        if not token:
+            where = f" or the file {settings.telegram.token_file}" if settings.telegram.token_file else ""
+            raise ConfigError(
+                f"config: the telegram channel is enabled but no token is set: "
+                f"set the environment variable {settings.telegram.token_env}{where}"
+            )
+    if token is None:
+        raise ConfigError("config: no channel is enabled: set [telegram] enabled = true and a token")
+    app = build_app(settings, telegram_token=token)
+    try:
+        await app.start()
+    except AlreadyRunning as exc:
+        raise CliError(str(exc)) from exc
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    logging.getLogger("dlxh").info("dlxh is running (database %s); Ctrl+C stops it", settings.database_path)
+    try:
+        await stop.wait()
+    finally:
+        await app.stop()
+    return 0
+
+
+async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    lines = await run_demo(Path(args.keep) if args.keep else None)
+    print("\n".join(lines))
+    return 0
+
+
+async def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from storage.db import Database
+    from storage.migrations import current_version
+
+    db = await Database.open(settings.database_path)
+    try:
+        print(f"database {settings.database_path} at schema v{await current_version(db)}")
+    finally:
+        await db.close()
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------- jobs
+
+
+async def cmd_jobs(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import build_app
+
+    app = build_app(settings, lock=False, run_jobs=False)
+    await app.services.db.connect()
+    from storage.migrations import migrate
+
+    await migrate(app.services.db)
+    try:
+        if args.jobs_command == "list":
+            tz = settings.tz
+            for job, rec in await app.runner.ledger():
+                last = rec.last_run_at.astimezone(tz).strftime("%d/%m/%Y %H:%M") if rec and rec.last_run_at else "-"
+                nxt = job.next_after(_now(), settings.timezone)
+                nxt_s = nxt.astimezone(tz).strftime("%d/%m/%Y %H:%M") if nxt else "-"
+                result = (rec.last_error and f"error: {rec.last_error}") or (rec.last_result if rec else "") or "-"
+                print(f"{job.name:18} next {nxt_s:16}  last {last:16}  {result}  — {job.description}")
+            return 0
+        if args.name not in app.runner.jobs:
+            raise CliError(f"no job {args.name!r}; jobs: {', '.join(app.runner.jobs)}")
+        now = datetime.fromisoformat(args.now) if args.now else _now()
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=settings.tz)
+        result = await app.runner.run(args.name, now)
+        print(f"{args.name}: {result}")
+        return 1 if result.startswith("error:") else 0
+    finally:
+        await app.services.db.close()
+
+
+# ---------------------------------------------------------------------------------------------- units
+
+
+async def cmd_units(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.tables import TableError, read_table
+    from handlers.admin import AdminError, import_units, merge_units, retire_unit
+    from storage import units as un
+
+    async def go(db: Any) -> int:
+        try:
+            if args.units_command == "import":
+                rows = read_table(args.file, ("code", "name", "parent"))
+                async with db.transaction() as tx:
+                    result = await import_units(tx, rows, _now())
+                print(f"units: {result.created} created, {result.updated} updated")
+            elif args.units_command == "merge":
+                async with db.transaction() as tx:
+                    moved = await merge_units(tx, args.old, args.into, _now())
+                print(f"unit {args.old} merged into {args.into}; {moved} member(s) moved")
+            elif args.units_command == "retire":
+                async with db.transaction() as tx:
+                    successor = await retire_unit(tx, args.code, _now())
+                print(f"unit {args.code} retired; {successor} takes over")
+            else:
+                units = await un.list_units(db.reader)
+                by_parent: dict[int | None, list[un.Unit]] = {}
+                for u in units:
+                    by_parent.setdefault(u.parent_id, []).append(u)
+
+                def show(parent: int | None, depth: int) -> None:
+                    for u in by_parent.get(parent, []):
+                        print(f"{'  ' * depth}{u.code}  {u.name}")
+                        show(u.id, depth + 1)
+
+                show(None, 0)
+        except (TableError, AdminError) as exc:
+            raise CliError(f"{exc}; nothing was changed") from exc
+        return 0
+
+    return await _with_db(settings, go)
+
+
+# ---------------------------------------------------------------------------------------------- members
+
+
+async def cmd_members(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.tables import TableError, read_table
+    from handlers.admin import AdminError, deactivate_member, import_members, replace_member
+    from storage import members as mem
+    from storage import units as un
+
+    async def go(db: Any) -> int:
+        try:
+            if args.members_command == "import":
+                rows = read_table(args.file, ("name", "unit"))
+                username = await _bot_username(settings, "")
+                async with db.transaction() as tx:
+                    imported = await import_members(tx, settings, rows, _now(), username)
+                out = args.links or args.file.with_name(args.file.stem + "-invites.csv")
+                with open(out, "w", encoding="utf-8-sig", newline="") as fh:
+                    w = csv.writer(fh)
+                    w.writerow(["id", "name", "phone", "unit", "role", "code", "link", "expires"])
+                    for m in imported:
+                        w.writerow([m.member_id, m.name, m.phone, m.unit_code, m.role, m.invite.code, m.invite.link,
+                                    m.invite.expires_at.astimezone(settings.tz).strftime("%d/%m/%Y")])
+                print(f"members: {len(imported)} imported; invite links in {out}")
+            elif args.members_command == "list":
+                unit_ids = None
+                if args.unit:
+                    unit = await un.get_unit_by_code(db.reader, args.unit)
+                    if unit is None:
+                        raise AdminError(f"unit {args.unit} does not exist")
+                    unit_ids = await un.list_subtree_ids(db.reader, unit.id)
+                units = {u.id: u for u in await un.list_units(db.reader, active_only=False)}
+                for m in await mem.list_members(db.reader, unit_ids=unit_ids, unreachable_only=args.unreachable):
+                    state = "active" if m.active else "inactive"
+                    print(f"{m.id:5}  {m.name:30}  {m.role:7}  {units[m.unit_id].code:12}  {m.phone:12}  {state}")
+            elif args.members_command == "deactivate":
+                async with db.transaction() as tx:
+                    m = await deactivate_member(tx, args.id, _now())
+                print(f"member {m.id} ({m.name}) deactivated")
+            elif args.members_command == "replace":
+                async with db.transaction() as tx:
+                    await replace_member(tx, args.old, args.new, _now())
+                print(f"member {args.new} takes over from member {args.old}")
+        except (TableError, AdminError) as exc:
+            raise CliError(f"{exc}; nothing was changed") from exc
+        return 0
+
+    return await _with_db(settings, go)
+
+
+async def _bot_username(settings: Settings, given: str) -> str:
+    """The bot's username for invite links: given, else asked of Telegram if a token is set, else empty."""
+    if given:
+        return given.lstrip("@")
+    token = settings.telegram.token() if settings.telegram.enabled else None
+    if not token:
+        return ""
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    try:
+        async with Bot(token, base_url=settings.telegram.base_url) as bot:
+            return bot.username or ""
+    except TelegramError as exc:
+        logging.getLogger("dlxh").warning("could not ask Telegram for the bot's username: %s", exc)
+        return ""
+
+
+async def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
+    from handlers.people import create_invites
+    from storage import units as un
+
+    if not 1 <= args.count <= 1000:
+        raise CliError("--count must be between 1 and 1000")
+    username = await _bot_username(settings, args.bot_username)
+
+    async def go(db: Any) -> int:
+        unit = await un.get_unit_by_code(db.reader, args.unit)
+        if unit is None or not unit.active:
+            raise CliError(f"unit {args.unit} does not exist; nothing was changed")
+        async with db.transaction() as tx:
+            created = await create_invites(
+                tx, settings, _now(), unit_id=unit.id, role=args.role, name=args.name, count=args.count,
+                created_by="cli", bot_username=username,
+            )
+        if args.qr:
+            import segno
+
+            args.qr.mkdir(parents=True, exist_ok=True)
+        for c in created:
+            print(f"{c.code}  {c.link}  (valid until {c.expires_at.astimezone(settings.tz):%d/%m/%Y})")
+            if args.qr:
+                segno.make(c.link, error="m").save(args.qr / f"invite-{c.code}.png", scale=8, border=4)
+        if args.qr:
+            print(f"{len(created)} QR code(s) written to {args.qr}")
+        return 0
+
+    return await _with_db(settings, go)
+
+
+COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = {
+    "run": cmd_run,
+    "demo": cmd_demo,
+    "migrate": cmd_migrate,
+    "jobs": cmd_jobs,
+    "units": cmd_units,
+    "members": cmd_members,
+    "invite": cmd_invite,
+}

@@ -1,0 +1,353 @@
+"""The Telegram channel: python-telegram-bot as transport only.
+
+Inbound: our own long-polling loop asks ``getUpdates`` and hands each update to PTB's ``Application``
+(``process_update``), whose single handler converts it to an :class:`Incoming` and calls the dispatcher.
+The next ``getUpdates`` confirms an update only after it was committed, so a kill never loses one;
+a redelivered update is recognised by its id and skipped.
+
+Outbound: :class:`TelegramSender` renders :class:`Outgoing` rows for the outbox worker, which paces and
+retries; PTB's own rate limiter is not used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Any
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    ReplyParameters,
+    Update,
+)
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.request import HTTPXRequest
+
+from bot.config import TelegramSettings
+from bot.files import FileStore
+from bot.outbox import SendForbidden, SendPermanent, SendRetryAfter, SendTransient
+from bot.runtime import Dispatcher
+from handlers.model import Attachment, Incoming, Outgoing
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+CALLBACK_DATA_LIMIT = 64
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+
+
+def build_application(token: str, settings: TelegramSettings, *, send_timeout: float = 10.0) -> Application:
+    """A PTB Application pointed at ``settings.base_url``, without its updater or rate limiter."""
+    request = HTTPXRequest(
+        connection_pool_size=32, read_timeout=send_timeout, write_timeout=send_timeout, connect_timeout=5.0
+    )
+    poll_request = HTTPXRequest(
+        connection_pool_size=2, read_timeout=settings.poll_timeout + 10, connect_timeout=5.0
+    )
+    return (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(settings.base_url)
+        .base_file_url(settings.base_file_url)
+        .request(request)
+        .get_updates_request(poll_request)
+        .updater(None)
+        .concurrent_updates(False)
+        .build()
+    )
+
+
+def _retry_seconds(value: int | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class TelegramSender:
+    """Renders one outbox row as one Bot API call."""
+
+    channel = CHANNEL
+
+    def __init__(self, app: Application, files: FileStore) -> None:
+        self.bot = app.bot
+        self.files = files
+
+    async def send(self, out: Outgoing) -> str | None:
+        try:
+            return await self._send(out)
+        except RetryAfter as exc:
+            raise SendRetryAfter(_retry_seconds(exc.retry_after), str(exc)) from exc
+        except Forbidden as exc:
+            raise SendForbidden(str(exc)) from exc
+        except BadRequest as exc:
+            text = str(exc).lower()
+            if "chat not found" in text:
+                raise SendForbidden(str(exc)) from exc
+            raise SendPermanent(str(exc)) from exc
+        except (TimedOut, NetworkError) as exc:
+            raise SendTransient(str(exc)) from exc
+        except TelegramError as exc:
+            raise SendTransient(str(exc)) from exc
+
+    async def _send(self, out: Outgoing) -> str | None:
+        chat_id = int(out.chat_id)
+        if out.commands is not None:
+            await self.bot.set_my_commands(
+                [BotCommand(c, d) for c, d in out.commands], scope=BotCommandScopeChat(chat_id)
+            )
+            return None
+        if out.clear_choices_of:
+            try:
+                await self.bot.edit_message_reply_markup(chat_id, int(out.clear_choices_of), reply_markup=None)
+            except BadRequest as exc:
+                if "not modified" not in str(exc).lower() and "not found" not in str(exc).lower():
+                    raise
+            return None
+        markup = self._markup(out)
+        if out.attachments:
+            att = out.attachments[0]
+            data = self.files.read(att.file_ref)
+            if att.kind == "photo":
+                msg = await self.bot.send_photo(chat_id, photo=data, caption=out.text or None, reply_markup=markup)
+            elif att.kind == "voice":
+                msg = await self.bot.send_voice(chat_id, voice=data, caption=out.text or None, reply_markup=markup)
+            else:
+                msg = await self.bot.send_document(
+                    chat_id,
+                    document=data,
+                    filename=att.filename or "file",
+                    caption=out.text or None,
+                    reply_markup=markup,
+                )
+        else:
+            msg = await self.bot.send_message(chat_id, out.text, reply_markup=markup)
+        return str(msg.message_id)
+
+    @staticmethod
+    def _markup(out: Outgoing) -> Any:
+        if out.choices:
+            rows = []
+            for row in out.choices:
+                buttons = []
+                for c in row:
+                    if len(c.data.encode("utf-8")) > CALLBACK_DATA_LIMIT:
+                        raise SendPermanent(f"callback data over {CALLBACK_DATA_LIMIT} bytes: {c.data!r}")
+                    buttons.append(InlineKeyboardButton(c.label, callback_data=c.data))
+                rows.append(buttons)
+            return InlineKeyboardMarkup(rows)
+        if out.keyboard:
+            return ReplyKeyboardMarkup(
+                [[KeyboardButton(b.label, request_location=b.location or None) for b in row] for row in out.keyboard],
+                resize_keyboard=True,
+                is_persistent=True,
+            )
+        if out.remove_keyboard:
+            return ReplyKeyboardRemove()
+        return None
+
+
+class TelegramChannel:
+    """Owns the PTB Application: converts updates, polls, and answers callback queries."""
+
+    def __init__(
+        self,
+        app: Application,
+        settings: TelegramSettings,
+        dispatcher: Dispatcher,
+        files: FileStore,
+        *,
+        default_commands: dict[str, list[tuple[str, str]]] | None = None,
+    ) -> None:
+        self.app = app
+        self.settings = settings
+        self.dispatcher = dispatcher
+        self.files = files
+        self.default_commands = default_commands or {}
+        self.sender = TelegramSender(app, files)
+        self.username: str = ""
+        self._poll_task: asyncio.Task[None] | None = None
+        self._stopping = False
+        # the error handler comes first: anything PTB catches is logged with its update
+        app.add_error_handler(self._on_error)
+        app.add_handler(TypeHandler(Update, self._on_update))
+
+    async def start(self) -> None:
+        await self.app.initialize()
+        me = self.app.bot
+        self.username = me.username or ""
+        await self.app.bot.delete_webhook(drop_pending_updates=False)
+        for lang, commands in self.default_commands.items():
+            await self.app.bot.set_my_commands(
+                [BotCommand(c, d) for c, d in commands],
+                scope=BotCommandScopeDefault(),
+                language_code=None if lang == "vi" else lang,
+            )
+        await self.app.start()
+        self._stopping = False
+        self._poll_task = asyncio.create_task(self._poll(), name="telegram-poll")
+        self._poll_task.add_done_callback(_log_task_failure)
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self._poll_task is not None:
+            self._poll_task.cancel()
+            try:
+                await self._poll_task
+            except asyncio.CancelledError:
+                pass
+            self._poll_task = None
+        if self.app.running:
+            await self.app.stop()
+        await self.app.shutdown()
+
+    async def _poll(self) -> None:
+        offset: int | None = None
+        backoff = 1.0
+        while not self._stopping:
+            try:
+                updates = await self.app.bot.get_updates(
+                    offset=offset, timeout=self.settings.poll_timeout, allowed_updates=ALLOWED_UPDATES
+                )
+                backoff = 1.0
+            except asyncio.CancelledError:
+                raise
+            except RetryAfter as exc:
+                await asyncio.sleep(_retry_seconds(exc.retry_after))
+                continue
+            except TelegramError as exc:
+                log.warning("getUpdates failed (%s); retrying in %.0fs", exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
+            for update in updates:
+                # handled and committed before the next getUpdates confirms it
+                await self.app.process_update(update)
+                offset = update.update_id + 1
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("error while handling Telegram update %r", update, exc_info=context.error)
+
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        incoming = await self.to_incoming(update)
+        if incoming is None:
+            return
+        await self.dispatcher.handle(incoming)
+        if update.callback_query is not None:
+            try:
+                await update.callback_query.answer()
+            except TelegramError as exc:  # an old query cannot be answered; nothing is lost
+                log.info("answerCallbackQuery failed: %s", exc)
+
+    # ------------------------------------------------------------------ conversion
+
+    async def to_incoming(self, update: Update) -> Incoming | None:
+        key = str(update.update_id)
+        if update.callback_query is not None:
+            q = update.callback_query
+            msg = q.message
+            if msg is None or q.data is None:
+                return None
+            return Incoming(
+                channel=CHANNEL,
+                chat_id=str(msg.chat.id),
+                sender_id=str(q.from_user.id),
+                update_key=key,
+                kind="choice",
+                choice=q.data[:CALLBACK_DATA_LIMIT],
+                source_message=str(msg.message_id),
+                chat_type=msg.chat.type,
+                sender_name=q.from_user.full_name,
+                language_code=q.from_user.language_code or "",
+            )
+        if update.edited_message is not None:
+            m = update.edited_message
+            return self._base(m, key, "edited", text=m.text or m.caption or "")
+        m = update.message
+        if m is None or m.from_user is None:
+            return None
+        reply_to = ""
+        if m.reply_to_message is not None and m.reply_to_message.from_user is not None:
+            if m.reply_to_message.from_user.id == self.app.bot.id:
+                reply_to = str(m.reply_to_message.message_id)
+        if m.chat.type != "private":
+            return self._base(m, key, "text", text=m.text or "")
+        if m.text is not None:
+            text = m.text
+            if text.startswith("/"):
+                head, _, args = text[1:].partition(" ")
+                command = head.split("@", 1)[0].lower()
+                return self._base(m, key, "command", text=text, command=command, args=args.strip(), reply_to=reply_to)
+            return self._base(m, key, "text", text=text, reply_to=reply_to)
+        if m.location is not None:
+            return self._base(
+                m, key, "location", location=(m.location.latitude, m.location.longitude), reply_to=reply_to
+            )
+        attachment = await self._download(m)
+        if attachment is not None:
+            return self._base(
+                m,
+                key,
+                "media",
+                text=m.caption or "",
+                attachments=(attachment,),
+                media_group=m.media_group_id or "",
+                reply_to=reply_to,
+            )
+        return self._base(m, key, "unsupported", reply_to=reply_to)
+
+    def _base(self, m: Message, key: str, kind: Any, **fields: Any) -> Incoming:
+        user = m.from_user
+        assert user is not None
+        return Incoming(
+            channel=CHANNEL,
+            chat_id=str(m.chat.id),
+            sender_id=str(user.id),
+            update_key=key,
+            kind=kind,
+            chat_type=m.chat.type,
+            sender_name=user.full_name,
+            language_code=user.language_code or "",
+            **fields,
+        )
+
+    async def _download(self, m: Message) -> Attachment | None:
+        if m.sticker is not None:
+            return Attachment(kind="sticker", file_ref="")
+        if m.photo:
+            kind, file, mime, name, suffix = "photo", m.photo[-1], "image/jpeg", "", ".jpg"
+        elif m.voice is not None:
+            kind, file, mime, name, suffix = "voice", m.voice, m.voice.mime_type or "audio/ogg", "", ".ogg"
+        elif m.document is not None:
+            name = m.document.file_name or ""
+            kind, file, mime = "document", m.document, m.document.mime_type or ""
+            suffix = "." + name.rsplit(".", 1)[-1] if "." in name else ""
+        elif m.video is not None:
+            kind, file, mime, name, suffix = "video", m.video, m.video.mime_type or "video/mp4", "", ".mp4"
+        elif m.audio is not None:
+            kind, file, mime, name, suffix = "voice", m.audio, m.audio.mime_type or "", "", ""
+        else:
+            return None
+        try:
+            handle = await file.get_file()
+            data = bytes(await handle.download_as_bytearray())
+        except TelegramError as exc:
+            log.warning("could not download %s from message %s: %s", kind, m.message_id, exc)
+            return Attachment(kind=kind, file_ref="", mime_type=mime, filename=name)  # type: ignore[arg-type]
+        ref = self.files.save(data, suffix)
+        return Attachment(kind=kind, file_ref=ref, mime_type=mime, filename=name, size=len(data))  # type: ignore[arg-type]
+
+
+def _log_task_failure(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("background task %s failed", task.get_name(), exc_info=task.exception())
+
+
+__all__ = ["CHANNEL", "ReplyParameters", "TelegramChannel", "TelegramSender", "build_application"]

@@ -1,0 +1,60 @@
+"""What a handler gets: the incoming event, the open transaction, the services, and a list to answer into."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.config import Settings
+from bot.texts import t as translate
+from bot.workcal import WorkCalendar
+from handlers.model import Choice, Incoming, KeyButton, Outgoing
+from storage.db import Tx
+
+
+@dataclass
+class Context:
+    tx: Tx
+    settings: Settings
+    calendar: WorkCalendar
+    now: datetime
+    incoming: Incoming
+    lang: str = "vi"
+    member: Any = None  # storage.members.Member once known
+    bot_username: str = ""  # for invite links
+    out: list[Outgoing] = field(default_factory=list)
+
+    def t(self, key: str, **kwargs: Any) -> str:
+        return translate(self.lang, key, **kwargs)
+
+    def reply(
+        self,
+        text: str,
+        *,
+        choices: list[list[Choice]] | None = None,
+        keyboard: list[list[KeyButton]] | None = None,
+        remove_keyboard: bool = False,
+        issue_id: int | None = None,
+        draft_ref: str = "",
+        attachments: list[Any] | None = None,
+    ) -> Outgoing:
+        """Answer in the chat the event came from."""
+        msg = Outgoing(
+            chat_id=self.incoming.chat_id,
+            text=text,
+            choices=choices or [],
+            keyboard=keyboard,
+            remove_keyboard=remove_keyboard,
+            issue_id=issue_id,
+            draft_ref=draft_ref,
+            attachments=list(attachments or []),
+            channel=self.incoming.channel,
+        )
+        self.out.append(msg)
+        return msg
+
+    def send(self, msg: Outgoing) -> Outgoing:
+        """Queue a message to another chat (an alert, a notice)."""
+        self.out.append(msg)
+        return msg

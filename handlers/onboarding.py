@@ -1,0 +1,214 @@
+"""Strangers, joining with an invite, /help, /me, /language and the admins' /invite flow."""
+
+from __future__ import annotations
+
+from handlers import flow
+from handlers.context import Context
+from handlers.model import Outgoing
+from handlers.people import create_invites, join_with_code, role_commands, role_keyboard, unit_name
+from storage import members as mem
+from storage import units as un
+from storage.conversations import Conversation
+
+NAME_LIMIT = 120
+UNITS_PER_PAGE = 8
+
+
+async def stranger(ctx: Context) -> None:
+    """Anyone without a membership: only a code is listened to."""
+    inc = ctx.incoming
+    if inc.language_code.startswith("en"):
+        ctx.lang = "en"
+    if inc.kind == "command" and inc.command == "start" and inc.args:
+        await _join(ctx, inc.args)
+        return
+    if inc.kind == "command" and inc.command == "help":
+        ctx.reply(ctx.t("help.stranger"))
+        return
+    ctx.reply(ctx.t("stranger.refuse"))
+
+
+async def _join(ctx: Context, code: str) -> None:
+    inc = ctx.incoming
+    result = await join_with_code(
+        ctx.tx,
+        ctx.settings,
+        ctx.now,
+        channel=inc.channel,
+        external_id=inc.sender_id,
+        chat_id=inc.chat_id,
+        code=code,
+        display_name=inc.sender_name,
+        language=ctx.lang,
+    )
+    if result.status != "joined" or result.member is None:
+        key = {
+            "bad": "invite.bad_code",
+            "used": "invite.used",
+            "expired": "invite.expired",
+            "throttled": "invite.throttled",
+        }[result.status]
+        ctx.reply(ctx.t(key))
+        return
+    member = result.member
+    ctx.member = member
+    ctx.lang = member.language
+    await _greet(ctx, member)
+
+
+async def _greet(ctx: Context, member: mem.Member) -> None:
+    ctx.reply(
+        ctx.t(
+            "invite.welcome",
+            name=member.name,
+            role=ctx.t(f"role.{member.role}"),
+            unit=await unit_name(ctx.tx, member.unit_id),
+            abilities=ctx.t(f"abilities.{member.role}"),
+        ),
+        keyboard=role_keyboard(member.role, ctx.t),
+    )
+    ctx.send(Outgoing(chat_id=ctx.incoming.chat_id, commands=role_commands(member.role, ctx.t)))
+
+
+async def cmd_start(ctx: Context) -> None:
+    member = ctx.member
+    if ctx.incoming.args:
+        ctx.reply(ctx.t("invite.already_member", name=member.name, unit=await unit_name(ctx.tx, member.unit_id)))
+        return
+    ctx.reply(ctx.t("start.again", name=member.name), keyboard=role_keyboard(member.role, ctx.t))
+
+
+async def cmd_help(ctx: Context) -> None:
+    member = ctx.member
+    lines = [ctx.t("help.header", role=ctx.t(f"role.{member.role}"))]
+    lines += [f"/{name} — {desc}" for name, desc in role_commands(member.role, ctx.t)]
+    ctx.reply("\n".join(lines), keyboard=role_keyboard(member.role, ctx.t))
+
+
+async def cmd_me(ctx: Context) -> None:
+    member = ctx.member
+    sectors = [ctx.settings.sector(code) for code in member.sectors]
+    names = [(s.vi if ctx.lang == "vi" else s.en) for s in sectors if s is not None]
+    ctx.reply(
+        ctx.t(
+            "me.card",
+            name=member.name,
+            unit=await unit_name(ctx.tx, member.unit_id),
+            role=ctx.t(f"role.{member.role}"),
+            sectors=", ".join(names) or ctx.t("me.none"),
+            phone=member.phone or ctx.t("me.none"),
+            language=ctx.t(f"language.{member.language}"),
+        )
+    )
+
+
+# ---------------------------------------------------------------------------------------------- /language
+
+
+async def cmd_language(ctx: Context) -> None:
+    await flow.start(ctx, "language", "choose")
+
+
+async def _language_ask(ctx: Context, conv: Conversation) -> None:
+    await flow.ask_options(
+        ctx, conv, ctx.t("language.ask"), [(ctx.t("language.vi"), "vi"), (ctx.t("language.en"), "en")], columns=2
+    )
+
+
+async def _language_answer(ctx: Context, conv: Conversation, value: str) -> None:
+    await mem.set_member_language(ctx.tx, ctx.member.id, value)
+    await flow.finish(ctx, conv)
+    ctx.lang = value
+    ctx.reply(ctx.t("language.done"), keyboard=role_keyboard(ctx.member.role, ctx.t))
+    ctx.send(Outgoing(chat_id=ctx.incoming.chat_id, commands=role_commands(ctx.member.role, ctx.t)))
+
+
+flow.register(flow.Flow("language", _language_ask, _language_answer))
+
+
+# ---------------------------------------------------------------------------------------------- /invite
+
+
+async def cmd_invite(ctx: Context) -> None:
+    if ctx.member.role != "admin":
+        ctx.reply(ctx.t("invite.admin_only"))
+        return
+    await flow.start(ctx, "invite", "unit", {"page": 0})
+
+
+async def _invite_ask(ctx: Context, conv: Conversation) -> None:
+    if conv.step == "unit":
+        units = await un.list_units(ctx.tx)
+        page = int(conv.data.get("page", 0))
+        chunk = units[page * UNITS_PER_PAGE : (page + 1) * UNITS_PER_PAGE]
+        extra = []
+        if page > 0:
+            extra.append((ctx.t("units.prev"), "_prev"))
+        if (page + 1) * UNITS_PER_PAGE < len(units):
+            extra.append((ctx.t("units.more"), "_next"))
+        await flow.ask_options(
+            ctx,
+            conv,
+            ctx.t("invite.ask_unit"),
+            [(u.name, str(u.id)) for u in chunk],
+            extra_rows=[extra] if extra else None,
+        )
+    elif conv.step == "role":
+        await flow.ask_options(
+            ctx, conv, ctx.t("invite.ask_role"), [(ctx.t(f"role.{r}"), r) for r in mem.ROLES], columns=3
+        )
+    elif conv.step == "name":
+        await flow.ask_options(ctx, conv, ctx.t("invite.ask_name"), [(ctx.t("invite.skip"), "_skip")], free_text=True)
+
+
+async def _invite_answer(ctx: Context, conv: Conversation, value: str) -> None:
+    if ctx.member.role != "admin":  # demoted mid-flow
+        await flow.finish(ctx, conv)
+        ctx.reply(ctx.t("invite.admin_only"))
+        return
+    if conv.step == "unit":
+        if value in ("_prev", "_next"):
+            conv.data["page"] = max(0, int(conv.data.get("page", 0)) + (1 if value == "_next" else -1))
+            await _invite_ask(ctx, conv)
+            return
+        unit = await un.get_unit(ctx.tx, int(value)) if value.isdigit() else None
+        if unit is None or not unit.active:
+            await flow.reask(ctx, conv, ctx.t("error.bad_button"))
+            return
+        conv.data["unit_id"] = unit.id
+        await flow.goto(ctx, conv, "role")
+    elif conv.step == "role":
+        conv.data["role"] = value
+        await flow.goto(ctx, conv, "name")
+    elif conv.step == "name":
+        name = "" if value == "_skip" else " ".join(value.split())
+        if len(name) > NAME_LIMIT:
+            await flow.reask(ctx, conv, ctx.t("error.too_long", limit=NAME_LIMIT))
+            return
+        unit_id = int(conv.data["unit_id"])
+        role = str(conv.data["role"])
+        [created] = await create_invites(
+            ctx.tx,
+            ctx.settings,
+            ctx.now,
+            unit_id=unit_id,
+            role=role,
+            name=name,
+            created_by=f"member:{ctx.member.id}",
+            bot_username=ctx.bot_username,
+        )
+        await flow.finish(ctx, conv)
+        ctx.reply(
+            ctx.t(
+                "invite.created",
+                who=name or ctx.t("invite.who_unknown"),
+                role=ctx.t(f"role.{role}"),
+                unit=await unit_name(ctx.tx, unit_id),
+                code=created.code,
+                link=created.link,
+                expires=created.expires_at.astimezone(ctx.settings.tz).strftime("%d/%m/%Y"),
+            )
+        )
+
+
+flow.register(flow.Flow("invite", _invite_ask, _invite_answer))

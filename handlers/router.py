@@ -1,0 +1,97 @@
+"""The entry point of every event: who is this, what are they in the middle of, what did they ask."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from bot.texts import all_labels
+from handlers import flow, onboarding
+from handlers.context import Context
+from handlers.model import Outgoing
+from handlers.people import MENU_COMMANDS, ROLE_COMMANDS
+from storage.members import get_member_by_identity
+
+Command = Callable[[Context], Awaitable[None]]
+
+COMMANDS: dict[str, Command] = {
+    "start": onboarding.cmd_start,
+    "help": onboarding.cmd_help,
+    "me": onboarding.cmd_me,
+    "language": onboarding.cmd_language,
+    "invite": onboarding.cmd_invite,
+}
+
+
+async def handle(ctx: Context) -> None:
+    inc = ctx.incoming
+    if inc.chat_type != "private":
+        # groups and channels: one line, nothing stored about anyone
+        ctx.reply(ctx.t("error.group"))
+        return
+    member = await get_member_by_identity(ctx.tx, inc.channel, inc.sender_id)
+    if member is not None:
+        ctx.member = member
+        ctx.lang = member.language
+    if inc.kind == "choice" and inc.source_message:
+        # the tapped message's buttons are spent, whatever the outcome
+        ctx.send(Outgoing(chat_id=inc.chat_id, clear_choices_of=inc.source_message, channel=inc.channel))
+    if inc.kind == "edited":
+        ctx.reply(ctx.t("error.edited"))
+        return
+    if member is None:
+        await onboarding.stranger(ctx)
+        return
+    if not member.active:
+        ctx.reply(ctx.t("member.inactive"))
+        return
+    if inc.kind == "command":
+        await _command(ctx)
+        return
+    conv = await flow.current(ctx)
+    if conv is not None:
+        await flow.on_event(ctx, conv)
+        return
+    if inc.kind == "choice":
+        ctx.reply(ctx.t("error.stale_button"))
+        return
+    if inc.kind == "text":
+        command = _menu_command(inc.text)
+        if command is not None and command in ROLE_COMMANDS[member.role]:
+            await COMMANDS[command](ctx)
+            return
+        ctx.reply(ctx.t("error.not_understood"))
+        return
+    if inc.kind in ("media", "location"):
+        ctx.reply(ctx.t("error.not_expected_media"))
+        return
+    ctx.reply(ctx.t("error.unsupported"))
+
+
+async def _command(ctx: Context) -> None:
+    inc = ctx.incoming
+    member = ctx.member
+    if inc.command == "cancel":
+        conv = await flow.current(ctx)
+        if conv is None:
+            ctx.reply(ctx.t("flow.nothing_to_cancel"))
+        else:
+            await flow.cancel(ctx, conv)
+        return
+    handler = COMMANDS.get(inc.command)
+    if handler is None or inc.command not in ROLE_COMMANDS[member.role]:
+        ctx.reply(ctx.t("error.unknown_command", command=inc.command[:32]))
+        return
+    if inc.command not in ("start", "help", "me"):
+        conv = await flow.current(ctx)
+        if conv is not None:
+            await flow.reask(ctx, conv, ctx.t("flow.busy"))
+            return
+    await handler(ctx)
+
+
+def _menu_command(text: str) -> str | None:
+    cleaned = text.strip()
+    for key, command in MENU_COMMANDS.items():
+        if cleaned in all_labels(key):
+            return command
+    return None

@@ -1,0 +1,161 @@
+"""Members, their roles and units, and their identity on each channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from storage.db import Tx
+from storage.timeutil import ts
+
+ROLES = ("member", "leader", "admin")
+
+
+@dataclass(frozen=True)
+class Member:
+    id: int
+    name: str
+    phone: str
+    role: str
+    unit_id: int
+    sectors: tuple[str, ...]
+    language: str
+    active: bool
+    preferred_channel: str | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> Member:
+        return cls(
+            row["id"],
+            row["name"],
+            row["phone"],
+            row["role"],
+            row["unit_id"],
+            tuple(s for s in row["sectors"].split(",") if s),
+            row["language"],
+            bool(row["active"]),
+            row["preferred_channel"],
+        )
+
+
+@dataclass(frozen=True)
+class Identity:
+    channel: str
+    external_id: str
+    member_id: int
+    chat_id: str
+
+
+async def create_member(
+    tx: Tx,
+    name: str,
+    role: str,
+    unit_id: int,
+    now: datetime,
+    *,
+    phone: str = "",
+    sectors: tuple[str, ...] = (),
+    language: str = "vi",
+) -> int:
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    return await tx.insert(
+        "INSERT INTO members (name, phone, role, unit_id, sectors, language, active, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
+        (name, phone, role, unit_id, ",".join(sectors), language, ts(now)),
+    )
+
+
+async def get_member(tx: Tx, member_id: int) -> Member | None:
+    row = await tx.fetchone("SELECT * FROM members WHERE id = ?", (member_id,))
+    return Member.from_row(row) if row else None
+
+
+async def get_member_by_identity(tx: Tx, channel: str, external_id: str) -> Member | None:
+    row = await tx.fetchone(
+        "SELECT m.* FROM members m JOIN identities i ON i.member_id = m.id"
+        " WHERE i.channel = ? AND i.external_id = ?",
+        (channel, external_id),
+    )
+    return Member.from_row(row) if row else None
+
+
+async def add_identity(tx: Tx, member_id: int, channel: str, external_id: str, chat_id: str, now: datetime) -> None:
+    await tx.execute(
+        "INSERT INTO identities (channel, external_id, member_id, chat_id, created_at) VALUES (?, ?, ?, ?, ?)",
+        (channel, external_id, member_id, chat_id, ts(now)),
+    )
+
+
+async def list_identities(tx: Tx, member_id: int) -> list[Identity]:
+    rows = await tx.fetchall(
+        "SELECT channel, external_id, member_id, chat_id FROM identities WHERE member_id = ? ORDER BY created_at",
+        (member_id,),
+    )
+    return [Identity(*r) for r in rows]
+
+
+async def set_member_language(tx: Tx, member_id: int, language: str) -> None:
+    await tx.execute("UPDATE members SET language = ? WHERE id = ?", (language, member_id))
+
+
+async def set_member_unit(tx: Tx, member_id: int, unit_id: int) -> None:
+    await tx.execute("UPDATE members SET unit_id = ? WHERE id = ?", (unit_id, member_id))
+
+
+async def move_members(tx: Tx, from_unit: int, to_unit: int) -> int:
+    cur = await tx.execute("UPDATE members SET unit_id = ? WHERE unit_id = ?", (to_unit, from_unit))
+    return cur.rowcount
+
+
+async def deactivate_member(tx: Tx, member_id: int, now: datetime) -> None:
+    await tx.execute("UPDATE members SET active = 0, deactivated_at = ? WHERE id = ?", (ts(now), member_id))
+
+
+async def transfer_identities(tx: Tx, from_member: int, to_member: int) -> None:
+    await tx.execute("UPDATE identities SET member_id = ? WHERE member_id = ?", (to_member, from_member))
+
+
+async def update_member_role(tx: Tx, member_id: int, role: str, unit_id: int, sectors: tuple[str, ...]) -> None:
+    await tx.execute(
+        "UPDATE members SET role = ?, unit_id = ?, sectors = ? WHERE id = ?",
+        (role, unit_id, ",".join(sectors), member_id),
+    )
+
+
+async def list_members(
+    tx: Tx, *, unit_ids: list[int] | None = None, active_only: bool = False, unreachable_only: bool = False
+) -> list[Member]:
+    sql = "SELECT m.* FROM members m WHERE 1 = 1"
+    params: list[Any] = []
+    if unit_ids is not None:
+        sql += f" AND m.unit_id IN ({','.join('?' for _ in unit_ids) or 'NULL'})"
+        params += unit_ids
+    if active_only:
+        sql += " AND m.active = 1"
+    if unreachable_only:
+        sql += (
+            " AND (NOT EXISTS (SELECT 1 FROM identities i WHERE i.member_id = m.id)"
+            " OR EXISTS (SELECT 1 FROM identities i JOIN unreachable_chats u"
+            " ON u.channel = i.channel AND u.chat_id = i.chat_id WHERE i.member_id = m.id))"
+        )
+    sql += " ORDER BY m.unit_id, m.name"
+    return [Member.from_row(r) for r in await tx.fetchall(sql, params)]
+
+
+async def list_promptable_members(tx: Tx, unit_ids: list[int] | None = None) -> list[tuple[Member, Identity]]:
+    """Active members with a channel identity: the people proactive prompts go to."""
+    sql = (
+        "SELECT m.*, i.channel AS i_channel, i.external_id AS i_external, i.chat_id AS i_chat"
+        " FROM members m JOIN identities i ON i.member_id = m.id WHERE m.active = 1"
+    )
+    params: list[Any] = []
+    if unit_ids is not None:
+        sql += f" AND m.unit_id IN ({','.join('?' for _ in unit_ids) or 'NULL'})"
+        params += unit_ids
+    sql += " AND (m.preferred_channel IS NULL OR m.preferred_channel = i.channel) ORDER BY m.id"
+    out = []
+    for r in await tx.fetchall(sql, params):
+        out.append((Member.from_row(r), Identity(r["i_channel"], r["i_external"], r["id"], r["i_chat"])))
+    return out

@@ -1,0 +1,204 @@
+"""Numbered schema migrations: ``upgrade_vN(tx)`` steps, one transaction each, recorded in ``schema_version``.
+
+Never edit a released step; add a new one. The DDL is kept to what PostgreSQL also accepts, apart from
+``INTEGER PRIMARY KEY`` row ids, which a PostgreSQL backend would write as identity columns.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from storage.db import Database, Tx
+from storage.timeutil import ts
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    upgrade: Callable[[Tx], Awaitable[None]]
+
+
+async def _run(tx: Tx, script: str) -> None:
+    for statement in script.split(";"):
+        if statement.strip():
+            await tx.execute(statement)
+
+
+async def upgrade_v1(tx: Tx) -> None:
+    await _run(
+        tx,
+        """
+        CREATE TABLE conversations (
+            channel TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            flow TEXT NOT NULL,
+            step TEXT NOT NULL,
+            data TEXT NOT NULL DEFAULT '{}',
+            nonce INTEGER NOT NULL DEFAULT 0,
+            started_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            reminded_at TEXT,
+            PRIMARY KEY (channel, chat_id)
+        );
+        CREATE TABLE processed_updates (
+            channel TEXT NOT NULL,
+            update_key TEXT NOT NULL,
+            processed_at TEXT NOT NULL,
+            PRIMARY KEY (channel, update_key)
+        );
+        CREATE INDEX processed_updates_at ON processed_updates (processed_at);
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            not_before TEXT NOT NULL,
+            hold_until TEXT,
+            created_at TEXT NOT NULL,
+            sent_at TEXT,
+            last_error TEXT,
+            message_id TEXT
+        );
+        CREATE INDEX outbox_pending ON outbox (status, channel, chat_id, id);
+        CREATE TABLE sent_messages (
+            channel TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            outbox_id INTEGER,
+            issue_id INTEGER,
+            draft_ref TEXT,
+            sent_at TEXT NOT NULL,
+            PRIMARY KEY (channel, chat_id, message_id)
+        );
+        CREATE TABLE unreachable_chats (
+            channel TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            since TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            PRIMARY KEY (channel, chat_id)
+        );
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            subject TEXT,
+            detail TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE TABLE jobs (
+            name TEXT PRIMARY KEY,
+            last_run_at TEXT,
+            last_result TEXT,
+            last_error TEXT,
+            next_run_at TEXT,
+            runs INTEGER NOT NULL DEFAULT 0
+        )
+        """,
+    )
+
+
+async def upgrade_v2(tx: Tx) -> None:
+    await _run(
+        tx,
+        """
+        CREATE TABLE units (
+            id INTEGER PRIMARY KEY,
+            code TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            parent_id INTEGER REFERENCES units (id),
+            active INTEGER NOT NULL DEFAULT 1,
+            successor_id INTEGER REFERENCES units (id),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX units_parent ON units (parent_id);
+        CREATE TABLE members (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            phone TEXT NOT NULL DEFAULT '',
+            role TEXT NOT NULL CHECK (role IN ('member', 'leader', 'admin')),
+            unit_id INTEGER NOT NULL REFERENCES units (id),
+            sectors TEXT NOT NULL DEFAULT '',
+            language TEXT NOT NULL DEFAULT 'vi',
+            active INTEGER NOT NULL DEFAULT 1,
+            preferred_channel TEXT,
+            created_at TEXT NOT NULL,
+            deactivated_at TEXT
+        );
+        CREATE INDEX members_unit ON members (unit_id, role);
+        CREATE TABLE identities (
+            channel TEXT NOT NULL,
+            external_id TEXT NOT NULL,
+            member_id INTEGER NOT NULL REFERENCES members (id),
+            chat_id TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (channel, external_id)
+        );
+        CREATE INDEX identities_member ON identities (member_id);
+        CREATE TABLE invites (
+            id INTEGER PRIMARY KEY,
+            code TEXT NOT NULL UNIQUE,
+            unit_id INTEGER NOT NULL REFERENCES units (id),
+            role TEXT NOT NULL,
+            name TEXT NOT NULL DEFAULT '',
+            member_id INTEGER REFERENCES members (id),
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            used_at TEXT,
+            used_by INTEGER REFERENCES members (id)
+        );
+        CREATE TABLE invite_failures (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL,
+            external_id TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX invite_failures_who ON invite_failures (channel, external_id, at)
+        """,
+    )
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(1, "runtime: conversations, processed updates, outbox, sent messages, audit log, jobs", upgrade_v1),
+    Migration(2, "people: units, members, channel identities, invites", upgrade_v2),
+]
+
+
+async def current_version(db: Database) -> int:
+    await db.conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version ("
+        " version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
+    value = await db.reader.fetchval("SELECT MAX(version) FROM schema_version")
+    return int(value or 0)
+
+
+async def migrate(db: Database, *, migrations: list[Migration] | None = None) -> list[int]:
+    """Apply every step above the database's version, each in its own transaction."""
+    steps = MIGRATIONS if migrations is None else migrations
+    applied: list[int] = []
+    version = await current_version(db)
+    known = max((m.version for m in MIGRATIONS), default=0)
+    if version > known:
+        raise RuntimeError(f"database schema v{version} is newer than this program (v{known}): upgrade dlxh")
+    for step in steps:
+        if step.version <= version:
+            continue
+        async with db.transaction() as tx:
+            await step.upgrade(tx)
+            await tx.execute(
+                "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)",
+                (step.version, step.description, ts(datetime.now(UTC))),
+            )
+        log.info("migrated database to v%d: %s", step.version, step.description)
+        applied.append(step.version)
+    return applied

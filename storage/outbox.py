@@ -1,0 +1,189 @@
+"""The transactional outbox: every outgoing message is a row written in the transaction that produced it.
+
+Rows of one chat are delivered in id order. ``not_before`` is the earliest retry time (it blocks the rows
+behind it, to keep the order); ``hold_until`` holds a proactive message through quiet hours without
+blocking the urgent ones behind it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from storage.db import Tx
+from storage.timeutil import from_ts, ts
+
+PENDING = "pending"
+SENT = "sent"
+FAILED = "failed"
+UNREACHABLE = "unreachable"
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    channel: str
+    chat_id: str
+    payload: str
+    status: str
+    attempts: int
+    not_before: datetime
+    hold_until: datetime | None
+    created_at: datetime
+    sent_at: datetime | None
+    last_error: str | None
+    message_id: str | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> OutboxRow:
+        nb, ca = from_ts(row["not_before"]), from_ts(row["created_at"])
+        assert nb is not None and ca is not None
+        return cls(
+            row["id"],
+            row["channel"],
+            row["chat_id"],
+            row["payload"],
+            row["status"],
+            row["attempts"],
+            nb,
+            from_ts(row["hold_until"]),
+            ca,
+            from_ts(row["sent_at"]),
+            row["last_error"],
+            row["message_id"],
+        )
+
+
+async def enqueue_message(
+    tx: Tx, channel: str, chat_id: str, payload: str, now: datetime, hold_until: datetime | None = None
+) -> int:
+    return await tx.insert(
+        "INSERT INTO outbox (channel, chat_id, payload, status, attempts, not_before, hold_until, created_at)"
+        " VALUES (?, ?, ?, ?, 0, ?, ?, ?)",
+        (channel, chat_id, payload, PENDING, ts(now), ts(hold_until) if hold_until else None, ts(now)),
+    )
+
+
+_HEADS = (
+    " FROM outbox o WHERE o.status = 'pending' AND (o.hold_until IS NULL OR o.hold_until <= ?)"
+    " AND o.id = (SELECT MIN(p.id) FROM outbox p WHERE p.status = 'pending' AND p.channel = o.channel"
+    " AND p.chat_id = o.chat_id AND (p.hold_until IS NULL OR p.hold_until <= ?))"
+)
+
+
+async def list_due_messages(tx: Tx, now: datetime, limit: int = 200) -> list[OutboxRow]:
+    """The first deliverable row of each chat whose time has come, oldest first."""
+    rows = await tx.fetchall(
+        "SELECT o.*" + _HEADS + " AND o.not_before <= ? ORDER BY o.id LIMIT ?",
+        (ts(now), ts(now), ts(now), limit),
+    )
+    return [OutboxRow.from_row(r) for r in rows]
+
+
+async def next_outbox_time(tx: Tx, now: datetime) -> datetime | None:
+    """When the worker should look again: the earliest retry time among chat heads, or the end of a hold."""
+    retry = await tx.fetchval("SELECT MIN(o.not_before)" + _HEADS, (ts(now), ts(now)))
+    hold = await tx.fetchval(
+        "SELECT MIN(hold_until) FROM outbox WHERE status = 'pending' AND hold_until > ?", (ts(now),)
+    )
+    times = [t for t in (from_ts(retry), from_ts(hold)) if t is not None]
+    return min(times) if times else None
+
+
+async def mark_message_sent(tx: Tx, row_id: int, now: datetime, message_id: str | None) -> None:
+    await tx.execute(
+        "UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?, attempts = attempts + 1 WHERE id = ?",
+        (ts(now), message_id, row_id),
+    )
+
+
+async def mark_message_retry(tx: Tx, row_id: int, not_before: datetime, error: str) -> None:
+    await tx.execute(
+        "UPDATE outbox SET not_before = ?, last_error = ?, attempts = attempts + 1 WHERE id = ?",
+        (ts(not_before), error[:500], row_id),
+    )
+
+
+async def mark_message_failed(tx: Tx, row_id: int, status: str, error: str) -> None:
+    await tx.execute(
+        "UPDATE outbox SET status = ?, last_error = ?, attempts = attempts + 1 WHERE id = ?",
+        (status, error[:500], row_id),
+    )
+
+
+async def get_outbox_message(tx: Tx, row_id: int) -> OutboxRow | None:
+    row = await tx.fetchone("SELECT * FROM outbox WHERE id = ?", (row_id,))
+    return OutboxRow.from_row(row) if row else None
+
+
+async def count_outbox(tx: Tx) -> dict[str, int]:
+    rows = await tx.fetchall("SELECT status, COUNT(*) FROM outbox GROUP BY status")
+    return {r[0]: r[1] for r in rows}
+
+
+# ---------------------------------------------------------------- sent-message references and unreachable chats
+
+
+async def add_sent_reference(
+    tx: Tx,
+    channel: str,
+    chat_id: str,
+    message_id: str,
+    outbox_id: int | None,
+    issue_id: int | None,
+    draft_ref: str,
+    now: datetime,
+) -> None:
+    await tx.execute(
+        "INSERT INTO sent_messages (channel, chat_id, message_id, outbox_id, issue_id, draft_ref, sent_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, chat_id, message_id) DO NOTHING",
+        (channel, chat_id, message_id, outbox_id, issue_id, draft_ref or None, ts(now)),
+    )
+
+
+@dataclass(frozen=True)
+class SentReference:
+    channel: str
+    chat_id: str
+    message_id: str
+    issue_id: int | None
+    draft_ref: str | None
+
+
+async def get_sent_reference(tx: Tx, channel: str, chat_id: str, message_id: str) -> SentReference | None:
+    row = await tx.fetchone(
+        "SELECT channel, chat_id, message_id, issue_id, draft_ref FROM sent_messages"
+        " WHERE channel = ? AND chat_id = ? AND message_id = ?",
+        (channel, chat_id, message_id),
+    )
+    return SentReference(*row) if row else None
+
+
+async def mark_chat_unreachable(tx: Tx, channel: str, chat_id: str, now: datetime, reason: str) -> None:
+    await tx.execute(
+        "INSERT INTO unreachable_chats (channel, chat_id, since, reason) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (channel, chat_id) DO NOTHING",
+        (channel, chat_id, ts(now), reason[:200]),
+    )
+
+
+async def clear_chat_unreachable(tx: Tx, channel: str, chat_id: str) -> None:
+    await tx.execute("DELETE FROM unreachable_chats WHERE channel = ? AND chat_id = ?", (channel, chat_id))
+
+
+async def is_chat_unreachable(tx: Tx, channel: str, chat_id: str) -> bool:
+    row = await tx.fetchone(
+        "SELECT 1 FROM unreachable_chats WHERE channel = ? AND chat_id = ?", (channel, chat_id)
+    )
+    return row is not None
+
+
+async def list_unreachable_chats(tx: Tx) -> list[tuple[str, str, datetime, str]]:
+    rows = await tx.fetchall("SELECT channel, chat_id, since, reason FROM unreachable_chats ORDER BY since")
+    return [(r[0], r[1], from_ts(r[2]), r[3]) for r in rows]  # type: ignore[misc]
+
+
+async def list_outbox_after(tx: Tx, after_id: int) -> list[OutboxRow]:
+    rows = await tx.fetchall("SELECT * FROM outbox WHERE id > ? ORDER BY id", (after_id,))
+    return [OutboxRow.from_row(r) for r in rows]
