@@ -131,8 +131,12 @@ def build_app(
     if telegram_token:
         from bot.telegram import TelegramChannel, build_application
 
-        ptb = build_application(telegram_token, settings.telegram, send_timeout=settings.outbox.send_timeout_seconds)
-        channel = TelegramChannel(ptb, settings.telegram, dispatcher, services.files, default_commands=default_commands())
+        ptb = build_application(
+            telegram_token, settings.telegram, send_timeout=settings.outbox.send_timeout_seconds
+        )
+        channel = TelegramChannel(
+            ptb, settings.telegram, dispatcher, services.files, default_commands=default_commands()
+        )
         senders[channel.sender.channel] = channel.sender
         channels.append(channel)
     runner = JobRunner(services, all_jobs(services, worker))

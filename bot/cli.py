@@ -20,12 +20,16 @@ EXIT_USAGE = 2
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dlxh", description="dlxh: the public-opinion group's chatbot")
-    p.add_argument("--config", help="TOML config file (default: $DLXH_CONFIG, else ./config.toml, else built-in)")
+    p.add_argument(
+        "--config", help="TOML config file (default: $DLXH_CONFIG, else ./config.toml, else built-in)"
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = p.add_subparsers(dest="command", required=True)
 
     sub.add_parser("run", help="run the bot on every configured channel")
-    demo = sub.add_parser("demo", help="a scripted exchange against the built-in emulator, printed as a transcript")
+    demo = sub.add_parser(
+        "demo", help="a scripted exchange against the built-in emulator, printed as a transcript"
+    )
     demo.add_argument("--keep", metavar="DIR", help="keep the demo's database in DIR")
     sub.add_parser("migrate", help="create or upgrade the database")
 
@@ -64,7 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     iv.add_argument("--name", default="")
     iv.add_argument("--count", type=int, default=1)
     iv.add_argument("--qr", type=Path, metavar="DIR", help="write a QR code PNG per invite into DIR")
-    iv.add_argument("--bot-username", default="", help="the bot's @username for links (default: ask Telegram)")
+    iv.add_argument(
+        "--bot-username", default="", help="the bot's @username for links (default: ask Telegram)"
+    )
     return p
 
 
@@ -151,6 +157,8 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
+    if not args.verbose:
+        logging.getLogger().setLevel(logging.WARNING)
     lines = await run_demo(Path(args.keep) if args.keep else None)
     print("\n".join(lines))
     return 0
@@ -183,10 +191,16 @@ async def cmd_jobs(settings: Settings, args: argparse.Namespace) -> int:
         if args.jobs_command == "list":
             tz = settings.tz
             for job, rec in await app.runner.ledger():
-                last = rec.last_run_at.astimezone(tz).strftime("%d/%m/%Y %H:%M") if rec and rec.last_run_at else "-"
+                last = (
+                    rec.last_run_at.astimezone(tz).strftime("%d/%m/%Y %H:%M")
+                    if rec and rec.last_run_at
+                    else "-"
+                )
                 nxt = job.next_after(_now(), settings.timezone)
                 nxt_s = nxt.astimezone(tz).strftime("%d/%m/%Y %H:%M") if nxt else "-"
-                result = (rec.last_error and f"error: {rec.last_error}") or (rec.last_result if rec else "") or "-"
+                result = (
+                    (rec.last_error and f"error: {rec.last_error}") or (rec.last_result if rec else "") or "-"
+                )
                 print(f"{job.name:18} next {nxt_s:16}  last {last:16}  {result}  — {job.description}")
             return 0
         if args.name not in app.runner.jobs:
@@ -264,8 +278,18 @@ async def cmd_members(settings: Settings, args: argparse.Namespace) -> int:
                     w = csv.writer(fh)
                     w.writerow(["id", "name", "phone", "unit", "role", "code", "link", "expires"])
                     for m in imported:
-                        w.writerow([m.member_id, m.name, m.phone, m.unit_code, m.role, m.invite.code, m.invite.link,
-                                    m.invite.expires_at.astimezone(settings.tz).strftime("%d/%m/%Y")])
+                        w.writerow(
+                            [
+                                m.member_id,
+                                m.name,
+                                m.phone,
+                                m.unit_code,
+                                m.role,
+                                m.invite.code,
+                                m.invite.link,
+                                m.invite.expires_at.astimezone(settings.tz).strftime("%d/%m/%Y"),
+                            ]
+                        )
                 print(f"members: {len(imported)} imported; invite links in {out}")
             elif args.members_command == "list":
                 unit_ids = None
@@ -275,9 +299,13 @@ async def cmd_members(settings: Settings, args: argparse.Namespace) -> int:
                         raise AdminError(f"unit {args.unit} does not exist")
                     unit_ids = await un.list_subtree_ids(db.reader, unit.id)
                 units = {u.id: u for u in await un.list_units(db.reader, active_only=False)}
-                for m in await mem.list_members(db.reader, unit_ids=unit_ids, unreachable_only=args.unreachable):
+                for m in await mem.list_members(
+                    db.reader, unit_ids=unit_ids, unreachable_only=args.unreachable
+                ):
                     state = "active" if m.active else "inactive"
-                    print(f"{m.id:5}  {m.name:30}  {m.role:7}  {units[m.unit_id].code:12}  {m.phone:12}  {state}")
+                    print(
+                        f"{m.id:5}  {m.name:30}  {m.role:7}  {units[m.unit_id].code:12}  {m.phone:12}  {state}"
+                    )
             elif args.members_command == "deactivate":
                 async with db.transaction() as tx:
                     m = await deactivate_member(tx, args.id, _now())
@@ -325,8 +353,15 @@ async def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
             raise CliError(f"unit {args.unit} does not exist; nothing was changed")
         async with db.transaction() as tx:
             created = await create_invites(
-                tx, settings, _now(), unit_id=unit.id, role=args.role, name=args.name, count=args.count,
-                created_by="cli", bot_username=username,
+                tx,
+                settings,
+                _now(),
+                unit_id=unit.id,
+                role=args.role,
+                name=args.name,
+                count=args.count,
+                created_by="cli",
+                bot_username=username,
             )
         if args.qr:
             import segno

@@ -135,7 +135,9 @@ DEFAULT_CATEGORIES: tuple[Category, ...] = (
     Category("nuoc_san_xuat", "Nước sản xuất", "Water for farming", "nong_nghiep"),
     Category("dien_sinh_hoat", "Điện sinh hoạt", "Household electricity", "ha_tang"),
     Category("o_nhiem_moi_truong", "Ô nhiễm môi trường", "Environmental pollution", "tai_nguyen_moi_truong"),
-    Category("khai_thac_khoang_san", "Khai thác khoáng sản trái phép", "Illegal mining", "tai_nguyen_moi_truong"),
+    Category(
+        "khai_thac_khoang_san", "Khai thác khoáng sản trái phép", "Illegal mining", "tai_nguyen_moi_truong"
+    ),
     Category("te_nan_xa_hoi", "Tệ nạn xã hội", "Social evils", "an_ninh_trat_tu"),
     Category("an_toan_giao_thong", "An toàn giao thông", "Traffic safety", "an_ninh_trat_tu"),
     Category(
@@ -165,7 +167,9 @@ class _Section:
     def key(self, k: str) -> str:
         return f"{self.name}.{k}" if self.name else k
 
-    def get(self, k: str, kind: type | tuple[type, ...], default: Any, what: str, *, required: bool = False) -> Any:
+    def get(
+        self, k: str, kind: type | tuple[type, ...], default: Any, what: str, *, required: bool = False
+    ) -> Any:
         self.used.add(k)
         if k not in self.data:
             if required:
@@ -202,13 +206,13 @@ def _positive(section: _Section, k: str, default: float, kind: type = float) -> 
 
 
 def _dates(section: _Section, k: str) -> frozenset[date]:
-    values = section.get(k, list, [], "a list of dates like \"2027-02-05\"")
+    values = section.get(k, list, [], 'a list of dates like "2027-02-05"')
     out = set()
     for v in values:
         if isinstance(v, date):
             out.add(v)
         else:
-            out.add(section.convert(k, v, lambda s: date.fromisoformat(str(s)), "dates like \"2027-02-05\""))
+            out.add(section.convert(k, v, lambda s: date.fromisoformat(str(s)), 'dates like "2027-02-05"'))
     return frozenset(out)
 
 
@@ -216,11 +220,19 @@ def _calendar(data: Any) -> CalendarSettings:
     s = _Section("calendar", data)
     days = s.get("work_days", list, list(DAY_NAMES[:5]), "a list of day names (mon … sun)")
     if any(d not in DAY_NAMES for d in days):
-        raise ConfigError(f"config: calendar.work_days = {days!r}: expected day names among {', '.join(DAY_NAMES)}")
-    hours = s.get("office_hours", list, ["07:30-11:30", "13:30-17:00"], 'a list like ["07:30-11:30", "13:30-17:00"]')
-    intervals = tuple(s.convert("office_hours", h, parse_interval, "intervals like \"07:30-11:30\"") for h in hours)
+        raise ConfigError(
+            f"config: calendar.work_days = {days!r}: expected day names among {', '.join(DAY_NAMES)}"
+        )
+    hours = s.get(
+        "office_hours", list, ["07:30-11:30", "13:30-17:00"], 'a list like ["07:30-11:30", "13:30-17:00"]'
+    )
+    intervals = tuple(
+        s.convert("office_hours", h, parse_interval, 'intervals like "07:30-11:30"') for h in hours
+    )
     quiet = s.get("quiet_hours", str, "21:00-07:00", 'an interval like "21:00-07:00"')
-    quiet_start, quiet_end = s.convert("quiet_hours", quiet, parse_interval_wrapping, 'an interval like "21:00-07:00"')
+    quiet_start, quiet_end = s.convert(
+        "quiet_hours", quiet, parse_interval_wrapping, 'an interval like "21:00-07:00"'
+    )
     holidays = _dates(s, "holidays")
     makeup = _dates(s, "makeup_workdays")
     hold = s.get("hold_on_days_off", bool, True, "true or false")
@@ -240,7 +252,7 @@ def _calendar(data: Any) -> CalendarSettings:
 
 
 def parse_interval_wrapping(text: str) -> tuple[time, time]:
-    """"21:00-07:00" -> (21:00, 07:00); unlike office hours the interval may wrap midnight."""
+    """ "21:00-07:00" -> (21:00, 07:00); unlike office hours the interval may wrap midnight."""
     start, sep, end = str(text).partition("-")
     if not sep:
         raise ValueError(f"expected HH:MM-HH:MM, got {text!r}")
@@ -295,7 +307,9 @@ def _categories(data: Any, sectors: tuple[Sector, ...]) -> tuple[Category, ...]:
     return cats
 
 
-def parse_settings(raw: Mapping[str, Any], *, base_dir: Path | None = None, source: Path | None = None) -> Settings:
+def parse_settings(
+    raw: Mapping[str, Any], *, base_dir: Path | None = None, source: Path | None = None
+) -> Settings:
     """Build :class:`Settings` from a parsed TOML document."""
     root = _Section("", raw)
     general = _Section("general", root.get("general", dict, {}, "a table [general]"))
@@ -323,7 +337,9 @@ def parse_settings(raw: Mapping[str, Any], *, base_dir: Path | None = None, sour
         token_env=tg.get("token_env", str, "DLXH_TELEGRAM_TOKEN", "an environment variable name"),
         token_file=tg.get("token_file", str, "", "a file path holding the token"),
         base_url=tg.get("base_url", str, TelegramSettings.base_url, "a URL ending in /bot"),
-        base_file_url=tg.get("base_file_url", str, TelegramSettings.base_file_url, "a URL ending in /file/bot"),
+        base_file_url=tg.get(
+            "base_file_url", str, TelegramSettings.base_file_url, "a URL ending in /file/bot"
+        ),
         poll_timeout=_positive(tg, "poll_timeout", 30, int),
     )
     tg.finish()
@@ -377,7 +393,9 @@ def parse_settings(raw: Mapping[str, Any], *, base_dir: Path | None = None, sour
 
 def load_settings(path: Path | str | None = None) -> Settings:
     """Load from PATH, else $DLXH_CONFIG, else ./config.toml if present, else the built-in defaults."""
-    chosen = Path(path) if path else (Path(os.environ["DLXH_CONFIG"]) if os.environ.get("DLXH_CONFIG") else None)
+    chosen = (
+        Path(path) if path else (Path(os.environ["DLXH_CONFIG"]) if os.environ.get("DLXH_CONFIG") else None)
+    )
     if chosen is None:
         default = Path("config.toml")
         if not default.is_file():

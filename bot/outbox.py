@@ -212,12 +212,11 @@ class OutboxWorker:
         out = Outgoing.from_json(row.payload)
         await self._pace(row)
         try:
-            message_id = await asyncio.wait_for(sender.send(out), timeout=self.settings.send_timeout_seconds * 2)
+            message_id = await asyncio.wait_for(
+                sender.send(out), timeout=self.settings.send_timeout_seconds * 2
+            )
         except SendRetryAfter as exc:
             await self._retry(row, max(exc.seconds, 0.5), str(exc))
-            if exc.seconds > 0:
-                # the channel asked us to slow down: drain the chat's bucket too
-                self._chat_bucket(row.channel, row.chat_id).tokens = 0
         except (SendTransient, TimeoutError) as exc:
             backoff = min(self.settings.max_backoff_seconds, 2 ** min(row.attempts, 10)) * (
                 0.5 + self._rng.random() / 2
@@ -234,7 +233,9 @@ class OutboxWorker:
                 await store.mark_message_failed(tx, row.id, store.FAILED, str(exc))
         except Exception as exc:
             log.exception("outbox row %s: unexpected error while sending", row.id)
-            await self._retry(row, min(self.settings.max_backoff_seconds, 2 ** min(row.attempts, 10)), repr(exc))
+            await self._retry(
+                row, min(self.settings.max_backoff_seconds, 2 ** min(row.attempts, 10)), repr(exc)
+            )
         else:
             now = self.clock.now()
             async with self.db.transaction() as tx:

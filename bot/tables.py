@@ -33,12 +33,17 @@ def read_table(path: Path, required: tuple[str, ...]) -> list[Row]:
     header = [h.strip().lower() for h in rows[0]]
     missing = [c for c in required if c not in header]
     if missing:
-        raise TableError(f"{path}: row 1: missing column(s) {', '.join(missing)} (found: {', '.join(header)})")
+        raise TableError(
+            f"{path}: row 1: missing column(s) {', '.join(missing)} (found: {', '.join(header)})"
+        )
     out = []
     for i, cells in enumerate(rows[1:], start=2):
         if not any(str(c).strip() for c in cells):
             continue
-        values = {h: str(cells[j]).strip() if j < len(cells) and cells[j] is not None else "" for j, h in enumerate(header)}
+        values = {
+            h: str(cells[j]).strip() if j < len(cells) and cells[j] is not None else ""
+            for j, h in enumerate(header)
+        }
         out.append(Row(i, values))
     return out
 

@@ -106,7 +106,9 @@ class TelegramSender:
             return None
         if out.clear_choices_of:
             try:
-                await self.bot.edit_message_reply_markup(chat_id, int(out.clear_choices_of), reply_markup=None)
+                await self.bot.edit_message_reply_markup(
+                    chat_id, int(out.clear_choices_of), reply_markup=None
+                )
             except BadRequest as exc:
                 if "not modified" not in str(exc).lower() and "not found" not in str(exc).lower():
                     raise
@@ -116,9 +118,13 @@ class TelegramSender:
             att = out.attachments[0]
             data = self.files.read(att.file_ref)
             if att.kind == "photo":
-                msg = await self.bot.send_photo(chat_id, photo=data, caption=out.text or None, reply_markup=markup)
+                msg = await self.bot.send_photo(
+                    chat_id, photo=data, caption=out.text or None, reply_markup=markup
+                )
             elif att.kind == "voice":
-                msg = await self.bot.send_voice(chat_id, voice=data, caption=out.text or None, reply_markup=markup)
+                msg = await self.bot.send_voice(
+                    chat_id, voice=data, caption=out.text or None, reply_markup=markup
+                )
             else:
                 msg = await self.bot.send_document(
                     chat_id,
@@ -145,7 +151,10 @@ class TelegramSender:
             return InlineKeyboardMarkup(rows)
         if out.keyboard:
             return ReplyKeyboardMarkup(
-                [[KeyboardButton(b.label, request_location=b.location or None) for b in row] for row in out.keyboard],
+                [
+                    [KeyboardButton(b.label, request_location=b.location or None) for b in row]
+                    for row in out.keyboard
+                ],
                 resize_keyboard=True,
                 is_persistent=True,
             )
@@ -284,7 +293,9 @@ class TelegramChannel:
             if text.startswith("/"):
                 head, _, args = text[1:].partition(" ")
                 command = head.split("@", 1)[0].lower()
-                return self._base(m, key, "command", text=text, command=command, args=args.strip(), reply_to=reply_to)
+                return self._base(
+                    m, key, "command", text=text, command=command, args=args.strip(), reply_to=reply_to
+                )
             return self._base(m, key, "text", text=text, reply_to=reply_to)
         if m.location is not None:
             return self._base(

@@ -42,7 +42,9 @@ async def import_units(tx: Tx, rows: list[Row], now: datetime, actor: str = "cli
             raise AdminError(f"row {row.number}: duplicate code {code} (first at row {seen[code].number})")
         seen[code] = row
     existing = {u.code: u for u in await un.list_units(tx, active_only=False)}
-    parent_of: dict[str, str | None] = {c: (u_parent_code(existing, u.parent_id)) for c, u in existing.items()}
+    parent_of: dict[str, str | None] = {
+        c: (u_parent_code(existing, u.parent_id)) for c, u in existing.items()
+    }
     for code, row in seen.items():
         parent = row.get("parent") or None
         if parent is not None and parent not in seen and parent not in existing:
@@ -111,7 +113,9 @@ async def merge_units(tx: Tx, old_code: str, new_code: str, now: datetime, actor
     await inv.move_invites(tx, old.id, new.id)
     await un.move_child_units(tx, old.id, new.id, now)
     await un.retire_unit(tx, old.id, new.id, now)
-    await add_audit(tx, now, actor, "units.merge", f"unit:{old.id}", into=new.code, old_name=old.name, members=moved)
+    await add_audit(
+        tx, now, actor, "units.merge", f"unit:{old.id}", into=new.code, old_name=old.name, members=moved
+    )
     return moved
 
 
@@ -158,14 +162,23 @@ async def import_members(
         sectors = tuple(s.strip() for s in row.get("sectors").replace(";", ",").split(",") if s.strip())
         unknown = [s for s in sectors if s not in sector_codes]
         if unknown:
-            raise AdminError(f"row {row.number}: unknown sector {unknown[0]!r} (expected one of {', '.join(sorted(sector_codes))})")
+            raise AdminError(
+                f"row {row.number}: unknown sector {unknown[0]!r} (expected one of {', '.join(sorted(sector_codes))})"
+            )
         parsed.append((name, row.get("phone"), units[unit_code], role, sectors))
     out = []
     for name, phone, unit, role, sectors in parsed:
         member_id = await mem.create_member(tx, name, role, unit.id, now, phone=phone, sectors=sectors)
         [invite] = await create_invites(
-            tx, settings, now, unit_id=unit.id, role=role, created_by=actor, bot_username=bot_username,
-            name=name, member_id=member_id,
+            tx,
+            settings,
+            now,
+            unit_id=unit.id,
+            role=role,
+            created_by=actor,
+            bot_username=bot_username,
+            name=name,
+            member_id=member_id,
         )
         out.append(ImportedMember(member_id, name, phone, unit.code, role, invite))
     await add_audit(tx, now, actor, "members.import", None, count=len(out))

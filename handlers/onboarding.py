@@ -73,7 +73,9 @@ async def _greet(ctx: Context, member: mem.Member) -> None:
 async def cmd_start(ctx: Context) -> None:
     member = ctx.member
     if ctx.incoming.args:
-        ctx.reply(ctx.t("invite.already_member", name=member.name, unit=await unit_name(ctx.tx, member.unit_id)))
+        ctx.reply(
+            ctx.t("invite.already_member", name=member.name, unit=await unit_name(ctx.tx, member.unit_id))
+        )
         return
     ctx.reply(ctx.t("start.again", name=member.name), keyboard=role_keyboard(member.role, ctx.t))
 
@@ -111,7 +113,11 @@ async def cmd_language(ctx: Context) -> None:
 
 async def _language_ask(ctx: Context, conv: Conversation) -> None:
     await flow.ask_options(
-        ctx, conv, ctx.t("language.ask"), [(ctx.t("language.vi"), "vi"), (ctx.t("language.en"), "en")], columns=2
+        ctx,
+        conv,
+        ctx.t("language.ask"),
+        [(ctx.t("language.vi"), "vi"), (ctx.t("language.en"), "en")],
+        columns=2,
     )
 
 
@@ -158,7 +164,9 @@ async def _invite_ask(ctx: Context, conv: Conversation) -> None:
             ctx, conv, ctx.t("invite.ask_role"), [(ctx.t(f"role.{r}"), r) for r in mem.ROLES], columns=3
         )
     elif conv.step == "name":
-        await flow.ask_options(ctx, conv, ctx.t("invite.ask_name"), [(ctx.t("invite.skip"), "_skip")], free_text=True)
+        await flow.ask_options(
+            ctx, conv, ctx.t("invite.ask_name"), [(ctx.t("invite.skip"), "_skip")], free_text=True
+        )
 
 
 async def _invite_answer(ctx: Context, conv: Conversation, value: str) -> None:

@@ -74,15 +74,26 @@ class JoinResult:
 
 
 async def join_with_code(
-    tx: Tx, settings: Settings, now: datetime, *, channel: str, external_id: str, chat_id: str, code: str,
-    display_name: str, language: str,
+    tx: Tx,
+    settings: Settings,
+    now: datetime,
+    *,
+    channel: str,
+    external_id: str,
+    chat_id: str,
+    code: str,
+    display_name: str,
+    language: str,
 ) -> JoinResult:
     """Turn a valid code into a membership; every refusal changes nothing but the wrong-code throttle."""
     existing = await mem.get_member_by_identity(tx, channel, external_id)
     if existing is not None:
         return JoinResult("already", existing)
     window = now - timedelta(hours=1)
-    if await inv.count_invite_failures(tx, channel, external_id, window) >= settings.invites.max_failures_per_hour:
+    if (
+        await inv.count_invite_failures(tx, channel, external_id, window)
+        >= settings.invites.max_failures_per_hour
+    ):
         return JoinResult("throttled")
     invite = await inv.get_invite_by_code(tx, normalise_code(code)) if code else None
     if invite is None:
@@ -95,10 +106,17 @@ async def join_with_code(
     if invite.member_id is not None:
         member_id = invite.member_id
         current = await mem.get_member(tx, member_id)
-        await mem.update_member_role(tx, member_id, invite.role, invite.unit_id, current.sectors if current else ())
+        await mem.update_member_role(
+            tx, member_id, invite.role, invite.unit_id, current.sectors if current else ()
+        )
     else:
         member_id = await mem.create_member(
-            tx, invite.name or display_name or external_id, invite.role, invite.unit_id, now, language=language
+            tx,
+            invite.name or display_name or external_id,
+            invite.role,
+            invite.unit_id,
+            now,
+            language=language,
         )
     if not await inv.use_invite(tx, invite.id, member_id, now):
         return JoinResult("used")

@@ -60,7 +60,9 @@ class JobRunner:
             log.exception("job %s failed at %s", name, now.isoformat())
             error = repr(exc)[:500]
         async with self.services.db.transaction() as tx:
-            await record_job_run(tx, name, now, result, error, job.next_after(now, self.services.settings.timezone))
+            await record_job_run(
+                tx, name, now, result, error, job.next_after(now, self.services.settings.timezone)
+            )
         return result if error is None else f"error: {error}"
 
     async def run_all(self, now: datetime | None = None) -> dict[str, str]:

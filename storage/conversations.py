@@ -39,7 +39,9 @@ class Conversation:
 
 
 async def get_conversation(tx: Tx, channel: str, chat_id: str) -> Conversation | None:
-    row = await tx.fetchone("SELECT * FROM conversations WHERE channel = ? AND chat_id = ?", (channel, chat_id))
+    row = await tx.fetchone(
+        "SELECT * FROM conversations WHERE channel = ? AND chat_id = ?", (channel, chat_id)
+    )
     return Conversation.from_row(row) if row else None
 
 
@@ -80,5 +82,6 @@ async def list_idle_conversations(tx: Tx, idle_since: datetime) -> list[Conversa
 
 async def mark_conversation_reminded(tx: Tx, channel: str, chat_id: str, now: datetime) -> None:
     await tx.execute(
-        "UPDATE conversations SET reminded_at = ? WHERE channel = ? AND chat_id = ?", (ts(now), channel, chat_id)
+        "UPDATE conversations SET reminded_at = ? WHERE channel = ? AND chat_id = ?",
+        (ts(now), channel, chat_id),
     )

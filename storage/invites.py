@@ -65,18 +65,22 @@ async def get_invite_by_code(tx: Tx, code: str) -> Invite | None:
 async def use_invite(tx: Tx, invite_id: int, member_id: int, now: datetime) -> bool:
     """Mark used; False if someone used it first."""
     cur = await tx.execute(
-        "UPDATE invites SET used_at = ?, used_by = ? WHERE id = ? AND used_at IS NULL", (ts(now), member_id, invite_id)
+        "UPDATE invites SET used_at = ?, used_by = ? WHERE id = ? AND used_at IS NULL",
+        (ts(now), member_id, invite_id),
     )
     return cur.rowcount == 1
 
 
 async def move_invites(tx: Tx, from_unit: int, to_unit: int) -> None:
-    await tx.execute("UPDATE invites SET unit_id = ? WHERE unit_id = ? AND used_at IS NULL", (to_unit, from_unit))
+    await tx.execute(
+        "UPDATE invites SET unit_id = ? WHERE unit_id = ? AND used_at IS NULL", (to_unit, from_unit)
+    )
 
 
 async def record_invite_failure(tx: Tx, channel: str, external_id: str, now: datetime) -> None:
     await tx.execute(
-        "INSERT INTO invite_failures (channel, external_id, at) VALUES (?, ?, ?)", (channel, external_id, ts(now))
+        "INSERT INTO invite_failures (channel, external_id, at) VALUES (?, ?, ?)",
+        (channel, external_id, ts(now)),
     )
 
 

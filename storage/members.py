@@ -81,7 +81,9 @@ async def get_member_by_identity(tx: Tx, channel: str, external_id: str) -> Memb
     return Member.from_row(row) if row else None
 
 
-async def add_identity(tx: Tx, member_id: int, channel: str, external_id: str, chat_id: str, now: datetime) -> None:
+async def add_identity(
+    tx: Tx, member_id: int, channel: str, external_id: str, chat_id: str, now: datetime
+) -> None:
     await tx.execute(
         "INSERT INTO identities (channel, external_id, member_id, chat_id, created_at) VALUES (?, ?, ?, ?, ?)",
         (channel, external_id, member_id, chat_id, ts(now)),
@@ -117,7 +119,9 @@ async def transfer_identities(tx: Tx, from_member: int, to_member: int) -> None:
     await tx.execute("UPDATE identities SET member_id = ? WHERE member_id = ?", (to_member, from_member))
 
 
-async def update_member_role(tx: Tx, member_id: int, role: str, unit_id: int, sectors: tuple[str, ...]) -> None:
+async def update_member_role(
+    tx: Tx, member_id: int, role: str, unit_id: int, sectors: tuple[str, ...]
+) -> None:
     await tx.execute(
         "UPDATE members SET role = ?, unit_id = ?, sectors = ? WHERE id = ?",
         (role, unit_id, ",".join(sectors), member_id),

@@ -168,7 +168,9 @@ async def upgrade_v2(tx: Tx) -> None:
 
 
 MIGRATIONS: list[Migration] = [
-    Migration(1, "runtime: conversations, processed updates, outbox, sent messages, audit log, jobs", upgrade_v1),
+    Migration(
+        1, "runtime: conversations, processed updates, outbox, sent messages, audit log, jobs", upgrade_v1
+    ),
     Migration(2, "people: units, members, channel identities, invites", upgrade_v2),
 ]
 

@@ -83,7 +83,9 @@ async def list_due_messages(tx: Tx, now: datetime, limit: int = 200) -> list[Out
 
 async def next_outbox_time(tx: Tx, now: datetime) -> datetime | None:
     """When the worker should look again: the earliest retry time among chat heads, or the end of a hold."""
-    retry = await tx.fetchval("SELECT MIN(o.not_before)" + _HEADS, (ts(now), ts(now)))
+    retry = await tx.fetchval(
+        "SELECT MIN(o.not_before)" + _HEADS + " AND o.not_before > ?", (ts(now), ts(now), ts(now))
+    )
     hold = await tx.fetchval(
         "SELECT MIN(hold_until) FROM outbox WHERE status = 'pending' AND hold_until > ?", (ts(now),)
     )

@@ -21,7 +21,9 @@ class Unit:
 
     @classmethod
     def from_row(cls, row: Any) -> Unit:
-        return cls(row["id"], row["code"], row["name"], row["parent_id"], bool(row["active"]), row["successor_id"])
+        return cls(
+            row["id"], row["code"], row["name"], row["parent_id"], bool(row["active"]), row["successor_id"]
+        )
 
 
 async def get_unit(tx: Tx, unit_id: int) -> Unit | None:
@@ -48,13 +50,15 @@ async def create_unit(tx: Tx, code: str, name: str, parent_id: int | None, now: 
 
 async def update_unit(tx: Tx, unit_id: int, name: str, parent_id: int | None, now: datetime) -> None:
     await tx.execute(
-        "UPDATE units SET name = ?, parent_id = ?, updated_at = ? WHERE id = ?", (name, parent_id, ts(now), unit_id)
+        "UPDATE units SET name = ?, parent_id = ?, updated_at = ? WHERE id = ?",
+        (name, parent_id, ts(now), unit_id),
     )
 
 
 async def retire_unit(tx: Tx, unit_id: int, successor_id: int | None, now: datetime) -> None:
     await tx.execute(
-        "UPDATE units SET active = 0, successor_id = ?, updated_at = ? WHERE id = ?", (successor_id, ts(now), unit_id)
+        "UPDATE units SET active = 0, successor_id = ?, updated_at = ? WHERE id = ?",
+        (successor_id, ts(now), unit_id),
     )
 
 

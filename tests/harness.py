@@ -78,7 +78,9 @@ class Harness:
         return [o for o in out if not o.clear_choices_of and o.commands is None]
 
     def sent_to(self, chat_id: str) -> list[Outgoing]:
-        return [o for o in self.rows if o.chat_id == chat_id and not o.clear_choices_of and o.commands is None]
+        return [
+            o for o in self.rows if o.chat_id == chat_id and not o.clear_choices_of and o.commands is None
+        ]
 
 
 def texts(msgs: list[Outgoing]) -> list[str]:

@@ -32,11 +32,20 @@ async def seed_units(db: Database, now: datetime) -> Seeded:
     return Seeded(units)
 
 
-async def invite_code(db: Database, settings: Settings, now: datetime, unit: str, role: str, name: str = "") -> str:
+async def invite_code(
+    db: Database, settings: Settings, now: datetime, unit: str, role: str, name: str = ""
+) -> str:
     async with db.transaction() as tx:
         u = await un.get_unit_by_code(tx, unit)
         assert u is not None
         [created] = await create_invites(
-            tx, settings, now, unit_id=u.id, role=role, name=name, created_by="test", bot_username="dlxh_test_bot"
+            tx,
+            settings,
+            now,
+            unit_id=u.id,
+            role=role,
+            name=name,
+            created_by="test",
+            bot_username="dlxh_test_bot",
         )
     return created.code

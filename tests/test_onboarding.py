@@ -35,7 +35,9 @@ async def test_stranger_is_refused_and_nothing_is_stored(world: Harness, service
     assert await mem.list_members(services.db.reader) == []
 
 
-async def test_join_greets_by_name_with_unit_and_menu(world: Harness, services: Services, clock: ManualClock) -> None:
+async def test_join_greets_by_name_with_unit_and_menu(
+    world: Harness, services: Services, clock: ManualClock
+) -> None:
     code = await invite_code(services.db, services.settings, clock.now(), "X01", "member", "Nguyễn Thị Lan")
     lan = world.person("101", "Lan")
     [welcome] = await lan.say(f"/start {code}")
@@ -47,7 +49,10 @@ async def test_join_greets_by_name_with_unit_and_menu(world: Harness, services: 
         unit="Xã Hàm Thắng",
         abilities=t("vi", "abilities.member"),
     )
-    assert welcome.keyboard is not None and [b.label for b in welcome.keyboard[0]] == ["Hướng dẫn", "Thông tin của tôi"]
+    assert welcome.keyboard is not None and [b.label for b in welcome.keyboard[0]] == [
+        "Hướng dẫn",
+        "Thông tin của tôi",
+    ]
     commands = [o.commands for o in world.rows if o.commands is not None]
     assert commands and [c for c, _ in commands[-1]] == ["start", "help", "me", "language", "cancel"]
     [me] = await lan.say("/me")
@@ -57,7 +62,9 @@ async def test_join_greets_by_name_with_unit_and_menu(world: Harness, services: 
     assert me2.text == me.text
 
 
-async def test_codes_are_one_time_expire_and_ignore_case(world: Harness, services: Services, clock: ManualClock) -> None:
+async def test_codes_are_one_time_expire_and_ignore_case(
+    world: Harness, services: Services, clock: ManualClock
+) -> None:
     code = await invite_code(services.db, services.settings, clock.now(), "X01", "member")
     a, b = world.person("1", "A"), world.person("2", "B")
     [ok] = await a.say(f"/start {code.lower()}")
@@ -71,7 +78,9 @@ async def test_codes_are_one_time_expire_and_ignore_case(world: Harness, service
     assert texts(await b.say(f"/start {code2}")) == [t("vi", "invite.expired")]
 
 
-async def test_guessing_is_throttled_for_an_hour(world: Harness, services: Services, clock: ManualClock) -> None:
+async def test_guessing_is_throttled_for_an_hour(
+    world: Harness, services: Services, clock: ManualClock
+) -> None:
     good = await invite_code(services.db, services.settings, clock.now(), "X01", "member")
     guesser = world.person("66", "Đoán mò")
     for i in range(5):
@@ -82,7 +91,9 @@ async def test_guessing_is_throttled_for_an_hour(world: Harness, services: Servi
     assert ok.text.startswith("Chào mừng")
 
 
-async def test_language_switch_changes_texts_and_menu(world: Harness, services: Services, clock: ManualClock) -> None:
+async def test_language_switch_changes_texts_and_menu(
+    world: Harness, services: Services, clock: ManualClock
+) -> None:
     code = await invite_code(services.db, services.settings, clock.now(), "X02", "leader", "Trần Văn Hùng")
     hung = world.person("7", "Hùng")
     await hung.say(f"/start {code}")
@@ -119,7 +130,9 @@ async def test_admin_invites_from_the_chat_by_typing_and_tapping(
     assert [e.action for e in await list_audit(services.db.reader)][:2] == ["invite.join", "invite.create"]
 
 
-async def test_stale_and_forged_buttons_change_nothing(world: Harness, services: Services, clock: ManualClock) -> None:
+async def test_stale_and_forged_buttons_change_nothing(
+    world: Harness, services: Services, clock: ManualClock
+) -> None:
     code = await invite_code(services.db, services.settings, clock.now(), "T01", "admin")
     admin = world.person("1", "QT")
     await admin.say(f"/start {code}")
