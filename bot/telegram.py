@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from datetime import timedelta
 from typing import Any
 
@@ -67,7 +68,10 @@ def build_application(token: str, settings: TelegramSettings, *, send_timeout: f
     )
 
 
-def _retry_seconds(value: int | timedelta) -> float:
+def _retry_seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB 22 warns that the type will become timedelta; both are handled
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
@@ -84,7 +88,7 @@ class TelegramSender:
         try:
             return await self._send(out)
         except RetryAfter as exc:
-            raise SendRetryAfter(_retry_seconds(exc.retry_after), str(exc)) from exc
+            raise SendRetryAfter(_retry_seconds(exc), str(exc)) from exc
         except Forbidden as exc:
             raise SendForbidden(str(exc)) from exc
         except BadRequest as exc:
@@ -229,7 +233,7 @@ class TelegramChannel:
             except asyncio.CancelledError:
                 raise
             except RetryAfter as exc:
-                await asyncio.sleep(_retry_seconds(exc.retry_after))
+                await asyncio.sleep(_retry_seconds(exc))
                 continue
             except TelegramError as exc:
                 log.warning("getUpdates failed (%s); retrying in %.0fs", exc, backoff)
@@ -301,7 +305,7 @@ class TelegramChannel:
             return self._base(
                 m, key, "location", location=(m.location.latitude, m.location.longitude), reply_to=reply_to
             )
-        attachment = await self._download(m)
+        attachment = None if m.sticker is not None else await self._download(m)
         if attachment is not None:
             return self._base(
                 m,
@@ -330,8 +334,6 @@ class TelegramChannel:
         )
 
     async def _download(self, m: Message) -> Attachment | None:
-        if m.sticker is not None:
-            return Attachment(kind="sticker", file_ref="")
         if m.photo:
             kind, file, mime, name, suffix = "photo", m.photo[-1], "image/jpeg", "", ".jpg"
         elif m.voice is not None:
