@@ -198,9 +198,9 @@ async def cmd_jobs(settings: Settings, args: argparse.Namespace) -> int:
                 )
                 nxt = job.next_after(_now(), settings.timezone)
                 nxt_s = nxt.astimezone(tz).strftime("%d/%m/%Y %H:%M") if nxt else "-"
-                result = (
-                    (rec.last_error and f"error: {rec.last_error}") or (rec.last_result if rec else "") or "-"
-                )
+                result = "-"
+                if rec is not None:
+                    result = f"error: {rec.last_error}" if rec.last_error else (rec.last_result or "-")
                 print(f"{job.name:18} next {nxt_s:16}  last {last:16}  {result}  — {job.description}")
             return 0
         if args.name not in app.runner.jobs:

@@ -1,7 +1,7 @@
 """Matching what a person typed against a list of options: a number, or part of a label.
 
-Case- and accent-insensitive: text is normalised to NFC and folded with unidecode ("dien" matches
-"Điện sinh hoạt"); a typo close enough to one label is accepted through rapidfuzz.
+Case- and accent-insensitive: text is normalised to NFC and folded with unidecode (typing dien matches
+Điện sinh hoạt); a typo close enough to one label is accepted through rapidfuzz.
 """
 
 from __future__ import annotations

@@ -42,7 +42,9 @@ async def app(tmp_path: Path, emu: TelegramEmulator) -> AsyncIterator[App]:
         yield a
 
 
-async def join(app: App, emu: TelegramEmulator, user_id: int, name: str, unit: str = "X01", role: str = "member"):  # type: ignore[no-untyped-def]
+async def join(
+    app: App, emu: TelegramEmulator, user_id: int, name: str, unit: str = "X01", role: str = "member"
+):  # type: ignore[no-untyped-def]
     code = await invite_code(app.services.db, app.settings, NOW, unit, role, name)
     user = emu.user(user_id, name.split()[-1])
     await user.send_text(f"/start {code}")
@@ -149,7 +151,12 @@ async def test_a_failing_handler_apologises_logs_and_keeps_running(
 
 async def test_faults_every_reply_arrives_in_order(tmp_path: Path, emu: TelegramEmulator) -> None:
     """20 % of sends fail (429 with retry_after, 500, or an answer slower than the client waits)."""
-    overrides = {"max_backoff_seconds": 0.3, "send_timeout_seconds": 0.5, "global_rate": 100, "global_burst": 100}
+    overrides = {
+        "max_backoff_seconds": 0.3,
+        "send_timeout_seconds": 0.5,
+        "global_rate": 100,
+        "global_burst": 100,
+    }
     async with running(tmp_path, emu, outbox=overrides) as app:
         await seed_units(app.services.db, NOW)
         users = [await join(app, emu, 200 + i, f"Người {i}") for i in range(3)]
@@ -176,7 +183,9 @@ async def test_faults_every_reply_arrives_in_order(tmp_path: Path, emu: Telegram
         assert emu.calls["sendMessage"] > delivered  # some sends were refused (429/500) and retried
 
 
-async def test_a_second_instance_on_the_same_database_refuses(app: App, tmp_path: Path, emu: TelegramEmulator) -> None:
+async def test_a_second_instance_on_the_same_database_refuses(
+    app: App, tmp_path: Path, emu: TelegramEmulator
+) -> None:
     from bot.app import build_app
 
     other = build_app(emulator_settings(tmp_path, emu), telegram_token=emu.token)
@@ -184,7 +193,9 @@ async def test_a_second_instance_on_the_same_database_refuses(app: App, tmp_path
         await other.start()
 
 
-async def test_sigkill_after_handling_before_sending_still_delivers(tmp_path: Path, emu: TelegramEmulator) -> None:
+async def test_sigkill_after_handling_before_sending_still_delivers(
+    tmp_path: Path, emu: TelegramEmulator
+) -> None:
     settings = emulator_settings(tmp_path, emu)
     db = await Database.open(settings.database_path)
     await seed_units(db, NOW)
