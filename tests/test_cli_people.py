@@ -105,9 +105,7 @@ def test_bad_units_file_names_the_row_and_imports_nothing(
 def test_units_file_in_a_legacy_encoding_is_refused(cfg: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "cp1258.csv"
     path.write_bytes(
-        "code,name,parent\nT01,Tỉnh,\n".encode()
-        + "X01,Xã Hàm,T01\n".encode("cp1258", "replace")
-        + b"\xff\n"
+        "code,name,parent\nT01,Tỉnh,\n".encode() + "X01,Xã Hàm,T01\n".encode("cp1258", "replace") + b"\xff\n"
     )
     assert dlxh(cfg, "units", "import", str(path)) == 1
     assert "row 3: not UTF-8 text" in capsys.readouterr().err
