@@ -88,6 +88,11 @@ VI: dict[str, str] = {
     "invite.admin_only": "Chỉ quản trị viên mới mời được thành viên.",
     "units.more": "Trang sau »",
     "units.prev": "« Trang trước",
+    # channels without buttons (Zalo)
+    "zalo.choose_number": "Trả lời số:",
+    "zalo.menu": "Các việc đồng chí có thể làm (trả lời số):",
+    "zalo.attachments_note": "{count} tệp đính kèm — xem trên Telegram hoặc tại văn phòng.",
+    "zalo.number_out_of_range": "Không có lựa chọn số {number}. Đồng chí vui lòng trả lời một số từ 1 đến {count}.",
 }
 
 EN: dict[str, str] = {
@@ -163,6 +168,10 @@ EN: dict[str, str] = {
     "invite.admin_only": "Only administrators can invite members.",
     "units.more": "Next page »",
     "units.prev": "« Previous page",
+    "zalo.choose_number": "Reply with a number:",
+    "zalo.menu": "What you can do (reply with a number):",
+    "zalo.attachments_note": "{count} attachment(s) — see them on Telegram or at the office.",
+    "zalo.number_out_of_range": "There is no option {number}. Please reply with a number from 1 to {count}.",
 }
 
 CATALOGS: dict[str, dict[str, str]] = {"vi": VI, "en": EN}

@@ -167,11 +167,36 @@ async def upgrade_v2(tx: Tx) -> None:
     )
 
 
+async def upgrade_v3(tx: Tx) -> None:
+    await _run(
+        tx,
+        """
+        CREATE TABLE inbound_events (
+            channel TEXT NOT NULL,
+            event_key TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            handled_at TEXT,
+            PRIMARY KEY (channel, event_key)
+        );
+        CREATE INDEX inbound_events_unhandled ON inbound_events (handled_at, received_at);
+        CREATE TABLE chat_choices (
+            channel TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            choices TEXT NOT NULL,
+            shown_at TEXT NOT NULL,
+            PRIMARY KEY (channel, chat_id)
+        )
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(
         1, "runtime: conversations, processed updates, outbox, sent messages, audit log, jobs", upgrade_v1
     ),
     Migration(2, "people: units, members, channel identities, invites", upgrade_v2),
+    Migration(3, "channels without redelivery or buttons: stored inbound events, last choices shown", upgrade_v3),
 ]
 
 
