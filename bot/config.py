@@ -89,6 +89,23 @@ class InviteSettings:
 
 
 @dataclass(frozen=True)
+class DeadlineSettings:
+    urgent_ack_hours: float = 4.0  # clock hours
+    urgent_handle_hours: float = 24.0  # clock hours
+    ack_working_hours: float = 8.0  # pressing and normal: working hours
+    pressing_handle_working_days: int = 5
+    normal_handle_working_days: int = 10
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    draft_reminder_hours: float = 2.0
+    draft_discard_days: int = 7
+    withdraw_window_hours: float = 24.0
+    similar_threshold: int = 60  # rapidfuzz score (0-100) above which an open issue is offered
+
+
+@dataclass(frozen=True)
 class Settings:
     timezone: str = "Asia/Ho_Chi_Minh"
     language: str = "vi"
@@ -99,6 +116,8 @@ class Settings:
     calendar: CalendarSettings = field(default_factory=CalendarSettings)
     jobs: JobSettings = field(default_factory=JobSettings)
     invites: InviteSettings = field(default_factory=InviteSettings)
+    deadlines: DeadlineSettings = field(default_factory=DeadlineSettings)
+    reports: ReportSettings = field(default_factory=ReportSettings)
     sectors: tuple[Sector, ...] = ()
     categories: tuple[Category, ...] = ()
     source: Path | None = None
@@ -369,6 +388,25 @@ def parse_settings(
     )
     inv.finish()
 
+    dl = _Section("deadlines", root.get("deadlines", dict, {}, "a table [deadlines]"))
+    deadlines = DeadlineSettings(
+        urgent_ack_hours=_positive(dl, "urgent_ack_hours", 4.0),
+        urgent_handle_hours=_positive(dl, "urgent_handle_hours", 24.0),
+        ack_working_hours=_positive(dl, "ack_working_hours", 8.0),
+        pressing_handle_working_days=_positive(dl, "pressing_handle_working_days", 5, int),
+        normal_handle_working_days=_positive(dl, "normal_handle_working_days", 10, int),
+    )
+    dl.finish()
+
+    rp = _Section("reports", root.get("reports", dict, {}, "a table [reports]"))
+    reports = ReportSettings(
+        draft_reminder_hours=_positive(rp, "draft_reminder_hours", 2.0),
+        draft_discard_days=_positive(rp, "draft_discard_days", 7, int),
+        withdraw_window_hours=_positive(rp, "withdraw_window_hours", 24.0),
+        similar_threshold=_positive(rp, "similar_threshold", 60, int),
+    )
+    rp.finish()
+
     calendar = _calendar(root.get("calendar", dict, {}, "a table [calendar]"))
     calendar = CalendarSettings(**{**calendar.__dict__, "timezone": timezone})
     root.used.update({"sectors", "categories"})
@@ -385,6 +423,8 @@ def parse_settings(
         calendar=calendar,
         jobs=jobs,
         invites=invites,
+        deadlines=deadlines,
+        reports=reports,
         sectors=sectors,
         categories=categories,
         source=source,

@@ -10,13 +10,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from handlers.choose import match_option
+from handlers.choose import fold, match_option
 from handlers.context import Context
-from handlers.model import Choice
+from handlers.model import Choice, KeyButton
+from handlers.people import role_keyboard
 from storage.conversations import Conversation, delete_conversation, get_conversation, save_conversation
 
 BACK = "_back"
 CANCEL = "_cancel"
+RESUME = "_resume"
+DISCARD = "_discard"
 
 
 @dataclass(frozen=True)
@@ -76,8 +79,13 @@ async def ask_options(
     cancel: bool = True,
     free_text: bool = False,
     extra_rows: list[list[tuple[str, str]]] | None = None,
+    keyboard: list[list[KeyButton]] | None = None,
+    prefix: str = "",
 ) -> None:
-    """Save the step, then ask: options as (label, value); Back/Cancel appended; typed text matched if not free."""
+    """Save the step, then ask: options as (label, value); Back/Cancel appended; typed text matched if not free.
+
+    With ``keyboard``, the options and Back/Cancel are shown as reply-keyboard buttons after those rows
+    (Telegram allows one kind of buttons per message), and are recognised when typed or pressed."""
     conv.data["_options"] = [[label, value] for label, value in options]
     conv.data["_free"] = free_text
     conv.data["_prompt"] = text
@@ -89,8 +97,18 @@ async def ask_options(
         nav.append((ctx.t("button.cancel"), CANCEL))
     conv.data["_nav"] = [[label, value] for label, value in nav]
     conv.data["_extra"] = [[[label, value] for label, value in row] for row in (extra_rows or [])]
+    conv.data["_prefix"] = prefix
     await save_conversation(ctx.tx, conv, ctx.now)
-    ctx.reply(text, choices=render_choices(conv))
+    if keyboard is not None:
+        rows = [list(r) for r in keyboard]
+        rows += [[KeyButton(label)] for label, _ in options]
+        if nav:
+            rows.append([KeyButton(label) for label, _ in nav])
+        conv.data["_keyboard"] = True
+        ctx.reply(prefix + text, keyboard=rows)
+    else:
+        conv.data["_keyboard"] = False
+        ctx.reply(prefix + text, choices=render_choices(conv))
 
 
 def render_choices(conv: Conversation) -> list[list[Choice]]:
@@ -109,13 +127,28 @@ def render_choices(conv: Conversation) -> list[list[Choice]]:
 
 async def reask(ctx: Context, conv: Conversation, notice: str) -> None:
     """Tell the person what went wrong and show the same step again (state unchanged but for the nonce)."""
+    if conv.data.get("_keyboard"):
+        await FLOWS[conv.flow].ask(ctx, conv)
+        ctx.out[-1].text = f"{notice}\n\n{ctx.out[-1].text}"
+        return
     await save_conversation(ctx.tx, conv, ctx.now)
-    ctx.reply(f"{notice}\n\n{conv.data.get('_prompt', '')}".strip(), choices=render_choices(conv))
+    text = f"{notice}\n\n{conv.data.get('_prefix', '')}{conv.data.get('_prompt', '')}".strip()
+    ctx.reply(text, choices=render_choices(conv))
+
+
+async def offer_resume(ctx: Context, conv: Conversation, text: str, resume: str, discard: str) -> None:
+    """Ask whether to continue the conversation in progress or drop it (and start again)."""
+    await save_conversation(ctx.tx, conv, ctx.now)
+    ctx.reply(
+        text,
+        choices=[[Choice(resume, choice_data(conv, RESUME)), Choice(discard, choice_data(conv, DISCARD))]],
+    )
 
 
 async def cancel(ctx: Context, conv: Conversation) -> None:
     await delete_conversation(ctx.tx, conv.channel, conv.chat_id)
-    ctx.reply(ctx.t("flow.cancelled"))
+    keyboard = role_keyboard(ctx.member.role, ctx.t) if ctx.member is not None else None
+    ctx.reply(ctx.t("flow.cancelled"), keyboard=keyboard)
 
 
 async def back(ctx: Context, conv: Conversation) -> None:
@@ -146,6 +179,7 @@ async def on_event(ctx: Context, conv: Conversation) -> None:
     options: list[list[str]] = conv.data.get("_options", [])
     known = {value for _, value in options} | {v for _, v in conv.data.get("_nav", [])}
     known |= {v for row in conv.data.get("_extra", []) for _, v in row}
+    known |= {RESUME, DISCARD}
     if inc.kind == "choice":
         parsed = parse_choice(inc.choice)
         if parsed is None:
@@ -162,7 +196,19 @@ async def on_event(ctx: Context, conv: Conversation) -> None:
         return
     if inc.kind == "text":
         if conv.data.get("_free"):
+            typed = fold(inc.text)
+            pairs = conv.data.get("_options", []) + conv.data.get("_nav", [])
+            named = [value for label, value in pairs if fold(label) == typed]
+            if named:  # the label of a button, typed (or pressed on a reply keyboard)
+                await _dispatch_value(ctx, conv, flow, named[0])
+                return
             await flow.answer(ctx, conv, inc.text)
+            return
+        every = options + [list(x) for row in conv.data.get("_extra", []) for x in row]
+        every += [list(x) for x in conv.data.get("_nav", [])]
+        exact = [value for label, value in every if fold(label) == fold(inc.text)]
+        if exact:
+            await _dispatch_value(ctx, conv, flow, exact[0])
             return
         labels = [label for label, _ in options]
         m = match_option(inc.text, labels)
@@ -184,5 +230,14 @@ async def _dispatch_value(ctx: Context, conv: Conversation, flow: Flow, value: s
         await cancel(ctx, conv)
     elif value == BACK:
         await back(ctx, conv)
+    elif value == RESUME:
+        await flow.ask(ctx, conv)
+    elif value == DISCARD:
+        restart = conv.data.get("_restart")
+        await finish(ctx, conv)
+        if restart and restart in FLOWS:
+            await start(
+                ctx, str(restart), str(conv.data.get("_restart_step", "")), conv.data.get("_restart_data")
+            )
     else:
         await flow.answer(ctx, conv, value)

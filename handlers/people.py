@@ -130,17 +130,24 @@ async def unit_name(tx: Tx, unit_id: int) -> str:
     return unit.name if unit else "?"
 
 
+_REPORTING = ("report", "my", "add", "withdraw", "practice")
 ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
-    "member": ("start", "help", "me", "language", "cancel"),
-    "leader": ("start", "help", "me", "language", "cancel"),
-    "admin": ("start", "help", "me", "invite", "language", "cancel"),
+    "member": ("start", *_REPORTING, "help", "me", "language", "cancel"),
+    "leader": ("start", *_REPORTING, "help", "me", "language", "cancel"),
+    "admin": ("start", *_REPORTING, "help", "me", "invite", "language", "cancel"),
 }
 ROLE_MENU: dict[str, tuple[tuple[str, ...], ...]] = {
-    "member": (("menu.help", "menu.me"),),
-    "leader": (("menu.help", "menu.me"),),
-    "admin": (("menu.help", "menu.me"), ("menu.invite",)),
+    "member": (("menu.report", "menu.my"), ("menu.help", "menu.me")),
+    "leader": (("menu.report", "menu.my"), ("menu.help", "menu.me")),
+    "admin": (("menu.report", "menu.my"), ("menu.help", "menu.me"), ("menu.invite",)),
 }
-MENU_COMMANDS = {"menu.help": "help", "menu.me": "me", "menu.invite": "invite"}
+MENU_COMMANDS = {
+    "menu.report": "report",
+    "menu.my": "my",
+    "menu.help": "help",
+    "menu.me": "me",
+    "menu.invite": "invite",
+}
 
 
 def role_commands(role: str, tr: Callable[[str], str]) -> list[tuple[str, str]]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.texts import all_labels
-from handlers import flow, onboarding
+from handlers import flow, mine, onboarding, report
+from handlers.choose import fold
 from handlers.context import Context
 from handlers.model import Outgoing
 from handlers.people import MENU_COMMANDS, ROLE_COMMANDS
@@ -19,7 +20,14 @@ COMMANDS: dict[str, Command] = {
     "me": onboarding.cmd_me,
     "language": onboarding.cmd_language,
     "invite": onboarding.cmd_invite,
+    "report": report.cmd_report,
+    "practice": report.cmd_practice,
+    "my": mine.cmd_my,
+    "add": mine.cmd_add,
+    "withdraw": mine.cmd_withdraw,
 }
+# commands that make sense in the middle of a conversation (the others ask to finish or /cancel it first)
+MID_FLOW = {"start", "help", "me", "my", "report", "practice"}
 
 
 async def handle(ctx: Context) -> None:
@@ -47,7 +55,21 @@ async def handle(ctx: Context) -> None:
     if inc.kind == "command":
         await _command(ctx)
         return
+    if inc.kind == "choice" and inc.choice.startswith("a:"):
+        if not await mine.on_action(ctx, inc.choice):
+            ctx.reply(ctx.t("error.bad_button"))
+        return
     conv = await flow.current(ctx)
+    if (
+        inc.reply_to
+        and inc.kind in ("text", "media")
+        and (conv is None or conv.flow not in ("report", "add"))
+    ):
+        if await mine.on_reply(ctx):
+            return
+        if conv is None:
+            ctx.reply(ctx.t("reply.no_issue"))
+            return
     if conv is not None:
         await flow.on_event(ctx, conv)
         return
@@ -81,7 +103,7 @@ async def _command(ctx: Context) -> None:
     if handler is None or inc.command not in ROLE_COMMANDS[member.role]:
         ctx.reply(ctx.t("error.unknown_command", command=inc.command[:32]))
         return
-    if inc.command not in ("start", "help", "me"):
+    if inc.command not in MID_FLOW:
         conv = await flow.current(ctx)
         if conv is not None:
             await flow.reask(ctx, conv, ctx.t("flow.busy"))
@@ -90,8 +112,8 @@ async def _command(ctx: Context) -> None:
 
 
 def _menu_command(text: str) -> str | None:
-    cleaned = text.strip()
+    typed = fold(text)
     for key, command in MENU_COMMANDS.items():
-        if cleaned in all_labels(key):
+        if typed in {fold(label) for label in all_labels(key)}:
             return command
     return None

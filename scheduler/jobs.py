@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.outbox import OutboxWorker
-from bot.runtime import Services
+from bot.runtime import Services, enqueue
+from bot.texts import t
+from handlers.model import Outgoing
 from scheduler.runner import Job, keep_since
+from storage.conversations import delete_conversation, list_idle_conversations, mark_conversation_reminded
+from storage.members import get_member_by_identity
 from storage.outbox import count_outbox
 from storage.updates import delete_processed_updates_before
 
@@ -39,4 +43,48 @@ def all_jobs(services: Services, worker: OutboxWorker | None) -> list[Job]:
             cleanup_processed_updates,
             cron={"hour": 3, "minute": 15},
         ),
+        Job(
+            "drafts",
+            "remind idle report drafts once; discard them after reports.draft_discard_days",
+            remind_and_discard_drafts,
+            every_seconds=600,
+        ),
     ]
+
+
+DRAFT_FLOWS = ("report", "add")
+
+
+async def remind_and_discard_drafts(services: Services, now: datetime) -> str:
+    """One reminder for an idle draft (never in quiet time); a notice and discard when it is too old."""
+    settings = services.settings
+    reminded = discarded = 0
+    remind_before = now - timedelta(hours=settings.reports.draft_reminder_hours)
+    discard_before = now - timedelta(days=settings.reports.draft_discard_days)
+    async with services.db.transaction() as tx:
+        for conv in await list_idle_conversations(tx, remind_before, DRAFT_FLOWS):
+            member = await get_member_by_identity(tx, conv.channel, conv.chat_id)
+            lang = member.language if member else settings.language
+            assert conv.updated_at is not None
+            if conv.updated_at < discard_before:
+                await delete_conversation(tx, conv.channel, conv.chat_id)
+                text = t(
+                    lang,
+                    "report.draft_discarded",
+                    date=conv.started_at.astimezone(settings.tz).strftime("%d/%m/%Y")
+                    if conv.started_at
+                    else "?",
+                    days=settings.reports.draft_discard_days,
+                )
+                await enqueue(
+                    tx, services, [Outgoing(conv.chat_id, text, channel=conv.channel, proactive=True)], now
+                )
+                discarded += 1
+            elif conv.reminded_at is None and not services.calendar.is_quiet(now):
+                await mark_conversation_reminded(tx, conv.channel, conv.chat_id, now)
+                text = t(lang, "report.draft_reminder")
+                await enqueue(
+                    tx, services, [Outgoing(conv.chat_id, text, channel=conv.channel, proactive=True)], now
+                )
+                reminded += 1
+    return f"reminded {reminded}, discarded {discarded}"

@@ -45,9 +45,11 @@ async def get_conversation(tx: Tx, channel: str, chat_id: str) -> Conversation |
     return Conversation.from_row(row) if row else None
 
 
-async def save_conversation(tx: Tx, conv: Conversation, now: datetime) -> None:
-    """Insert or update; every save moves the nonce on, so choices shown before it go stale."""
-    conv.nonce += 1
+async def save_conversation(tx: Tx, conv: Conversation, now: datetime, *, bump: bool = True) -> None:
+    """Insert or update. A save that asks something new moves the nonce on, so choices shown before it go
+    stale; ``bump=False`` keeps them valid (more text or photos for the same step)."""
+    if bump:
+        conv.nonce += 1
     conv.updated_at = now
     if conv.started_at is None:
         conv.started_at = now
@@ -73,9 +75,11 @@ async def delete_conversation(tx: Tx, channel: str, chat_id: str) -> None:
     await tx.execute("DELETE FROM conversations WHERE channel = ? AND chat_id = ?", (channel, chat_id))
 
 
-async def list_idle_conversations(tx: Tx, idle_since: datetime) -> list[Conversation]:
+async def list_idle_conversations(tx: Tx, idle_since: datetime, flows: tuple[str, ...]) -> list[Conversation]:
+    placeholders = ",".join("?" for _ in flows)
     rows = await tx.fetchall(
-        "SELECT * FROM conversations WHERE updated_at < ? ORDER BY updated_at", (ts(idle_since),)
+        f"SELECT * FROM conversations WHERE updated_at < ? AND flow IN ({placeholders}) ORDER BY updated_at",
+        (ts(idle_since), *flows),
     )
     return [Conversation.from_row(r) for r in rows]
 

@@ -11,7 +11,9 @@ from storage.db import Tx
 from storage.timeutil import ts
 
 
-async def store_inbound_event(tx: Tx, channel: str, event_key: str, payload: dict[str, Any], now: datetime) -> bool:
+async def store_inbound_event(
+    tx: Tx, channel: str, event_key: str, payload: dict[str, Any], now: datetime
+) -> bool:
     """Keep the raw event; False if it was stored before (a duplicate)."""
     cur = await tx.execute(
         "INSERT INTO inbound_events (channel, event_key, payload, received_at) VALUES (?, ?, ?, ?)"
@@ -32,11 +34,14 @@ async def list_unhandled_events(tx: Tx, channel: str, limit: int = 100) -> list[
 
 async def mark_event_handled(tx: Tx, channel: str, event_key: str, now: datetime) -> None:
     await tx.execute(
-        "UPDATE inbound_events SET handled_at = ? WHERE channel = ? AND event_key = ?", (ts(now), channel, event_key)
+        "UPDATE inbound_events SET handled_at = ? WHERE channel = ? AND event_key = ?",
+        (ts(now), channel, event_key),
     )
 
 
-async def save_chat_choices(tx: Tx, channel: str, chat_id: str, choices: list[tuple[str, str]], now: datetime) -> None:
+async def save_chat_choices(
+    tx: Tx, channel: str, chat_id: str, choices: list[tuple[str, str]], now: datetime
+) -> None:
     """Remember the (label, data) pairs last shown in a chat, numbered from 1 in this order."""
     await tx.execute(
         "INSERT INTO chat_choices (channel, chat_id, choices, shown_at) VALUES (?, ?, ?, ?)"
@@ -46,5 +51,7 @@ async def save_chat_choices(tx: Tx, channel: str, chat_id: str, choices: list[tu
 
 
 async def get_chat_choices(tx: Tx, channel: str, chat_id: str) -> list[tuple[str, str]]:
-    value = await tx.fetchval("SELECT choices FROM chat_choices WHERE channel = ? AND chat_id = ?", (channel, chat_id))
+    value = await tx.fetchval(
+        "SELECT choices FROM chat_choices WHERE channel = ? AND chat_id = ?", (channel, chat_id)
+    )
     return [tuple(c) for c in json.loads(value)] if value else []  # type: ignore[misc]

@@ -191,12 +191,93 @@ async def upgrade_v3(tx: Tx) -> None:
     )
 
 
+async def upgrade_v4(tx: Tx) -> None:
+    await _run(
+        tx,
+        """
+        CREATE TABLE issues (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            category TEXT NOT NULL,
+            about_unit_id INTEGER NOT NULL REFERENCES units (id),
+            owner_unit_id INTEGER NOT NULL REFERENCES units (id),
+            severity TEXT NOT NULL CHECK (severity IN ('normal', 'pressing', 'urgent')),
+            state TEXT NOT NULL,
+            place TEXT NOT NULL DEFAULT '',
+            created_by INTEGER REFERENCES members (id),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            ack_due_at TEXT NOT NULL,
+            handle_due_at TEXT NOT NULL,
+            acknowledged_at TEXT,
+            resolved_at TEXT,
+            closed_at TEXT,
+            assignee_id INTEGER REFERENCES members (id),
+            agency TEXT NOT NULL DEFAULT '',
+            duplicate_of INTEGER REFERENCES issues (id),
+            resolution TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX issues_owner_state ON issues (owner_unit_id, state, handle_due_at);
+        CREATE INDEX issues_about ON issues (about_unit_id, category, state);
+        CREATE TABLE reports (
+            id INTEGER PRIMARY KEY,
+            issue_id INTEGER NOT NULL REFERENCES issues (id),
+            member_id INTEGER NOT NULL REFERENCES members (id),
+            unit_id INTEGER NOT NULL REFERENCES units (id),
+            category TEXT NOT NULL,
+            place TEXT NOT NULL DEFAULT '',
+            latitude REAL,
+            longitude REAL,
+            description TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            people TEXT NOT NULL,
+            source TEXT NOT NULL,
+            citizen TEXT NOT NULL DEFAULT '',
+            confidential INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            withdrawn_at TEXT
+        );
+        CREATE INDEX reports_issue ON reports (issue_id);
+        CREATE INDEX reports_member ON reports (member_id, created_at);
+        CREATE TABLE thread_entries (
+            id INTEGER PRIMARY KEY,
+            issue_id INTEGER NOT NULL REFERENCES issues (id),
+            at TEXT NOT NULL,
+            actor_id INTEGER REFERENCES members (id),
+            kind TEXT NOT NULL,
+            from_state TEXT,
+            to_state TEXT,
+            body TEXT NOT NULL DEFAULT '',
+            shared INTEGER NOT NULL DEFAULT 0,
+            report_id INTEGER REFERENCES reports (id)
+        );
+        CREATE INDEX thread_entries_issue ON thread_entries (issue_id, id);
+        CREATE TABLE attachments (
+            id INTEGER PRIMARY KEY,
+            issue_id INTEGER NOT NULL REFERENCES issues (id),
+            report_id INTEGER REFERENCES reports (id),
+            entry_id INTEGER REFERENCES thread_entries (id),
+            kind TEXT NOT NULL,
+            file_ref TEXT NOT NULL,
+            mime_type TEXT NOT NULL DEFAULT '',
+            filename TEXT NOT NULL DEFAULT '',
+            size INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX attachments_issue ON attachments (issue_id)
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(
         1, "runtime: conversations, processed updates, outbox, sent messages, audit log, jobs", upgrade_v1
     ),
     Migration(2, "people: units, members, channel identities, invites", upgrade_v2),
-    Migration(3, "channels without redelivery or buttons: stored inbound events, last choices shown", upgrade_v3),
+    Migration(
+        3, "channels without redelivery or buttons: stored inbound events, last choices shown", upgrade_v3
+    ),
+    Migration(4, "issues: issues, reports, thread entries, attachments", upgrade_v4),
 ]
 
 

@@ -49,9 +49,17 @@ class Person:
     async def tap_data(self, data: str) -> list[Outgoing]:
         return await self._event("choice", choice=data, source_message="1")
 
-    async def send_media(self, kind: str = "photo", caption: str = "") -> list[Outgoing]:
-        att = Attachment(kind=kind, file_ref="ab/abc.jpg")  # type: ignore[arg-type]
-        return await self._event("media", attachments=(att,), text=caption)
+    async def send_media(
+        self, kind: str = "photo", caption: str = "", media_group: str = "", file_ref: str = "ab/abc.jpg"
+    ) -> list[Outgoing]:
+        att = Attachment(kind=kind, file_ref=file_ref)  # type: ignore[arg-type]
+        return await self._event("media", attachments=(att,), text=caption, media_group=media_group)
+
+    async def share_location(self, lat: float = 10.93, lon: float = 108.1) -> list[Outgoing]:
+        return await self._event("location", location=(lat, lon))
+
+    async def reply(self, message_id: str, text: str) -> list[Outgoing]:
+        return await self._event("text", text=text, reply_to=message_id)
 
 
 class Harness:

@@ -55,9 +55,10 @@ async def test_invite_join_me_for_each_role(
         unit=unit_name,
         abilities=t("vi", f"abilities.{role}"),
     )
-    assert welcome.keyboard is not None and welcome.keyboard[0] == [
-        ("Hướng dẫn", False),
-        ("Thông tin của tôi", False),
+    assert welcome.keyboard == [
+        [("Báo cáo mới", False), ("Báo cáo của tôi", False)],
+        [("Hướng dẫn", False), ("Thông tin của tôi", False)],
+        *([[("Mời thành viên", False)]] if role == "admin" else []),
     ]
     await tu.press("Thông tin của tôi")
     me = await tu.next_message()

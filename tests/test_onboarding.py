@@ -49,12 +49,14 @@ async def test_join_greets_by_name_with_unit_and_menu(
         unit="Xã Hàm Thắng",
         abilities=t("vi", "abilities.member"),
     )
-    assert welcome.keyboard is not None and [b.label for b in welcome.keyboard[0]] == [
-        "Hướng dẫn",
-        "Thông tin của tôi",
+    assert welcome.keyboard is not None and [[b.label for b in row] for row in welcome.keyboard] == [
+        ["Báo cáo mới", "Báo cáo của tôi"],
+        ["Hướng dẫn", "Thông tin của tôi"],
     ]
     commands = [o.commands for o in world.rows if o.commands is not None]
-    assert commands and [c for c, _ in commands[-1]] == ["start", "help", "me", "language", "cancel"]
+    assert commands and [c for c, _ in commands[-1]] == [
+        "start", "report", "my", "add", "withdraw", "practice", "help", "me", "language", "cancel",
+    ]  # fmt: skip
     [me] = await lan.say("/me")
     assert "Nguyễn Thị Lan" in me.text and "Xã Hàm Thắng" in me.text and "thành viên" in me.text
     # the reply-keyboard button does the same as the command

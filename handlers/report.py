@@ -1,0 +1,632 @@
+"""Filing a report: the guided conversation, the similar-issue offer, and what confirming does.
+
+The draft lives in the conversation's data and is saved at every step, so a restart or a pause of hours
+continues where the member was. ``/practice`` runs the same flow and files nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from bot.config import Settings
+from bot.workcal import WorkCalendar
+from handlers import flow
+from handlers.choose import fold
+from handlers.context import Context
+from handlers.model import Attachment, KeyButton
+from handlers.people import role_keyboard
+from storage import issues as iss
+from storage import members as mem
+from storage import units as un
+from storage.audit import add_audit
+from storage.conversations import Conversation, save_conversation
+from storage.db import Tx
+
+SEVERITIES = ("normal", "pressing", "urgent")
+PEOPLE = ("household", "hamlet", "commune", "wider")
+SOURCES = ("direct", "meeting", "social", "petition", "observed")
+FIELDS = ("category", "unit", "place", "describe", "severity", "people", "source")
+UNITS_PER_PAGE = 8
+PLACE_LIMIT = 200
+CITIZEN_LIMIT = 300
+DESCRIPTION_LIMIT = 50_000
+SHOWN_DESCRIPTION = 400
+SIMILAR_SHOWN = 3
+ENDED_STATES = ("closed", "duplicate", "closed_without_action", "withdrawn")
+
+
+def _fresh_draft(practice: bool) -> dict[str, Any]:
+    return {"practice": practice, "description": [], "attachments": [], "groups": []}
+
+
+async def cmd_report(ctx: Context, *, practice: bool = False) -> None:
+    conv = await flow.current(ctx)
+    if conv is not None:
+        conv.data["_restart"] = "report"
+        conv.data["_restart_step"] = "category"
+        conv.data["_restart_data"] = _fresh_draft(practice)
+        await flow.offer_resume(
+            ctx, conv, ctx.t("report.draft_open"), ctx.t("report.resume"), ctx.t("report.discard")
+        )
+        return
+    await flow.start(ctx, "report", "category", _fresh_draft(practice))
+
+
+async def cmd_practice(ctx: Context) -> None:
+    await cmd_report(ctx, practice=True)
+
+
+# ---------------------------------------------------------------------------------------------- asking
+
+
+def _prefix(ctx: Context, conv: Conversation) -> str:
+    return ctx.t("report.practice_banner") if conv.data.get("practice") else ""
+
+
+async def _subtree(ctx: Context) -> list[un.Unit]:
+    """The units a member may report about: their own and every unit below it, own first."""
+    ids = await un.list_subtree_ids(ctx.tx, ctx.member.unit_id)
+    units = [u for u in await un.list_units(ctx.tx) if u.id in ids]
+    own = [u for u in units if u.id == ctx.member.unit_id]
+    return own + sorted((u for u in units if u.id != ctx.member.unit_id), key=lambda u: fold(u.name))
+
+
+async def _ask(ctx: Context, conv: Conversation) -> None:
+    step = conv.step
+    p = _prefix(ctx, conv)
+    if step == "category":
+        options = [(c.label(ctx.lang), c.code) for c in ctx.settings.categories]
+        await flow.ask_options(ctx, conv, ctx.t("report.ask_category"), options, prefix=p)
+    elif step == "unit":
+        units = await _subtree(ctx)
+        matches = conv.data.get("unit_matches")
+        if matches:
+            shown = [u for u in units if u.id in matches]
+            extra: list[tuple[str, str]] = []
+        else:
+            page = int(conv.data.get("unit_page", 0))
+            shown = units[page * UNITS_PER_PAGE : (page + 1) * UNITS_PER_PAGE]
+            extra = []
+            if page > 0:
+                extra.append((ctx.t("units.prev"), "_prev"))
+            if (page + 1) * UNITS_PER_PAGE < len(units):
+                extra.append((ctx.t("units.more"), "_next"))
+        options = [
+            (ctx.t("report.own_unit", unit=u.name) if u.id == ctx.member.unit_id else u.name, f"u:{u.id}")
+            for u in shown
+        ]
+        await flow.ask_options(
+            ctx,
+            conv,
+            ctx.t("report.ask_unit"),
+            options,
+            free_text=True,
+            extra_rows=[extra] if extra else None,
+            prefix=p,
+        )
+    elif step == "place":
+        await flow.ask_options(
+            ctx, conv, ctx.t("report.ask_place"), [(ctx.t("report.skip"), "_skip")], free_text=True, prefix=p
+        )
+    elif step == "location":
+        await flow.ask_options(
+            ctx,
+            conv,
+            ctx.t("report.ask_location"),
+            [(ctx.t("report.skip"), "_skip")],
+            keyboard=[[KeyButton(ctx.t("report.share_location"), location=True)]],
+            prefix=p,
+        )
+    elif step == "describe":
+        await flow.ask_options(
+            ctx,
+            conv,
+            ctx.t("report.ask_describe"),
+            [(ctx.t("report.done"), "_done")],
+            free_text=True,
+            prefix=p,
+        )
+    elif step == "severity":
+        options = [(ctx.t(f"severity.{s}"), s) for s in SEVERITIES]
+        await flow.ask_options(ctx, conv, ctx.t("report.ask_severity"), options, prefix=p)
+    elif step == "people":
+        options = [(ctx.t(f"people.{s}"), s) for s in PEOPLE]
+        await flow.ask_options(ctx, conv, ctx.t("report.ask_people"), options, prefix=p)
+    elif step == "source":
+        options = [(ctx.t(f"source.{s}"), s) for s in SOURCES]
+        await flow.ask_options(ctx, conv, ctx.t("report.ask_source"), options, prefix=p)
+    elif step == "citizen_q":
+        options = [(ctx.t("report.citizen_none"), "no"), (ctx.t("report.citizen_add"), "yes")]
+        await flow.ask_options(ctx, conv, ctx.t("report.ask_citizen_q"), options, columns=2, prefix=p)
+    elif step == "citizen":
+        await flow.ask_options(ctx, conv, ctx.t("report.ask_citizen"), [], free_text=True, prefix=p)
+    elif step == "confidential":
+        options = [(ctx.t("report.confidential_yes"), "yes"), (ctx.t("report.confidential_no"), "no")]
+        await flow.ask_options(ctx, conv, ctx.t("report.ask_confidential"), options, columns=2, prefix=p)
+    elif step == "similar":
+        await _ask_similar(ctx, conv)
+    elif step == "summary":
+        await _ask_summary(ctx, conv)
+    elif step == "change":
+        options = [(ctx.t(f"field.{f}"), f) for f in FIELDS]
+        await flow.ask_options(ctx, conv, ctx.t("report.ask_change"), options, columns=2, prefix=p)
+
+
+async def _ask_similar(ctx: Context, conv: Conversation) -> None:
+    lines, options = [], []
+    for c in conv.data.get("similar", []):
+        lines.append(
+            ctx.t(
+                "report.similar_line",
+                number=c["id"],
+                category=_category_label(ctx, conv.data["category"]),
+                place=c["place"] or ctx.t("report.none"),
+                date=c["date"],
+                reports=c["reports"],
+            )
+        )
+        options.append((ctx.t("report.add_to", number=c["id"]), f"i:{c['id']}"))
+    options.append((ctx.t("report.new_issue"), "new"))
+    await flow.ask_options(
+        ctx, conv, ctx.t("report.similar", lines="\n".join(lines)), options, prefix=_prefix(ctx, conv)
+    )
+
+
+def _category_label(ctx: Context, code: str) -> str:
+    category = ctx.settings.category(code)
+    return category.label(ctx.lang) if category else code
+
+
+def _short(text: str, limit: int = SHOWN_DESCRIPTION) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+async def _ask_summary(ctx: Context, conv: Conversation) -> None:
+    d = conv.data
+    if ctx.settings.category(d.get("category", "")) is None:
+        d["editing"] = True
+        await _goto(ctx, conv, "category", notice=ctx.t("report.category_gone"))
+        return
+    unit = await un.get_unit(ctx.tx, int(d["unit_id"]))
+    none = ctx.t("report.none")
+    citizen = d.get("citizen") or none
+    if d.get("citizen") and d.get("confidential"):
+        citizen = ctx.t("report.citizen_secret", citizen=d["citizen"])
+    target = (
+        ctx.t("report.summary_add", number=d["add_to"]) if d.get("add_to") else ctx.t("report.summary_new")
+    )
+    text = ctx.t(
+        "report.summary",
+        category=_category_label(ctx, d["category"]),
+        unit=unit.name if unit else none,
+        place=d.get("place") or none,
+        location=ctx.t("report.location_yes") if d.get("location") else none,
+        description=_short("\n".join(d.get("description", []))),
+        attachments=str(len(d.get("attachments", []))) if d.get("attachments") else none,
+        severity=ctx.t(f"severity.{d['severity']}"),
+        people=ctx.t(f"people.{d['people']}"),
+        source=ctx.t(f"source.{d['source']}"),
+        citizen=citizen,
+        target=target,
+    )
+    options = [(ctx.t("report.confirm"), "confirm"), (ctx.t("report.change"), "change")]
+    await flow.ask_options(ctx, conv, text, options, prefix=_prefix(ctx, conv))
+
+
+# ---------------------------------------------------------------------------------------------- answers
+
+NEXT = {
+    "category": "unit",
+    "unit": "place",
+    "place": "location",
+    "location": "describe",
+    "describe": "severity",
+    "severity": "people",
+    "people": "source",
+    "source": "citizen_q",
+}
+
+
+async def _goto(ctx: Context, conv: Conversation, step: str, notice: str = "") -> None:
+    await flow.goto(ctx, conv, step)
+    if notice and ctx.out:
+        ctx.out[-1].text = f"{notice}\n\n{ctx.out[-1].text}"
+
+
+async def _advance(ctx: Context, conv: Conversation) -> None:
+    """Go to the next step, or back to the summary when a single field was being changed."""
+    if conv.data.get("editing"):
+        conv.data["editing"] = False
+        await _to_summary(ctx, conv)
+        return
+    target = NEXT[conv.step]
+    if target == "unit" and len(await _subtree(ctx)) == 1:
+        conv.data["unit_id"] = ctx.member.unit_id  # nothing below the member's unit: no question
+        target = "place"
+    await flow.goto(ctx, conv, target)
+
+
+async def _to_summary(ctx: Context, conv: Conversation) -> None:
+    d = conv.data
+    key = [d.get("unit_id"), d.get("category")]
+    category = ctx.settings.category(d.get("category", ""))
+    if d.get("similar_key") != key and category is not None:
+        d["similar_key"] = key
+        d["add_to"] = None
+        d["similar"] = [] if category.sensitive else await _similar(ctx, conv)
+        if d["similar"]:
+            await flow.goto(ctx, conv, "similar")
+            return
+    await flow.goto(ctx, conv, "summary")
+
+
+async def _similar(ctx: Context, conv: Conversation) -> list[dict[str, Any]]:
+    """Open issues about the same unit and category, ranked by text similarity; only what a member may see."""
+    d = conv.data
+    text = fold(" ".join([d.get("place", ""), *d.get("description", [])]))
+    candidates = await iss.list_open_issues_like(ctx.tx, int(d["unit_id"]), d["category"])
+    scored = []
+    for c in candidates:
+        score = fuzz.token_set_ratio(text, fold(c.text)) if text else 0
+        if score >= ctx.settings.reports.similar_threshold:
+            scored.append((score, c))
+    scored.sort(key=lambda x: (-x[0], -x[1].issue_id))
+    tz = ctx.settings.tz
+    return [
+        {
+            "id": c.issue_id,
+            "place": c.place,
+            "date": c.created_at.astimezone(tz).strftime("%d/%m/%Y"),
+            "reports": c.reports,
+        }
+        for _, c in scored[:SIMILAR_SHOWN]
+    ]
+
+
+async def _answer(ctx: Context, conv: Conversation, value: str) -> None:
+    step = conv.step
+    d = conv.data
+    if step == "category":
+        if ctx.settings.category(value) is None:
+            await flow.reask(ctx, conv, ctx.t("error.bad_button"))
+            return
+        d["category"] = value
+        await _advance(ctx, conv)
+    elif step == "unit":
+        await _answer_unit(ctx, conv, value)
+    elif step == "place":
+        if value != "_skip" and len(value) > PLACE_LIMIT:
+            await flow.reask(ctx, conv, ctx.t("error.too_long", limit=PLACE_LIMIT))
+            return
+        d["place"] = "" if value == "_skip" else " ".join(value.split())
+        await flow.goto(ctx, conv, "location")
+    elif step == "location":
+        ack = "report.location_saved" if value == "_location" else "report.location_skipped"
+        if value != "_location":
+            d["location"] = None
+        ctx.reply(ctx.t(ack), keyboard=role_keyboard(ctx.member.role, ctx.t))
+        if d.get("editing"):
+            d["editing"] = False
+            await _to_summary(ctx, conv)
+            return
+        await flow.goto(ctx, conv, "describe")
+    elif step == "describe":
+        await _answer_describe(ctx, conv, value)
+    elif step in ("severity", "people", "source"):
+        allowed = {"severity": SEVERITIES, "people": PEOPLE, "source": SOURCES}[step]
+        if value not in allowed:
+            await flow.reask(ctx, conv, ctx.t("error.bad_button"))
+            return
+        d[step] = value
+        await _advance(ctx, conv)
+    elif step == "citizen_q":
+        if value == "yes":
+            await flow.goto(ctx, conv, "citizen")
+        else:
+            d["citizen"], d["confidential"] = "", False
+            await _to_summary(ctx, conv)
+    elif step == "citizen":
+        text = " ".join(value.split())
+        if not text:
+            await flow.reask(ctx, conv, ctx.t("error.text_expected"))
+            return
+        if len(text) > CITIZEN_LIMIT:
+            await flow.reask(ctx, conv, ctx.t("error.too_long", limit=CITIZEN_LIMIT))
+            return
+        d["citizen"] = text
+        await flow.goto(ctx, conv, "confidential")
+    elif step == "confidential":
+        d["confidential"] = value == "yes"
+        await _to_summary(ctx, conv)
+    elif step == "similar":
+        if value.startswith("i:") and any(f"i:{c['id']}" == value for c in d.get("similar", [])):
+            d["add_to"] = int(value[2:])
+        else:
+            d["add_to"] = None
+        await flow.goto(ctx, conv, "summary")
+    elif step == "summary":
+        if value == "change":
+            await flow.goto(ctx, conv, "change")
+        else:
+            await _confirm(ctx, conv)
+    elif step == "change":
+        if value not in FIELDS:
+            await flow.reask(ctx, conv, ctx.t("error.bad_button"))
+            return
+        d["editing"] = True
+        if value == "describe":
+            d["description"] = []
+        if value == "unit":
+            d["unit_page"], d["unit_matches"] = 0, None
+        await flow.goto(ctx, conv, value)
+
+
+async def _answer_unit(ctx: Context, conv: Conversation, value: str) -> None:
+    d = conv.data
+    units = await _subtree(ctx)
+    if value in ("_prev", "_next"):
+        d["unit_page"] = max(0, int(d.get("unit_page", 0)) + (1 if value == "_next" else -1))
+        d["unit_matches"] = None
+        await _ask(ctx, conv)
+        return
+    if value.startswith("u:") and value[2:].isdigit():
+        chosen = next((u for u in units if u.id == int(value[2:])), None)
+        if chosen is None:  # forged: a unit outside the member's subtree
+            await flow.reask(ctx, conv, ctx.t("error.bad_button"))
+            return
+    else:
+        query = fold(value)
+        found = [u for u in units if query and query in fold(u.name)]
+        if len(found) != 1:
+            d["unit_matches"] = [u.id for u in found[:UNITS_PER_PAGE]] or None
+            notice = "report.unit_several" if found else "report.unit_not_found"
+            await _ask(ctx, conv)
+            ctx.out[-1].text = f"{ctx.t(notice, text=value.strip()[:60])}\n\n{ctx.out[-1].text}"
+            return
+        chosen = found[0]
+    d["unit_id"] = chosen.id
+    d["unit_matches"] = None
+    if d.get("editing"):
+        d["editing"] = False
+        await _to_summary(ctx, conv)
+        return
+    await flow.goto(ctx, conv, "place")
+
+
+async def _answer_describe(ctx: Context, conv: Conversation, value: str) -> None:
+    d = conv.data
+    if value == "_done":
+        if not "".join(d.get("description", [])).strip():
+            await flow.reask(ctx, conv, ctx.t("report.empty_description"))
+            return
+        await _advance(ctx, conv)
+        return
+    text = value.strip()
+    if not text:
+        await flow.reask(ctx, conv, ctx.t("report.empty_description"))
+        return
+    total = sum(len(x) for x in d.get("description", []))
+    if total + len(text) > DESCRIPTION_LIMIT:
+        await flow.reask(ctx, conv, ctx.t("error.too_long", limit=DESCRIPTION_LIMIT))
+        return
+    d.setdefault("description", []).append(text)
+    await _ack_more(ctx, conv, ctx.t("report.noted"))
+
+
+async def _ack_more(ctx: Context, conv: Conversation, text: str) -> None:
+    """More of the same step: keep the shown buttons valid and offer them again."""
+    await save_conversation(ctx.tx, conv, ctx.now, bump=False)
+    ctx.reply(_prefix(ctx, conv) + text, choices=flow.render_choices(conv))
+
+
+async def _on_media(ctx: Context, conv: Conversation) -> bool:
+    """Photos, voice and files are kept with the draft at any step; a location is kept too."""
+    inc = ctx.incoming
+    d = conv.data
+    if inc.kind == "location" and inc.location is not None:
+        d["location"] = list(inc.location)
+        if conv.step == "location":
+            await _answer(ctx, conv, "_location")
+            return True
+        await flow.reask(ctx, conv, ctx.t("report.location_saved"))
+        return True
+    if inc.kind != "media":
+        return False
+    for a in inc.attachments:
+        d.setdefault("attachments", []).append(
+            {
+                "kind": a.kind,
+                "file_ref": a.file_ref,
+                "mime_type": a.mime_type,
+                "filename": a.filename,
+                "size": a.size,
+            }
+        )
+    if inc.text.strip():
+        d.setdefault("description", []).append(inc.text.strip())
+    if conv.step != "describe":
+        await flow.reask(ctx, conv, ctx.t("report.kept_media"))
+        return True
+    group = inc.media_group
+    if group and group in d.get("groups", []):
+        await save_conversation(ctx.tx, conv, ctx.now, bump=False)  # the rest of an album: no second answer
+        return True
+    if group:
+        d.setdefault("groups", []).append(group)
+    await _ack_more(ctx, conv, ctx.t("report.noted_media", count=len(d["attachments"])))
+    return True
+
+
+flow.register(flow.Flow("report", _ask, _answer, _on_media))
+
+
+# ---------------------------------------------------------------------------------------------- filing
+
+
+@dataclass(frozen=True)
+class Filed:
+    issue_id: int
+    report_id: int
+    created: bool
+    owner_unit_id: int
+    ack_due_at: datetime
+    handle_due_at: datetime
+    reports: int
+
+
+def deadlines(
+    settings: Settings, calendar: WorkCalendar, severity: str, now: datetime
+) -> tuple[datetime, datetime]:
+    d = settings.deadlines
+    if severity == "urgent":
+        return now + timedelta(hours=d.urgent_ack_hours), now + timedelta(hours=d.urgent_handle_hours)
+    ack = calendar.add_working_hours(now, d.ack_working_hours)
+    days = d.pressing_handle_working_days if severity == "pressing" else d.normal_handle_working_days
+    return ack, calendar.add_working_days(now, days)
+
+
+async def owner_unit(tx: Tx, settings: Settings, about_unit_id: int, category: str) -> int:
+    """Who owns an issue: the unit it is about, or for sensitive categories the unit above it."""
+    cat = settings.category(category)
+    if cat is not None and cat.sensitive:
+        ancestors = await un.list_ancestor_ids(tx, about_unit_id)
+        return ancestors[0] if ancestors else about_unit_id
+    return about_unit_id
+
+
+def title_of(description: str) -> str:
+    first = next((line.strip() for line in description.splitlines() if line.strip()), "")
+    return first if len(first) <= 80 else first[:79].rstrip() + "…"
+
+
+async def file_report(
+    tx: Tx,
+    settings: Settings,
+    calendar: WorkCalendar,
+    now: datetime,
+    member: mem.Member,
+    draft: dict[str, Any],
+) -> Filed:
+    """Create the issue (or add to an open one), the report, its attachments, the thread entry and the audit row."""
+    description = "\n".join(draft.get("description", []))
+    location = draft.get("location")
+    report = iss.NewReport(
+        member_id=member.id,
+        unit_id=int(draft["unit_id"]),
+        category=draft["category"],
+        place=draft.get("place", ""),
+        latitude=location[0] if location else None,
+        longitude=location[1] if location else None,
+        description=description,
+        severity=draft["severity"],
+        people=draft["people"],
+        source=draft["source"],
+        citizen=draft.get("citizen", ""),
+        confidential=bool(draft.get("confidential")),
+    )
+    target = await iss.get_issue(tx, int(draft["add_to"])) if draft.get("add_to") else None
+    if target is not None and (
+        target.state not in iss.OPEN_STATES
+        or target.about_unit_id != report.unit_id
+        or target.category != report.category
+    ):
+        target = None  # it closed or moved meanwhile: file separately
+    created = target is None
+    if target is None:
+        ack_due, handle_due = deadlines(settings, calendar, report.severity, now)
+        owner = await owner_unit(tx, settings, report.unit_id, report.category)
+        issue_id = await iss.create_issue(
+            tx,
+            title=title_of(description),
+            category=report.category,
+            about_unit_id=report.unit_id,
+            owner_unit_id=owner,
+            severity=report.severity,
+            place=report.place,
+            created_by=member.id,
+            now=now,
+            ack_due_at=ack_due,
+            handle_due_at=handle_due,
+        )
+        issue = await iss.get_issue(tx, issue_id)
+        assert issue is not None
+    else:
+        issue = target
+    report_id = await iss.add_report(tx, issue.id, report, now)
+    entry_id = await iss.add_thread_entry(
+        tx,
+        issue.id,
+        now,
+        "report",
+        actor_id=member.id,
+        shared=True,
+        report_id=report_id,
+        to_state=issue.state if created else None,
+    )
+    for a in draft.get("attachments", []):
+        await iss.add_attachment(tx, issue.id, now, report_id=report_id, entry_id=entry_id, **a)
+    await add_audit(
+        tx, now, f"member:{member.id}", "report.file" if created else "report.add", f"issue:{issue.id}",
+        report=report_id,
+    )  # fmt: skip
+    return Filed(
+        issue.id,
+        report_id,
+        created,
+        issue.owner_unit_id,
+        issue.ack_due_at,
+        issue.handle_due_at,
+        await iss.count_active_reports(tx, issue.id),
+    )
+
+
+async def _confirm(ctx: Context, conv: Conversation) -> None:
+    d = conv.data
+    if ctx.settings.category(d.get("category", "")) is None:
+        d["editing"] = True
+        await _goto(ctx, conv, "category", notice=ctx.t("report.category_gone"))
+        return
+    if int(d["unit_id"]) not in {u.id for u in await _subtree(ctx)}:
+        d["editing"] = True
+        await _goto(ctx, conv, "unit", notice=ctx.t("error.bad_button"))
+        return
+    await flow.finish(ctx, conv)
+    keyboard = role_keyboard(ctx.member.role, ctx.t)
+    if d.get("practice"):
+        ctx.reply(ctx.t("report.practice_done"), keyboard=keyboard)
+        return
+    filed = await file_report(ctx.tx, ctx.settings, ctx.calendar, ctx.now, ctx.member, d)
+    await announce_filed(ctx, filed, keyboard)
+
+
+async def announce_filed(ctx: Context, filed: Filed, keyboard: list[list[KeyButton]]) -> None:
+    tz = ctx.settings.tz
+    if filed.created:
+        owner = await un.get_unit(ctx.tx, filed.owner_unit_id)
+        text = ctx.t(
+            "report.filed",
+            number=filed.issue_id,
+            who=ctx.t("report.filed_who", unit=owner.name if owner else "?"),
+            ack_due=filed.ack_due_at.astimezone(tz).strftime("%H:%M %d/%m/%Y"),
+            handle_due=filed.handle_due_at.astimezone(tz).strftime("%H:%M %d/%m/%Y"),
+        )
+    else:
+        text = ctx.t("report.added", number=filed.issue_id, reports=filed.reports)
+    ctx.reply(text, issue_id=filed.issue_id, keyboard=keyboard)
+
+
+def attachment_dicts(attachments: tuple[Attachment, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": a.kind,
+            "file_ref": a.file_ref,
+            "mime_type": a.mime_type,
+            "filename": a.filename,
+            "size": a.size,
+        }
+        for a in attachments
+    ]

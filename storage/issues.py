@@ -1,0 +1,409 @@
+"""Issues and their threads: one issue per matter, every report, comment and state change appended to it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from storage.db import Tx
+from storage.timeutil import from_ts, ts
+
+OPEN_STATES = ("new", "acknowledged", "assigned", "reopened")
+
+
+@dataclass(frozen=True)
+class Issue:
+    id: int
+    title: str
+    category: str
+    about_unit_id: int
+    owner_unit_id: int
+    severity: str
+    state: str
+    place: str
+    created_by: int | None
+    created_at: datetime
+    updated_at: datetime
+    ack_due_at: datetime
+    handle_due_at: datetime
+    acknowledged_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    assignee_id: int | None
+    agency: str
+    duplicate_of: int | None
+    resolution: str
+
+    @classmethod
+    def from_row(cls, row: Any) -> Issue:
+        def req(key: str) -> datetime:
+            value = from_ts(row[key])
+            assert value is not None
+            return value
+
+        return cls(
+            id=row["id"],
+            title=row["title"],
+            category=row["category"],
+            about_unit_id=row["about_unit_id"],
+            owner_unit_id=row["owner_unit_id"],
+            severity=row["severity"],
+            state=row["state"],
+            place=row["place"],
+            created_by=row["created_by"],
+            created_at=req("created_at"),
+            updated_at=req("updated_at"),
+            ack_due_at=req("ack_due_at"),
+            handle_due_at=req("handle_due_at"),
+            acknowledged_at=from_ts(row["acknowledged_at"]),
+            resolved_at=from_ts(row["resolved_at"]),
+            closed_at=from_ts(row["closed_at"]),
+            assignee_id=row["assignee_id"],
+            agency=row["agency"],
+            duplicate_of=row["duplicate_of"],
+            resolution=row["resolution"],
+        )
+
+
+@dataclass(frozen=True)
+class Report:
+    id: int
+    issue_id: int
+    member_id: int
+    unit_id: int
+    category: str
+    place: str
+    latitude: float | None
+    longitude: float | None
+    description: str
+    severity: str
+    people: str
+    source: str
+    citizen: str
+    confidential: bool
+    created_at: datetime
+    withdrawn_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> Report:
+        created = from_ts(row["created_at"])
+        assert created is not None
+        return cls(
+            row["id"],
+            row["issue_id"],
+            row["member_id"],
+            row["unit_id"],
+            row["category"],
+            row["place"],
+            row["latitude"],
+            row["longitude"],
+            row["description"],
+            row["severity"],
+            row["people"],
+            row["source"],
+            row["citizen"],
+            bool(row["confidential"]),
+            created,
+            from_ts(row["withdrawn_at"]),
+        )
+
+
+@dataclass(frozen=True)
+class ThreadEntry:
+    id: int
+    issue_id: int
+    at: datetime
+    actor_id: int | None
+    kind: str
+    from_state: str | None
+    to_state: str | None
+    body: str
+    shared: bool
+    report_id: int | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> ThreadEntry:
+        at = from_ts(row["at"])
+        assert at is not None
+        return cls(
+            row["id"],
+            row["issue_id"],
+            at,
+            row["actor_id"],
+            row["kind"],
+            row["from_state"],
+            row["to_state"],
+            row["body"],
+            bool(row["shared"]),
+            row["report_id"],
+        )
+
+
+@dataclass(frozen=True)
+class NewReport:
+    member_id: int
+    unit_id: int
+    category: str
+    place: str
+    latitude: float | None
+    longitude: float | None
+    description: str
+    severity: str
+    people: str
+    source: str
+    citizen: str
+    confidential: bool
+
+
+async def create_issue(
+    tx: Tx,
+    *,
+    title: str,
+    category: str,
+    about_unit_id: int,
+    owner_unit_id: int,
+    severity: str,
+    place: str,
+    created_by: int | None,
+    now: datetime,
+    ack_due_at: datetime,
+    handle_due_at: datetime,
+) -> int:
+    return await tx.insert(
+        "INSERT INTO issues (title, category, about_unit_id, owner_unit_id, severity, state, place, created_by,"
+        " created_at, updated_at, ack_due_at, handle_due_at) VALUES (?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, ?)",
+        (
+            title,
+            category,
+            about_unit_id,
+            owner_unit_id,
+            severity,
+            place,
+            created_by,
+            ts(now),
+            ts(now),
+            ts(ack_due_at),
+            ts(handle_due_at),
+        ),
+    )
+
+
+async def get_issue(tx: Tx, issue_id: int) -> Issue | None:
+    row = await tx.fetchone("SELECT * FROM issues WHERE id = ?", (issue_id,))
+    return Issue.from_row(row) if row else None
+
+
+async def add_report(tx: Tx, issue_id: int, r: NewReport, now: datetime) -> int:
+    return await tx.insert(
+        "INSERT INTO reports (issue_id, member_id, unit_id, category, place, latitude, longitude, description,"
+        " severity, people, source, citizen, confidential, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            issue_id,
+            r.member_id,
+            r.unit_id,
+            r.category,
+            r.place,
+            r.latitude,
+            r.longitude,
+            r.description,
+            r.severity,
+            r.people,
+            r.source,
+            r.citizen,
+            1 if r.confidential else 0,
+            ts(now),
+        ),
+    )
+
+
+async def add_thread_entry(
+    tx: Tx,
+    issue_id: int,
+    now: datetime,
+    kind: str,
+    *,
+    actor_id: int | None = None,
+    body: str = "",
+    shared: bool = False,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    report_id: int | None = None,
+) -> int:
+    return await tx.insert(
+        "INSERT INTO thread_entries (issue_id, at, actor_id, kind, from_state, to_state, body, shared, report_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (issue_id, ts(now), actor_id, kind, from_state, to_state, body, 1 if shared else 0, report_id),
+    )
+
+
+async def add_attachment(
+    tx: Tx,
+    issue_id: int,
+    now: datetime,
+    *,
+    kind: str,
+    file_ref: str,
+    mime_type: str = "",
+    filename: str = "",
+    size: int = 0,
+    report_id: int | None = None,
+    entry_id: int | None = None,
+) -> int:
+    return await tx.insert(
+        "INSERT INTO attachments (issue_id, report_id, entry_id, kind, file_ref, mime_type, filename, size, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (issue_id, report_id, entry_id, kind, file_ref, mime_type, filename, size, ts(now)),
+    )
+
+
+@dataclass(frozen=True)
+class StoredAttachment:
+    id: int
+    issue_id: int
+    report_id: int | None
+    entry_id: int | None
+    kind: str
+    file_ref: str
+    mime_type: str
+    filename: str
+    size: int
+
+
+async def list_attachments(
+    tx: Tx, issue_id: int, *, report_id: int | None = None, entry_id: int | None = None
+) -> list[StoredAttachment]:
+    sql = (
+        "SELECT id, issue_id, report_id, entry_id, kind, file_ref, mime_type, filename, size FROM attachments"
+    )
+    sql += " WHERE issue_id = ?"
+    params: list[Any] = [issue_id]
+    if report_id is not None:
+        sql += " AND report_id = ?"
+        params.append(report_id)
+    if entry_id is not None:
+        sql += " AND entry_id = ?"
+        params.append(entry_id)
+    return [StoredAttachment(*r) for r in await tx.fetchall(sql + " ORDER BY id", params)]
+
+
+async def list_thread(tx: Tx, issue_id: int, *, shared_only: bool = False) -> list[ThreadEntry]:
+    sql = "SELECT * FROM thread_entries WHERE issue_id = ?" + (" AND shared = 1" if shared_only else "")
+    return [ThreadEntry.from_row(r) for r in await tx.fetchall(sql + " ORDER BY id", (issue_id,))]
+
+
+async def list_reports(tx: Tx, issue_id: int) -> list[Report]:
+    rows = await tx.fetchall("SELECT * FROM reports WHERE issue_id = ? ORDER BY id", (issue_id,))
+    return [Report.from_row(r) for r in rows]
+
+
+async def get_report(tx: Tx, report_id: int) -> Report | None:
+    row = await tx.fetchone("SELECT * FROM reports WHERE id = ?", (report_id,))
+    return Report.from_row(row) if row else None
+
+
+async def count_active_reports(tx: Tx, issue_id: int) -> int:
+    value = await tx.fetchval(
+        "SELECT COUNT(*) FROM reports WHERE issue_id = ? AND withdrawn_at IS NULL", (issue_id,)
+    )
+    return int(value or 0)
+
+
+async def is_reporter(tx: Tx, issue_id: int, member_id: int) -> bool:
+    row = await tx.fetchone(
+        "SELECT 1 FROM reports WHERE issue_id = ? AND member_id = ? AND withdrawn_at IS NULL",
+        (issue_id, member_id),
+    )
+    return row is not None
+
+
+@dataclass(frozen=True)
+class MyReportRow:
+    report_id: int
+    issue_id: int
+    category: str
+    state: str
+    title: str
+    created_at: datetime
+
+
+async def list_member_reports(tx: Tx, member_id: int, *, limit: int, offset: int) -> list[MyReportRow]:
+    rows = await tx.fetchall(
+        "SELECT r.id, r.issue_id, i.category, i.state, i.title, r.created_at FROM reports r"
+        " JOIN issues i ON i.id = r.issue_id WHERE r.member_id = ?"
+        " ORDER BY r.created_at DESC, r.id DESC LIMIT ? OFFSET ?",
+        (member_id, limit, offset),
+    )
+    out = []
+    for r in rows:
+        created = from_ts(r[5])
+        assert created is not None
+        out.append(MyReportRow(r[0], r[1], r[2], r[3], r[4], created))
+    return out
+
+
+async def count_member_reports(tx: Tx, member_id: int) -> int:
+    return int(await tx.fetchval("SELECT COUNT(*) FROM reports WHERE member_id = ?", (member_id,)) or 0)
+
+
+@dataclass(frozen=True)
+class SimilarCandidate:
+    issue_id: int
+    place: str
+    created_at: datetime
+    reports: int
+    text: str  # title and report descriptions, for ranking only: never shown to the member
+
+
+async def list_open_issues_like(
+    tx: Tx, unit_id: int, category: str, limit: int = 50
+) -> list[SimilarCandidate]:
+    """Open issues about this unit in this category, newest first, with their reports' text."""
+    placeholders = ",".join("?" for _ in OPEN_STATES)
+    rows = await tx.fetchall(
+        "SELECT i.id, i.place, i.created_at, i.title,"
+        " (SELECT COUNT(*) FROM reports r WHERE r.issue_id = i.id AND r.withdrawn_at IS NULL) AS n"
+        f" FROM issues i WHERE i.about_unit_id = ? AND i.category = ? AND i.state IN ({placeholders})"
+        " ORDER BY i.created_at DESC LIMIT ?",
+        (unit_id, category, *OPEN_STATES, limit),
+    )
+    out = []
+    for r in rows:
+        texts = await tx.fetchall("SELECT description, place FROM reports WHERE issue_id = ?", (r[0],))
+        created = from_ts(r[2])
+        assert created is not None
+        body = " ".join([r[3], *(f"{t[0]} {t[1]}" for t in texts)])
+        out.append(SimilarCandidate(r[0], r[1], created, r[4], body))
+    return out
+
+
+async def mark_report_withdrawn(tx: Tx, report_id: int, now: datetime) -> None:
+    await tx.execute("UPDATE reports SET withdrawn_at = ? WHERE id = ?", (ts(now), report_id))
+
+
+async def set_issue_state(
+    tx: Tx, issue_id: int, state: str, now: datetime, *, expect: str | None = None
+) -> bool:
+    """Change the state; with ``expect``, only if the issue is still in that state (one of two racers wins)."""
+    if expect is None:
+        cur = await tx.execute(
+            "UPDATE issues SET state = ?, updated_at = ? WHERE id = ?", (state, ts(now), issue_id)
+        )
+    else:
+        cur = await tx.execute(
+            "UPDATE issues SET state = ?, updated_at = ? WHERE id = ? AND state = ?",
+            (state, ts(now), issue_id, expect),
+        )
+    return cur.rowcount == 1
+
+
+async def count_leader_entries(tx: Tx, issue_id: int, reporter_ids: list[int]) -> int:
+    """Thread entries by anyone other than the reporters (a leader acted)."""
+    placeholders = ",".join("?" for _ in reporter_ids) or "NULL"
+    value = await tx.fetchval(
+        f"SELECT COUNT(*) FROM thread_entries WHERE issue_id = ? AND actor_id IS NOT NULL"
+        f" AND actor_id NOT IN ({placeholders})",
+        (issue_id, *reporter_ids),
+    )
+    return int(value or 0)
