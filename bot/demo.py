@@ -105,4 +105,31 @@ async def _script(app: object, emu: TelegramEmulator) -> list[str]:
         await _say(user, f"/start {codes[key]}")
         await _say(user, "/help")
         await _say(user, "/me")
-    return header + emu.log_lines()
+
+    # a member files a report: buttons, typing, the location key, a photo
+    await _press(lan, "Báo cáo mới")
+    await _tap(lan, "Điện sinh hoạt")
+    await _say(lan, "Thôn 3, đường ĐT 711")
+    await _press(lan, "📍 Gửi vị trí", answers=2)
+    await _say(lan, "Thôn 3 mất điện từ sáng qua, khoảng 40 hộ bị ảnh hưởng, bà con rất bức xúc.")
+    await lan.send_photo(b"\x89PNG\r\n\x1a\ndemo", caption="Cột điện bị đổ")
+    await lan.next_message(timeout=TIMEOUT)
+    await _tap(lan, "Xong")
+    await _tap(lan, "Bức xúc")
+    await _tap(lan, "Cả thôn, ấp, khu phố")
+    await _tap(lan, "Nghe trực tiếp người dân")
+    await _tap(lan, "Không ghi")
+    await _tap(lan, "✔ Gửi báo cáo")
+    await _say(lan, "/my")
+    # edits only take spent buttons off old messages: leave them out of the transcript
+    return header + [line for line in emu.log_lines() if not line.startswith("🤖 ✎")]
+
+
+async def _tap(user: SimUser, label: str, answers: int = 1) -> None:
+    await user.tap(label)
+    await user.next_messages(answers, timeout=TIMEOUT)
+
+
+async def _press(user: SimUser, label: str, answers: int = 1) -> None:
+    await user.press(label)
+    await user.next_messages(answers, timeout=TIMEOUT)

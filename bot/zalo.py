@@ -305,7 +305,7 @@ class ZaloSender:
             raise send_error(exc) from exc
 
     async def language_of(self, chat_id: str) -> str:
-        """The language of the member whose private chat this is (chat id == user id on Zalo), else the default."""
+        """The language of the member of this private chat (chat id == user id on Zalo), else the default."""
         try:
             member = await get_member_by_identity(self.db.reader, CHANNEL, chat_id)
         except Exception:  # the language is a nicety; never fail a send over it
@@ -323,7 +323,7 @@ class ZaloSender:
         if not text.strip():
             return None
         message_id: str | None = None
-        for part in split_text(text, TEXT_LIMIT):
+        for part in self.parts(out.text, text):
             result = await self.api.send_message(out.chat_id, part)
             message_id = _str_or_none(result.get("message_id")) or message_id
         if pairs is not None:
@@ -340,6 +340,16 @@ class ZaloSender:
             note = t(lang, "zalo.attachments_note", count=1)
             result = await self.api.send_message(out.chat_id, f"{caption}\n\n{note}" if caption else note)
         return _str_or_none(result.get("message_id"))
+
+    @staticmethod
+    def parts(body: str, full: str) -> list[str]:
+        """The messages to send: ``full`` at once when it fits, else the body and the numbered block apart."""
+        if len(full) <= TEXT_LIMIT:
+            return [full]
+        block = full[len(body) :].lstrip("\n") if body.strip() and full.startswith(body) else ""
+        if not block:
+            return split_text(full, TEXT_LIMIT)
+        return [*split_text(body, TEXT_LIMIT), *split_text(block, TEXT_LIMIT)]
 
     def media_url(self, file_ref: str) -> str:
         return self.media_base_url.rstrip("/") + "/" + file_ref.lstrip("/")
@@ -460,6 +470,7 @@ class ZaloChannel:
         self._poll_task: asyncio.Task[None] | None = None
         self._stopping = False
         self._drain_lock = asyncio.Lock()
+        self._handled_changed = asyncio.Event()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -570,6 +581,24 @@ class ZaloChannel:
         async with self.db.transaction() as tx:
             await mark_event_handled(tx, CHANNEL, key, self.clock.now())
         self.stats.handled += 1
+        self._handled_changed.set()
+        self._handled_changed = asyncio.Event()
+
+    async def wait_handled(self, count: int, timeout: float = 5.0) -> None:
+        """Wait until ``stats.handled >= count`` (tests, the sandbox); TimeoutError after ``timeout``."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.stats.handled < count:
+            remaining = deadline - loop.time()
+            changed = self._handled_changed
+            try:
+                if remaining <= 0:
+                    raise TimeoutError
+                await asyncio.wait_for(changed.wait(), remaining)
+            except TimeoutError:
+                raise TimeoutError(
+                    f"{self.stats.handled} zalo event(s) handled in {timeout:g}s, wanted {count}"
+                ) from None
 
     # ------------------------------------------------------------------ webhook
 

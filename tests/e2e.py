@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -11,6 +16,8 @@ from bot.app import App, build_app
 from bot.clock import Clock
 from bot.emulator import TelegramEmulator
 from tests.conftest import make_settings
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def emulator_settings(tmp_path: Path, emu: TelegramEmulator, **overrides: Any) -> Any:
@@ -28,3 +35,38 @@ async def running(
         yield app
     finally:
         await app.stop()
+
+
+class BotProcess:
+    """``dlxh run`` in a child process against the emulator, to kill it like a power cut would."""
+
+    def __init__(self, tmp_path: Path, emu: TelegramEmulator) -> None:
+        self.settings = emulator_settings(tmp_path, emu)
+        self.config = tmp_path / "config.toml"
+        self.config.write_text(
+            f"[general]\ndata_dir = '{self.settings.data_dir}'\n"
+            f"[telegram]\nbase_url = '{emu.base_url}'\nbase_file_url = '{emu.base_file_url}'\npoll_timeout = 1\n"
+            "[outbox]\nchat_rate = 100.0\nchat_burst = 100\n",
+            encoding="utf-8",
+        )
+        self.env = {**os.environ, "DLXH_TELEGRAM_TOKEN": emu.token}
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "--config", str(self.config), "run"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    async def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        await asyncio.to_thread(self.proc.wait, 10)
+
+    async def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            await asyncio.to_thread(self.proc.wait, 15)

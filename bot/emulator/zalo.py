@@ -32,7 +32,7 @@ import json
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -108,7 +108,12 @@ class ZaloBotMessage:
 
 class _ApiError(Exception):
     def __init__(
-        self, code: int, description: str, *, http_status: int | None = None, parameters: dict[str, Any] | None = None
+        self,
+        code: int,
+        description: str,
+        *,
+        http_status: int | None = None,
+        parameters: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(description)
         self.code = code
@@ -214,7 +219,9 @@ class ZaloSimUser:
         """A text message (commands are plain text on Zalo); returns its message_id."""
         if not text:
             raise ValueError("Zalo does not send empty messages")
-        return self._emu._event(self, "message.text.received", {"text": text}, f"👤 {self.display_name}: {text}")
+        return self._emu._event(
+            self, "message.text.received", {"text": text}, f"👤 {self.display_name}: {text}"
+        )
 
     async def send_image(self, data: bytes, *, caption: str = "", content_type: str = "image/jpeg") -> str:
         """A photo; the bytes are served by the emulator at the URL put in the event."""
@@ -630,4 +637,6 @@ async def _read_params(request: web.Request) -> dict[str, Any]:
 
 
 def _json(body: dict[str, Any], status: int = 200) -> web.Response:
-    return web.Response(text=json.dumps(body, ensure_ascii=False), status=status, content_type="application/json")
+    return web.Response(
+        text=json.dumps(body, ensure_ascii=False), status=status, content_type="application/json"
+    )
