@@ -109,10 +109,11 @@ def build_app(
     *,
     clock: Clock | None = None,
     telegram_token: str | None = None,
+    zalo_token: str | None = None,
     lock: bool = True,
     run_jobs: bool = True,
 ) -> App:
-    """Assemble the app. ``telegram_token`` None means: no Telegram channel (the caller checked the config)."""
+    """Assemble the app. A channel whose token is None is not run (the caller checked the config)."""
     clock = clock or SystemClock()
     services = Services(
         db=Database(settings.database_path),
@@ -139,6 +140,23 @@ def build_app(
         )
         senders[channel.sender.channel] = channel.sender
         channels.append(channel)
+    if zalo_token:
+        from bot.zalo import ZaloChannel
+
+        zalo = ZaloChannel(
+            zalo_token,
+            dispatcher,
+            services.files,
+            services.db,
+            clock,
+            base_url=settings.zalo.base_url,
+            poll_timeout=settings.zalo.poll_timeout,
+            media_base_url=settings.zalo.media_base_url,
+            send_timeout=settings.outbox.send_timeout_seconds,
+            lang=settings.language,
+        )
+        senders[zalo.sender.channel] = zalo.sender
+        channels.append(zalo)
     runner = JobRunner(services, all_jobs(services, worker))
     return App(
         settings=settings,

@@ -135,9 +135,20 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
                 f"config: the telegram channel is enabled but no token is set: "
                 f"set the environment variable {settings.telegram.token_env}{where}"
             )
-    if token is None:
-        raise ConfigError("config: no channel is enabled: set [telegram] enabled = true and a token")
-    app = build_app(settings, telegram_token=token)
+    zalo_token = None
+    if settings.zalo.enabled:
+        zalo_token = settings.zalo.token()
+        if not zalo_token:
+            where = f" or the file {settings.zalo.token_file}" if settings.zalo.token_file else ""
+            raise ConfigError(
+                f"config: the zalo channel is enabled but no token is set: "
+                f"set the environment variable {settings.zalo.token_env}{where}"
+            )
+    if token is None and zalo_token is None:
+        raise ConfigError(
+            "config: no channel is enabled: set [telegram] or [zalo] enabled = true and a token"
+        )
+    app = build_app(settings, telegram_token=token, zalo_token=zalo_token)
     try:
         await app.start()
     except AlreadyRunning as exc:

@@ -56,14 +56,32 @@ class TelegramSettings:
 
     def token(self) -> str | None:
         """The bot token from the environment variable, else from the token file; None if neither."""
-        value = os.environ.get(self.token_env, "").strip()
-        if value:
-            return value
-        if self.token_file:
-            path = Path(self.token_file).expanduser()
-            if path.is_file():
-                return path.read_text(encoding="utf-8").strip() or None
-        return None
+        return _token(self.token_env, self.token_file)
+
+
+@dataclass(frozen=True)
+class ZaloSettings:
+    enabled: bool = False
+    token_env: str = "DLXH_ZALO_TOKEN"
+    token_file: str = ""
+    base_url: str = "https://bot-api.zaloplatforms.com"
+    poll_timeout: int = 30
+    media_base_url: str = ""
+
+    def token(self) -> str | None:
+        """The bot token from the environment variable, else from the token file; None if neither."""
+        return _token(self.token_env, self.token_file)
+
+
+def _token(env: str, file: str) -> str | None:
+    value = os.environ.get(env, "").strip()
+    if value:
+        return value
+    if file:
+        path = Path(file).expanduser()
+        if path.is_file():
+            return path.read_text(encoding="utf-8").strip() or None
+    return None
 
 
 @dataclass(frozen=True)
@@ -106,18 +124,28 @@ class ReportSettings:
 
 
 @dataclass(frozen=True)
+class IssueSettings:
+    hotspot_reports: int = 3  # this many reports on one issue, or in one unit and category ...
+    hotspot_days: int = 7  # ... within this many days is a hot spot: the leaders are alerted at once
+    notify_reporters_on_ack: bool = True
+    notify_reporters_on_assign: bool = True
+
+
+@dataclass(frozen=True)
 class Settings:
     timezone: str = "Asia/Ho_Chi_Minh"
     language: str = "vi"
     data_dir: Path = Path("data")
     database: Path | None = None
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    zalo: ZaloSettings = field(default_factory=ZaloSettings)
     outbox: OutboxSettings = field(default_factory=OutboxSettings)
     calendar: CalendarSettings = field(default_factory=CalendarSettings)
     jobs: JobSettings = field(default_factory=JobSettings)
     invites: InviteSettings = field(default_factory=InviteSettings)
     deadlines: DeadlineSettings = field(default_factory=DeadlineSettings)
     reports: ReportSettings = field(default_factory=ReportSettings)
+    issues: IssueSettings = field(default_factory=IssueSettings)
     sectors: tuple[Sector, ...] = ()
     categories: tuple[Category, ...] = ()
     source: Path | None = None
@@ -363,6 +391,17 @@ def parse_settings(
     )
     tg.finish()
 
+    zl = _Section("zalo", root.get("zalo", dict, {}, "a table [zalo]"))
+    zalo = ZaloSettings(
+        enabled=zl.get("enabled", bool, False, "true or false"),
+        token_env=zl.get("token_env", str, "DLXH_ZALO_TOKEN", "an environment variable name"),
+        token_file=zl.get("token_file", str, "", "a file path holding the token"),
+        base_url=zl.get("base_url", str, ZaloSettings.base_url, "a URL"),
+        poll_timeout=_positive(zl, "poll_timeout", 30, int),
+        media_base_url=zl.get("media_base_url", str, "", "a public URL prefix of the file store, or empty"),
+    )
+    zl.finish()
+
     ob = _Section("outbox", root.get("outbox", dict, {}, "a table [outbox]"))
     outbox = OutboxSettings(
         global_rate=_positive(ob, "global_rate", 25.0),
@@ -407,6 +446,15 @@ def parse_settings(
     )
     rp.finish()
 
+    isx = _Section("issues", root.get("issues", dict, {}, "a table [issues]"))
+    issues = IssueSettings(
+        hotspot_reports=_positive(isx, "hotspot_reports", 3, int),
+        hotspot_days=_positive(isx, "hotspot_days", 7, int),
+        notify_reporters_on_ack=isx.get("notify_reporters_on_ack", bool, True, "true or false"),
+        notify_reporters_on_assign=isx.get("notify_reporters_on_assign", bool, True, "true or false"),
+    )
+    isx.finish()
+
     calendar = _calendar(root.get("calendar", dict, {}, "a table [calendar]"))
     calendar = CalendarSettings(**{**calendar.__dict__, "timezone": timezone})
     root.used.update({"sectors", "categories"})
@@ -419,12 +467,14 @@ def parse_settings(
         data_dir=data_dir,
         database=database,
         telegram=telegram,
+        zalo=zalo,
         outbox=outbox,
         calendar=calendar,
         jobs=jobs,
         invites=invites,
         deadlines=deadlines,
         reports=reports,
+        issues=issues,
         sectors=sectors,
         categories=categories,
         source=source,

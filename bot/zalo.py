@@ -133,15 +133,16 @@ class ZaloApi:
         self.base_url = base_url.rstrip("/")
         self.send_timeout = send_timeout
         self._own_client = client is None
-        self.client = client or httpx.AsyncClient(
-            timeout=httpx.Timeout(send_timeout, connect=5.0),
-            limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
-            follow_redirects=False,
-        )
+        self.client = client or _new_client(send_timeout)
 
     async def aclose(self) -> None:
         if self._own_client:
             await self.client.aclose()
+
+    def reopen(self) -> None:
+        """A fresh HTTP client after :meth:`aclose` (a channel started again)."""
+        if self._own_client and self.client.is_closed:
+            self.client = _new_client(self.send_timeout)
 
     def url(self, method: str) -> str:
         return f"{self.base_url}/bot{self.token}/{method}"
@@ -247,6 +248,14 @@ class ZaloApi:
                     raise ValueError(f"file over {limit} bytes")
                 chunks.append(chunk)
             return b"".join(chunks), response.headers.get("content-type", "").split(";")[0].strip()
+
+
+def _new_client(send_timeout: float) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(send_timeout, connect=5.0),
+        limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+        follow_redirects=False,
+    )
 
 
 def _snippet(text: str, limit: int = 200) -> str:
@@ -475,6 +484,7 @@ class ZaloChannel:
     # ------------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
+        self.api.reopen()
         me = await self.api.get_me()
         self.bot_id = str(me.get("id", ""))
         self.username = str(me.get("account_name") or me.get("username") or me.get("display_name") or "")
@@ -546,6 +556,11 @@ class ZaloChannel:
 
     async def receive(self, event: dict[str, Any]) -> bool:
         """Store one event (its own transaction), then handle everything unhandled. False for a duplicate."""
+        fresh = await self._store(event)
+        await self.drain()
+        return fresh
+
+    async def _store(self, event: dict[str, Any]) -> bool:
         key = event_key(event)
         self.stats.received += 1
         async with self.db.transaction() as tx:
@@ -553,7 +568,6 @@ class ZaloChannel:
         if not fresh:
             self.stats.duplicates += 1
             log.info("zalo event %s received again; ignored", key)
-        await self.drain()
         return fresh
 
     async def drain(self) -> int:
@@ -615,12 +629,7 @@ class ZaloChannel:
         if event is None:
             return 400
         try:
-            key = event_key(event)
-            self.stats.received += 1
-            async with self.db.transaction() as tx:
-                fresh = await store_inbound_event(tx, CHANNEL, key, event, self.clock.now())
-            if not fresh:
-                self.stats.duplicates += 1
+            await self._store(event)
         except Exception:
             log.exception("zalo webhook event could not be stored")
             return 500
@@ -651,8 +660,11 @@ class ZaloChannel:
             ),
         }
         name = str(event.get("event_name") or "")
-        if name == EVENT_TEXT or (not name and isinstance(message.get("text"), str)):
-            return await self._text(base, str(message.get("text") or ""))
+        text = message.get("text")
+        if name == EVENT_TEXT or (
+            name not in (EVENT_IMAGE, EVENT_VOICE, EVENT_STICKER) and isinstance(text, str) and text.strip()
+        ):  # an event kind not known here (links?) that carries text is read as text
+            return await self._text(base, str(text or ""))
         if name == EVENT_IMAGE:
             url = _first_str(message, "photo_url", "photo", "image_url", "url")
             attachment = await self._download(url, "photo", ".jpg", "image/jpeg", key)
@@ -691,7 +703,7 @@ class ZaloChannel:
             return Attachment(kind=kind, file_ref="", mime_type=mime)
         try:
             data, ctype = await self.api.download(url)
-        except (httpx.HTTPError, ValueError) as exc:
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
             log.warning("could not download zalo %s of event %s: %s", kind, key, exc)
             return Attachment(kind=kind, file_ref="", mime_type=mime)
         path_suffix = urlsplit(url).path.rsplit("/", 1)[-1]

@@ -131,17 +131,25 @@ async def unit_name(tx: Tx, unit_id: int) -> str:
 
 
 _REPORTING = ("report", "my", "add", "withdraw", "practice")
+_LEADING = ("open", "overdue", "issue", "find", "resolve", "assign", "comment", "reopen", "dup")
 ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
-    "member": ("start", *_REPORTING, "help", "me", "language", "cancel"),
-    "leader": ("start", *_REPORTING, "help", "me", "language", "cancel"),
-    "admin": ("start", *_REPORTING, "help", "me", "invite", "language", "cancel"),
+    "member": ("start", *_REPORTING, "issue", "comment", "help", "me", "language", "cancel"),
+    "leader": ("start", *_LEADING, *_REPORTING, "help", "me", "language", "cancel"),
+    "admin": ("start", *_LEADING, *_REPORTING, "help", "me", "invite", "language", "cancel"),
 }
 ROLE_MENU: dict[str, tuple[tuple[str, ...], ...]] = {
     "member": (("menu.report", "menu.my"), ("menu.help", "menu.me")),
-    "leader": (("menu.report", "menu.my"), ("menu.help", "menu.me")),
-    "admin": (("menu.report", "menu.my"), ("menu.help", "menu.me"), ("menu.invite",)),
+    "leader": (("menu.open", "menu.overdue"), ("menu.report", "menu.my"), ("menu.help", "menu.me")),
+    "admin": (
+        ("menu.open", "menu.overdue"),
+        ("menu.report", "menu.my"),
+        ("menu.help", "menu.me"),
+        ("menu.invite",),
+    ),
 }
 MENU_COMMANDS = {
+    "menu.open": "open",
+    "menu.overdue": "overdue",
     "menu.report": "report",
     "menu.my": "my",
     "menu.help": "help",

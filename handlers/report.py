@@ -601,6 +601,9 @@ async def _confirm(ctx: Context, conv: Conversation) -> None:
         return
     filed = await file_report(ctx.tx, ctx.settings, ctx.calendar, ctx.now, ctx.member, d)
     await announce_filed(ctx, filed, keyboard)
+    from handlers.leaders import alert_on_filing  # the leaders' side builds on filing, not the other way
+
+    await alert_on_filing(ctx, filed.issue_id, filed.created)
 
 
 async def announce_filed(ctx: Context, filed: Filed, keyboard: list[list[KeyButton]]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.texts import all_labels
-from handlers import flow, mine, onboarding, report
+from handlers import flow, leaders, mine, onboarding, report
 from handlers.choose import fold
 from handlers.context import Context
 from handlers.model import Outgoing
@@ -25,9 +25,18 @@ COMMANDS: dict[str, Command] = {
     "my": mine.cmd_my,
     "add": mine.cmd_add,
     "withdraw": mine.cmd_withdraw,
+    "issue": leaders.cmd_issue,
+    "open": leaders.cmd_open,
+    "overdue": leaders.cmd_overdue,
+    "find": leaders.cmd_find,
+    "resolve": leaders.cmd_resolve,
+    "assign": leaders.cmd_assign,
+    "comment": leaders.cmd_comment,
+    "reopen": leaders.cmd_reopen,
+    "dup": leaders.cmd_dup,
 }
 # commands that make sense in the middle of a conversation (the others ask to finish or /cancel it first)
-MID_FLOW = {"start", "help", "me", "my", "report", "practice"}
+MID_FLOW = {"start", "help", "me", "my", "report", "practice", "issue", "open", "overdue", "find"}
 
 
 async def handle(ctx: Context) -> None:
@@ -98,6 +107,9 @@ async def _command(ctx: Context) -> None:
             ctx.reply(ctx.t("flow.nothing_to_cancel"))
         else:
             await flow.cancel(ctx, conv)
+        return
+    if inc.command.startswith("issue_") and inc.command[6:].isdigit():  # the tap target /issue_12
+        await leaders.cmd_issue(ctx, int(inc.command[6:]))
         return
     handler = COMMANDS.get(inc.command)
     if handler is None or inc.command not in ROLE_COMMANDS[member.role]:

@@ -407,3 +407,135 @@ async def count_leader_entries(tx: Tx, issue_id: int, reporter_ids: list[int]) -
         (issue_id, *reporter_ids),
     )
     return int(value or 0)
+
+
+ISSUE_FIELDS = (
+    "state",
+    "category",
+    "severity",
+    "owner_unit_id",
+    "assignee_id",
+    "agency",
+    "duplicate_of",
+    "resolution",
+    "acknowledged_at",
+    "resolved_at",
+    "closed_at",
+    "ack_due_at",
+    "handle_due_at",
+)
+
+
+async def update_issue(
+    tx: Tx, issue_id: int, now: datetime, *, expect_states: tuple[str, ...] | None = None, **fields: Any
+) -> bool:
+    """Set fields; with ``expect_states``, only if the issue is in one of them (of two racers, one wins)."""
+    unknown = set(fields) - set(ISSUE_FIELDS)
+    if unknown:
+        raise ValueError(f"not issue fields: {sorted(unknown)}")
+    sets, params = ["updated_at = ?"], [ts(now)]
+    for key, value in fields.items():
+        sets.append(f"{key} = ?")
+        params.append(ts(value) if isinstance(value, datetime) else value)
+    sql = f"UPDATE issues SET {', '.join(sets)} WHERE id = ?"
+    params.append(issue_id)
+    if expect_states is not None:
+        sql += f" AND state IN ({','.join('?' for _ in expect_states)})"
+        params.extend(expect_states)
+    cur = await tx.execute(sql, params)
+    return cur.rowcount == 1
+
+
+async def list_reporter_ids(tx: Tx, issue_id: int) -> list[int]:
+    rows = await tx.fetchall(
+        "SELECT DISTINCT member_id FROM reports WHERE issue_id = ? AND withdrawn_at IS NULL ORDER BY member_id",
+        (issue_id,),
+    )
+    return [r[0] for r in rows]
+
+
+async def count_recent_reports(
+    tx: Tx,
+    *,
+    since: datetime,
+    issue_id: int | None = None,
+    unit_id: int | None = None,
+    category: str | None = None,
+) -> int:
+    sql = "SELECT COUNT(*) FROM reports WHERE created_at >= ? AND withdrawn_at IS NULL"
+    params: list[Any] = [ts(since)]
+    if issue_id is not None:
+        sql += " AND issue_id = ?"
+        params.append(issue_id)
+    if unit_id is not None:
+        sql += " AND unit_id = ?"
+        params.append(unit_id)
+    if category is not None:
+        sql += " AND category = ?"
+        params.append(category)
+    return int(await tx.fetchval(sql, params) or 0)
+
+
+async def list_issues_in_units(
+    tx: Tx,
+    unit_ids: list[int],
+    *,
+    states: tuple[str, ...] = OPEN_STATES,
+    overdue_at: datetime | None = None,
+    limit: int = 10,
+    offset: int = 0,
+) -> list[Issue]:
+    """Issues owned by these units, overdue first then by deadline."""
+    if not unit_ids:
+        return []
+    sql = (
+        f"SELECT * FROM issues WHERE owner_unit_id IN ({','.join('?' for _ in unit_ids)})"
+        f" AND state IN ({','.join('?' for _ in states)})"
+    )
+    params: list[Any] = [*unit_ids, *states]
+    if overdue_at is not None:
+        sql += " AND handle_due_at < ?"
+        params.append(ts(overdue_at))
+    sql += " ORDER BY handle_due_at, id LIMIT ? OFFSET ?"
+    params += [limit, offset]
+    return [Issue.from_row(r) for r in await tx.fetchall(sql, params)]
+
+
+async def count_issues_in_units(
+    tx: Tx, unit_ids: list[int], *, states: tuple[str, ...] = OPEN_STATES, overdue_at: datetime | None = None
+) -> int:
+    if not unit_ids:
+        return 0
+    sql = (
+        f"SELECT COUNT(*) FROM issues WHERE owner_unit_id IN ({','.join('?' for _ in unit_ids)})"
+        f" AND state IN ({','.join('?' for _ in states)})"
+    )
+    params: list[Any] = [*unit_ids, *states]
+    if overdue_at is not None:
+        sql += " AND handle_due_at < ?"
+        params.append(ts(overdue_at))
+    return int(await tx.fetchval(sql, params) or 0)
+
+
+async def list_issue_texts_in_units(
+    tx: Tx, unit_ids: list[int], limit: int = 2000
+) -> list[tuple[Issue, str]]:
+    """Issues owned by these units with their reports' text, newest first (for accent-insensitive search)."""
+    if not unit_ids:
+        return []
+    rows = await tx.fetchall(
+        f"SELECT * FROM issues WHERE owner_unit_id IN ({','.join('?' for _ in unit_ids)})"
+        " ORDER BY id DESC LIMIT ?",
+        (*unit_ids, limit),
+    )
+    out = []
+    for r in rows:
+        issue = Issue.from_row(r)
+        texts = await tx.fetchall("SELECT description, place FROM reports WHERE issue_id = ?", (issue.id,))
+        out.append((issue, " ".join([issue.title, issue.place, *(f"{t[0]} {t[1]}" for t in texts)])))
+    return out
+
+
+async def list_duplicates_of(tx: Tx, issue_id: int) -> list[int]:
+    rows = await tx.fetchall("SELECT id FROM issues WHERE duplicate_of = ? ORDER BY id", (issue_id,))
+    return [r[0] for r in rows]

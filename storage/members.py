@@ -163,3 +163,39 @@ async def list_promptable_members(tx: Tx, unit_ids: list[int] | None = None) -> 
     for r in await tx.fetchall(sql, params):
         out.append((Member.from_row(r), Identity(r["i_channel"], r["i_external"], r["id"], r["i_chat"])))
     return out
+
+
+async def list_member_chats(tx: Tx, member_ids: list[int]) -> list[tuple[Member, Identity]]:
+    """Where to reach these members: one chat each, on the preferred channel when set (active members only)."""
+    if not member_ids:
+        return []
+    sql = (
+        "SELECT m.*, i.channel AS i_channel, i.external_id AS i_external, i.chat_id AS i_chat"
+        " FROM members m JOIN identities i ON i.member_id = m.id"
+        f" WHERE m.active = 1 AND m.id IN ({','.join('?' for _ in member_ids)})"
+        " AND (m.preferred_channel IS NULL OR m.preferred_channel = i.channel) ORDER BY m.id"
+    )
+    seen: set[int] = set()
+    result = []
+    for r in await tx.fetchall(sql, member_ids):
+        if r["id"] in seen:
+            continue
+        seen.add(r["id"])
+        result.append((Member.from_row(r), Identity(r["i_channel"], r["i_external"], r["id"], r["i_chat"])))
+    return result
+
+
+async def list_unit_leaders(tx: Tx, unit_id: int) -> list[Member]:
+    rows = await tx.fetchall(
+        "SELECT * FROM members WHERE unit_id = ? AND role = 'leader' AND active = 1 ORDER BY id", (unit_id,)
+    )
+    return [Member.from_row(r) for r in rows]
+
+
+async def list_members_in_units(tx: Tx, unit_ids: list[int], *, active_only: bool = True) -> list[Member]:
+    if not unit_ids:
+        return []
+    sql = f"SELECT * FROM members WHERE unit_id IN ({','.join('?' for _ in unit_ids)})"
+    if active_only:
+        sql += " AND active = 1"
+    return [Member.from_row(r) for r in await tx.fetchall(sql + " ORDER BY name, id", unit_ids)]

@@ -56,6 +56,7 @@ async def test_invite_join_me_for_each_role(
         abilities=t("vi", f"abilities.{role}"),
     )
     assert welcome.keyboard == [
+        *([[("Vụ việc đang mở", False), ("Vụ việc quá hạn", False)]] if role != "member" else []),
         [("Báo cáo mới", False), ("Báo cáo của tôi", False)],
         [("Hướng dẫn", False), ("Thông tin của tôi", False)],
         *([[("Mời thành viên", False)]] if role == "admin" else []),

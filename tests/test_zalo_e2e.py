@@ -31,6 +31,7 @@ from scheduler.jobs import all_jobs
 from scheduler.runner import JobRunner
 from storage.db import Database
 from storage.inbound import list_unhandled_events
+from storage.outbox import is_chat_unreachable
 from tests.conftest import make_settings
 from tests.seed import invite_code, seed_units
 
@@ -202,3 +203,20 @@ async def test_an_event_stored_but_not_handled_is_handled_after_a_restart(
         channel = second.channels[0]
         await channel.wait_handled(1)
         assert await list_unhandled_events(second.services.db.reader, "zalo") == []
+
+
+async def test_a_blocked_chat_is_marked_unreachable_and_a_429_is_retried(app: App, emu: ZaloEmulator) -> None:
+    tu = await join(app, emu)
+    await tu.next_message()
+    tu.blocked = True
+    await tu.send_text("/me")
+    await emu.wait_calls("sendMessage", 2)  # the welcome, then the refused answer
+    lan = emu.user("0a1b2c3d4e5f60718293", "Lan")
+    emu.fail_next("sendMessage", 429, "Too many requests", retry_after=1)
+    await lan.send_text("xin chào")
+    assert (await lan.next_message(timeout=5)).text == t("vi", "stranger.refuse")  # after the 429's wait
+    assert await is_chat_unreachable(app.services.db.reader, "zalo", tu.chat_id)
+    assert tu.pending() == []
+    tu.blocked = False
+    await tu.send_text("/me")  # writing again makes the chat reachable again
+    assert (await tu.next_message()).text == me_card()
