@@ -430,7 +430,10 @@ async def assign(ctx: Context, issue: iss.Issue, assignee_id: int, agency: str =
     ctx.reply(ctx.t("act.assigned", number=issue.id, name=person.name), issue_id=issue.id)
     fresh = await iss.get_issue(ctx.tx, issue.id)
     assert fresh is not None
-    await send_cards(ctx, [person], fresh, "notice.assigned_to_you", False, number=issue.id)
+    # the assignee of an urgent matter is told at once, quiet hours or not
+    await send_cards(
+        ctx, [person], fresh, "notice.assigned_to_you", fresh.severity == "urgent", number=issue.id
+    )
     if ctx.settings.issues.notify_reporters_on_assign:
         await notify(ctx, await reporters_of(ctx, issue.id),
                      lambda lang: t(lang, "notice.assigned", number=issue.id, title=issue.title), issue_id=issue.id)  # fmt: skip
@@ -502,6 +505,7 @@ async def propose(ctx: Context, issue: iss.Issue, text: str, attachments: list[d
         lang = m.language
         ctx.send(Outgoing(
             chat_id=ident.chat_id, channel=ident.channel, issue_id=issue.id, proactive=True,
+            urgent=issue.severity == "urgent",
             text=t(lang, "act.proposal", name=ctx.member.name, number=issue.id, text=text),
             choices=[[Choice(t(lang, "act.confirm_proposal"), f"a:iss:confirm:{issue.id}"),
                       Choice(t(lang, "act.send_back"), f"a:iss:sendback:{issue.id}")]],

@@ -65,16 +65,16 @@ async def handle(ctx: Context) -> None:
         await _command(ctx)
         return
     if inc.kind == "choice" and inc.choice.startswith("a:"):
-        if not await mine.on_action(ctx, inc.choice):
+        if not await mine.on_action(ctx, inc.choice) and not await leaders.on_action(ctx, inc.choice):
             ctx.reply(ctx.t("error.bad_button"))
         return
     conv = await flow.current(ctx)
     if (
         inc.reply_to
         and inc.kind in ("text", "media")
-        and (conv is None or conv.flow not in ("report", "add"))
+        and (conv is None or conv.flow not in ("report", "add", "act"))
     ):
-        if await mine.on_reply(ctx):
+        if await leaders.on_reply(ctx) or await mine.on_reply(ctx):
             return
         if conv is None:
             ctx.reply(ctx.t("reply.no_issue"))
