@@ -167,6 +167,7 @@ async def test_resolving_asks_once_for_evidence_and_refuses_empty_text(world: Ha
         t("vi", "act.usage", command="resolve", more=" nội dung")
     ]
     [ask] = await c["hung"].tap_data("a:iss:resolve:1")
+    assert ask.text == t("vi", "act.ask_resolution", number=1)
     [empty] = await c["hung"].say("   ")
     assert empty.text.startswith(t("vi", "act.empty_text"))
     [evidence] = await c["hung"].say("Đã sửa xong đường dây")
@@ -230,7 +231,7 @@ async def test_reply_to_an_alert_offers_resolve_internal_or_update(
     await lan.tap("Khẩn cấp — có nguy cơ thành điểm nóng")
     await lan.tap("Cả thôn, ấp, khu phố")
     await lan.tap("Mạng xã hội")
-    out = await lan.tap("Không ghi")
+    await lan.tap("Không ghi")
     out = await lan.tap("✔ Gửi báo cáo")
     alerts = [o for o in out if o.chat_id != "101"]
     assert [o.chat_id for o in alerts] == ["201"]  # the commune's leader, not Tâm of the other commune
