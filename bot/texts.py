@@ -618,6 +618,24 @@ EN: dict[str, str] = {
     "zalo.number_out_of_range": "There is no option {number}. Please reply with a number from 1 to {count}.",
 }
 
+def _merge_parts() -> None:
+    """Catalog parts of the other rooms live in ``bot/texts_<room>.py``, each with its own VI and EN dicts."""
+    import importlib
+    import pkgutil
+    from pathlib import Path
+
+    for info in sorted(pkgutil.iter_modules([str(Path(__file__).parent)]), key=lambda m: m.name):
+        if info.name.startswith("texts_"):
+            part = importlib.import_module(f"bot.{info.name}")
+            for name, target in (("VI", VI), ("EN", EN)):
+                clash = set(getattr(part, name)) & set(target)
+                if clash:
+                    raise KeyError(f"bot/{info.name}.py repeats text keys {sorted(clash)}")
+                target.update(getattr(part, name))
+
+
+_merge_parts()
+
 CATALOGS: dict[str, dict[str, str]] = {"vi": VI, "en": EN}
 
 
