@@ -157,7 +157,7 @@ def build_app(
         )
         senders[zalo.sender.channel] = zalo.sender
         channels.append(zalo)
-    runner = JobRunner(services, all_jobs(services, worker))
+    runner = JobRunner(services, all_jobs(services, worker), on_commit=worker.wake)
     return App(
         settings=settings,
         services=services,

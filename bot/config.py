@@ -132,6 +132,17 @@ class IssueSettings:
 
 
 @dataclass(frozen=True)
+class FollowupSettings:
+    digest_time: str = "07:00"  # local time, working days
+    weekly_summary: bool = True  # on the first working day of the week
+    escalation_delay_working_hours: float = 16.0  # after the handling deadline, then again per level
+    urgent_escalation_delay_hours: float = 4.0  # clock hours, for urgent matters
+    resolution_check_days: int = 14  # ask the reporters this long after "resolved"
+    resolution_reminder_days: int = 7  # one reminder when they have not answered
+    resolution_window_days: int = 14  # no answer by then: the issue closes
+
+
+@dataclass(frozen=True)
 class Settings:
     timezone: str = "Asia/Ho_Chi_Minh"
     language: str = "vi"
@@ -146,6 +157,7 @@ class Settings:
     deadlines: DeadlineSettings = field(default_factory=DeadlineSettings)
     reports: ReportSettings = field(default_factory=ReportSettings)
     issues: IssueSettings = field(default_factory=IssueSettings)
+    followups: FollowupSettings = field(default_factory=FollowupSettings)
     sectors: tuple[Sector, ...] = ()
     categories: tuple[Category, ...] = ()
     source: Path | None = None
@@ -455,6 +467,24 @@ def parse_settings(
     )
     isx.finish()
 
+    fu = _Section("followups", root.get("followups", dict, {}, "a table [followups]"))
+    digest_time = fu.get("digest_time", str, "07:00", 'a time like "07:00"')
+    fu.convert("digest_time", digest_time, parse_hhmm, 'a time like "07:00"')
+    followups = FollowupSettings(
+        digest_time=digest_time,
+        weekly_summary=fu.get("weekly_summary", bool, True, "true or false"),
+        escalation_delay_working_hours=_positive(fu, "escalation_delay_working_hours", 16.0),
+        urgent_escalation_delay_hours=_positive(fu, "urgent_escalation_delay_hours", 4.0),
+        resolution_check_days=_positive(fu, "resolution_check_days", 14, int),
+        resolution_reminder_days=_positive(fu, "resolution_reminder_days", 7, int),
+        resolution_window_days=_positive(fu, "resolution_window_days", 14, int),
+    )
+    fu.finish()
+    if followups.resolution_reminder_days >= followups.resolution_window_days:
+        raise ConfigError(
+            "config: followups.resolution_reminder_days must be less than followups.resolution_window_days"
+        )
+
     calendar = _calendar(root.get("calendar", dict, {}, "a table [calendar]"))
     calendar = CalendarSettings(**{**calendar.__dict__, "timezone": timezone})
     root.used.update({"sectors", "categories"})
@@ -475,6 +505,7 @@ def parse_settings(
         deadlines=deadlines,
         reports=reports,
         issues=issues,
+        followups=followups,
         sectors=sectors,
         categories=categories,
         source=source,

@@ -240,9 +240,17 @@ class OutboxWorker:
             now = self.clock.now()
             async with self.db.transaction() as tx:
                 await store.mark_message_sent(tx, row.id, now, message_id)
-                if message_id is not None and (out.issue_id is not None or out.draft_ref):
+                if message_id is not None and (out.issue_id is not None or out.draft_ref or out.issue_ids):
                     await store.add_sent_reference(
-                        tx, row.channel, row.chat_id, message_id, row.id, out.issue_id, out.draft_ref, now
+                        tx,
+                        row.channel,
+                        row.chat_id,
+                        message_id,
+                        row.id,
+                        out.issue_id,
+                        out.draft_ref,
+                        now,
+                        out.issue_ids,
                     )
             self.sent_total += 1
 

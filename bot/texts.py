@@ -618,6 +618,7 @@ EN: dict[str, str] = {
     "zalo.number_out_of_range": "There is no option {number}. Please reply with a number from 1 to {count}.",
 }
 
+
 def _merge_parts() -> None:
     """Catalog parts of the other rooms live in ``bot/texts_<room>.py``, each with its own VI and EN dicts."""
     import importlib

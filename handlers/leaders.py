@@ -21,7 +21,7 @@ from storage import members as mem
 from storage import units as un
 from storage.audit import add_audit
 from storage.conversations import Conversation, save_conversation
-from storage.outbox import get_sent_reference
+from storage.outbox import list_sent_issue_ids
 
 CARD_ENTRIES = 5
 PAGE_ENTRIES = 10
@@ -719,6 +719,9 @@ async def _act_ask(ctx: Context, conv: Conversation) -> None:
     elif conv.step == "reply":
         options = [(ctx.t(f"act.reply_{k}"), k) for k in d["offers"]]
         await flow.ask_options(ctx, conv, ctx.t("act.reply_offer", number=number), options)
+    elif conv.step == "which":
+        options = [(f"#{i}", str(i)) for i in d["candidates"]]
+        await flow.ask_options(ctx, conv, ctx.t("reply.several"), options, columns=4)
     elif conv.step in ("assign", "move"):
         issue = await iss.get_issue(ctx.tx, int(number))
         assert issue is not None
@@ -747,6 +750,19 @@ async def _act_ask(ctx: Context, conv: Conversation) -> None:
 
 async def _act_answer(ctx: Context, conv: Conversation, value: str) -> None:
     d = conv.data
+    if conv.step == "which":
+        if not value.isdigit() or int(value) not in d["candidates"]:
+            await flow.reask(ctx, conv, ctx.t("error.bad_button"))
+            return
+        chosen = await iss.get_issue(ctx.tx, int(value))
+        offers = await _reply_offers(ctx, chosen) if chosen is not None else []
+        if chosen is None or not offers:
+            await flow.finish(ctx, conv)
+            ctx.reply(ctx.t("issue.not_found", number=value))
+            return
+        d["issue_id"], d["offers"] = chosen.id, offers
+        await flow.goto(ctx, conv, "reply")
+        return
     issue = await iss.get_issue(ctx.tx, int(d["issue_id"]))
     if issue is None or not await access.may_see(ctx.tx, ctx.settings, ctx.member, issue):
         await flow.finish(ctx, conv)
@@ -923,15 +939,20 @@ async def cmd_assign(ctx: Context) -> None:
 # ---------------------------------------------------------------------------------------------- replies
 
 
-async def on_reply(ctx: Context) -> bool:
-    """A leader's or assignee's reply to a message about an issue: offer what to do with it."""
-    inc = ctx.incoming
-    ref = await get_sent_reference(ctx.tx, inc.channel, inc.chat_id, inc.reply_to)
-    if ref is None or ref.issue_id is None:
-        return False
-    issue = await iss.get_issue(ctx.tx, ref.issue_id)
-    if issue is None:
-        return False
+def _split_number(text: str) -> tuple[int | None, str]:
+    """ "12: đã giao Điện lực" -> (12, "đã giao Điện lực"); no leading number -> (None, text)."""
+    head, _, rest = text.strip().partition(" ")
+    head = head.rstrip(":.,").lstrip("#")
+    if head.isdigit() and len(head) < 10:
+        return int(head), rest.strip().lstrip(":").strip()
+    if ":" in text:
+        left, _, right = text.partition(":")
+        if left.strip().lstrip("#").isdigit():
+            return int(left.strip().lstrip("#")), right.strip()
+    return None, text.strip()
+
+
+async def _reply_offers(ctx: Context, issue: iss.Issue) -> list[str]:
     offers = []
     if await access.leads(ctx.tx, ctx.settings, ctx.member, issue):
         if issue.state in access.LEADER_ACTIONS["resolve"]:
@@ -940,16 +961,45 @@ async def on_reply(ctx: Context) -> bool:
             offers += ["internal", "update"]
     elif issue.assignee_id == ctx.member.id and issue.state in access.ASSIGNEE_ACTIONS["progress"]:
         offers += ["progress", "propose"]
-    if not offers:
+    return offers
+
+
+async def on_reply(ctx: Context) -> bool:
+    """A leader's or assignee's reply to a message about an issue: offer what to do with it. A reply to a
+    message about several issues (a digest) names one by its number, or is asked which."""
+    inc = ctx.incoming
+    ids = await list_sent_issue_ids(ctx.tx, inc.channel, inc.chat_id, inc.reply_to)
+    if not ids:
+        return False
+    text, attachments = inc.text.strip(), attachment_dicts(inc.attachments)
+    if len(ids) > 1:
+        number, rest = _split_number(text)
+        if number is not None and number in ids:
+            ids, text = [number], rest
+    if len(ids) > 1:
+        if ctx.member.role not in ("leader", "admin"):
+            return False
+        data = {
+            "action": "reply",
+            "issue_id": ids[0],
+            "candidates": ids,
+            "text": text,
+            "attachments": attachments,
+        }
+        await flow.start(ctx, "act", "which", data)
+        return True
+    issue = await iss.get_issue(ctx.tx, ids[0])
+    if issue is None:
+        return False
+    offers = await _reply_offers(ctx, issue)
+    if not offers or (not text and not attachments):
         return False
     data = {
         "action": "reply",
         "issue_id": issue.id,
-        "text": inc.text.strip(),
-        "attachments": attachment_dicts(inc.attachments),
+        "text": text,
+        "attachments": attachments,
         "offers": offers,
     }
-    if not data["text"] and not data["attachments"]:
-        return False
     await flow.start(ctx, "act", "reply", data)
     return True

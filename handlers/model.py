@@ -70,6 +70,7 @@ class Outgoing:
     remove_keyboard: bool = False
     attachments: list[Attachment] = field(default_factory=list)
     issue_id: int | None = None  # this message is about issue N (replies to it act on N)
+    issue_ids: list[int] = field(default_factory=list)  # ... or about several (a digest): a reply names one
     draft_ref: str = ""  # ... or about a draft
     clear_choices_of: str = ""  # instead of sending: remove the choices from this earlier bot message
     commands: list[tuple[str, str]] | None = None  # instead of sending: set this chat's command menu

@@ -135,7 +135,7 @@ _LEADING = ("open", "overdue", "issue", "find", "resolve", "assign", "comment", 
 ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
     "member": ("start", *_REPORTING, "issue", "comment", "help", "me", "language", "cancel"),
     "leader": ("start", *_LEADING, *_REPORTING, "help", "me", "language", "cancel"),
-    "admin": ("start", *_LEADING, *_REPORTING, "help", "me", "invite", "language", "cancel"),
+    "admin": ("start", *_LEADING, *_REPORTING, "help", "me", "invite", "unreachable", "language", "cancel"),
 }
 ROLE_MENU: dict[str, tuple[tuple[str, ...], ...]] = {
     "member": (("menu.report", "menu.my"), ("menu.help", "menu.me")),

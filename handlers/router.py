@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.texts import all_labels
-from handlers import flow, leaders, mine, onboarding, report
+from handlers import checks, flow, leaders, mine, onboarding, report
 from handlers.choose import fold
 from handlers.context import Context
 from handlers.model import Outgoing
@@ -34,6 +34,7 @@ COMMANDS: dict[str, Command] = {
     "comment": leaders.cmd_comment,
     "reopen": leaders.cmd_reopen,
     "dup": leaders.cmd_dup,
+    "unreachable": checks.cmd_unreachable,
 }
 # commands that make sense in the middle of a conversation (the others ask to finish or /cancel it first)
 MID_FLOW = {"start", "help", "me", "my", "report", "practice", "issue", "open", "overdue", "find"}
@@ -65,7 +66,12 @@ async def handle(ctx: Context) -> None:
         await _command(ctx)
         return
     if inc.kind == "choice" and inc.choice.startswith("a:"):
-        if not await mine.on_action(ctx, inc.choice) and not await leaders.on_action(ctx, inc.choice):
+        handled = (
+            await mine.on_action(ctx, inc.choice)
+            or await leaders.on_action(ctx, inc.choice)
+            or await checks.on_action(ctx, inc.choice)
+        )
+        if not handled:
             ctx.reply(ctx.t("error.bad_button"))
         return
     conv = await flow.current(ctx)

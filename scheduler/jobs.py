@@ -35,7 +35,28 @@ def outbox_catchup(worker: OutboxWorker | None) -> Job:
 
 
 def all_jobs(services: Services, worker: OutboxWorker | None) -> list[Job]:
+    from scheduler.followups import check_resolutions, follow_up_deadlines, send_digests
+
+    hour, minute = (int(x) for x in services.settings.followups.digest_time.split(":"))
     return [
+        Job(
+            "digests",
+            "daily digest (and weekly summary) for each leader",
+            send_digests,
+            cron={"hour": hour, "minute": minute},
+        ),
+        Job(
+            "deadlines",
+            "follow up missed deadlines; escalate up the unit tree",
+            follow_up_deadlines,
+            every_seconds=600,
+        ),
+        Job(
+            "resolution_checks",
+            "ask reporters whether resolved issues are really resolved",
+            check_resolutions,
+            cron={"hour": 9, "minute": 0},
+        ),
         outbox_catchup(worker),
         Job(
             "cleanup_updates",

@@ -43,9 +43,12 @@ class Job:
 
 
 class JobRunner:
-    def __init__(self, services: Services, jobs: list[Job]) -> None:
+    def __init__(
+        self, services: Services, jobs: list[Job], on_commit: Callable[[], None] | None = None
+    ) -> None:
         self.services = services
         self.jobs = {job.name: job for job in jobs}
+        self.on_commit = on_commit  # wakes the outbox worker: what a job queued goes out at once
         self._scheduler: AsyncIOScheduler | None = None
 
     async def run(self, name: str, now: datetime | None = None) -> str:
@@ -63,6 +66,8 @@ class JobRunner:
             await record_job_run(
                 tx, name, now, result, error, job.next_after(now, self.services.settings.timezone)
             )
+        if self.on_commit is not None:
+            self.on_commit()
         return result if error is None else f"error: {error}"
 
     async def run_all(self, now: datetime | None = None) -> dict[str, str]:

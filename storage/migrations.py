@@ -269,6 +269,48 @@ async def upgrade_v4(tx: Tx) -> None:
     )
 
 
+async def upgrade_v5(tx: Tx) -> None:
+    await _run(
+        tx,
+        """
+        CREATE TABLE sent_message_issues (
+            channel TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            issue_id INTEGER NOT NULL REFERENCES issues (id),
+            PRIMARY KEY (channel, chat_id, message_id, issue_id)
+        );
+        CREATE TABLE digests (
+            member_id INTEGER NOT NULL REFERENCES members (id),
+            kind TEXT NOT NULL,
+            period TEXT NOT NULL,
+            sent_at TEXT NOT NULL,
+            PRIMARY KEY (member_id, kind, period)
+        );
+        CREATE TABLE followups (
+            issue_id INTEGER NOT NULL REFERENCES issues (id),
+            kind TEXT NOT NULL,
+            level INTEGER NOT NULL DEFAULT 0,
+            due_at TEXT NOT NULL,
+            unit_id INTEGER REFERENCES units (id),
+            sent_at TEXT NOT NULL,
+            PRIMARY KEY (issue_id, kind, level, due_at)
+        );
+        CREATE TABLE resolution_checks (
+            issue_id INTEGER NOT NULL REFERENCES issues (id),
+            member_id INTEGER NOT NULL REFERENCES members (id),
+            resolved_at TEXT NOT NULL,
+            asked_at TEXT NOT NULL,
+            reminded_at TEXT,
+            answer TEXT,
+            answered_at TEXT,
+            PRIMARY KEY (issue_id, member_id, resolved_at)
+        );
+        CREATE INDEX issues_state_due ON issues (state, handle_due_at)
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(
         1, "runtime: conversations, processed updates, outbox, sent messages, audit log, jobs", upgrade_v1
@@ -278,6 +320,11 @@ MIGRATIONS: list[Migration] = [
         3, "channels without redelivery or buttons: stored inbound events, last choices shown", upgrade_v3
     ),
     Migration(4, "issues: issues, reports, thread entries, attachments", upgrade_v4),
+    Migration(
+        5,
+        "follow-ups: digests, deadline follow-ups, resolution checks, messages about several issues",
+        upgrade_v5,
+    ),
 ]
 
 

@@ -136,12 +136,32 @@ async def add_sent_reference(
     issue_id: int | None,
     draft_ref: str,
     now: datetime,
+    issue_ids: list[int] | None = None,
 ) -> None:
     await tx.execute(
         "INSERT INTO sent_messages (channel, chat_id, message_id, outbox_id, issue_id, draft_ref, sent_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, chat_id, message_id) DO NOTHING",
         (channel, chat_id, message_id, outbox_id, issue_id, draft_ref or None, ts(now)),
     )
+    for other in issue_ids or []:
+        await tx.execute(
+            "INSERT INTO sent_message_issues (channel, chat_id, message_id, issue_id) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (channel, chat_id, message_id, issue_id) DO NOTHING",
+            (channel, chat_id, message_id, other),
+        )
+
+
+async def list_sent_issue_ids(tx: Tx, channel: str, chat_id: str, message_id: str) -> list[int]:
+    """The issues a bot message was about: one (a card, an alert) or several (a digest)."""
+    ref = await get_sent_reference(tx, channel, chat_id, message_id)
+    rows = await tx.fetchall(
+        "SELECT issue_id FROM sent_message_issues WHERE channel = ? AND chat_id = ? AND message_id = ? ORDER BY issue_id",
+        (channel, chat_id, message_id),
+    )
+    ids = [r[0] for r in rows]
+    if ref is not None and ref.issue_id is not None and ref.issue_id not in ids:
+        ids.insert(0, ref.issue_id)
+    return ids
 
 
 @dataclass(frozen=True)
