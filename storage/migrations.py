@@ -311,6 +311,59 @@ async def upgrade_v5(tx: Tx) -> None:
     )
 
 
+async def upgrade_v6(tx: Tx) -> None:
+    await _run(
+        tx,
+        """
+        CREATE TABLE rounds (
+            id INTEGER PRIMARY KEY,
+            period TEXT NOT NULL UNIQUE,
+            opens_at TEXT NOT NULL,
+            closes_at TEXT NOT NULL,
+            briefing_at TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'planned' CHECK (state IN ('planned', 'open', 'closed')),
+            opened_at TEXT,
+            closed_at TEXT,
+            briefed_at TEXT
+        );
+        CREATE TABLE round_topics (
+            id INTEGER PRIMARY KEY,
+            round_id INTEGER NOT NULL REFERENCES rounds (id),
+            unit_id INTEGER NOT NULL REFERENCES units (id),
+            text TEXT NOT NULL,
+            created_by INTEGER REFERENCES members (id),
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE round_members (
+            round_id INTEGER NOT NULL REFERENCES rounds (id),
+            member_id INTEGER NOT NULL REFERENCES members (id),
+            unit_id INTEGER NOT NULL REFERENCES units (id),
+            prompted_at TEXT,
+            reminded_at TEXT,
+            reminders INTEGER NOT NULL DEFAULT 0,
+            answered_at TEXT,
+            nothing_new INTEGER NOT NULL DEFAULT 0,
+            late INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (round_id, member_id)
+        );
+        CREATE INDEX round_members_todo ON round_members (round_id, answered_at, prompted_at);
+        CREATE TABLE round_answers (
+            id INTEGER PRIMARY KEY,
+            round_id INTEGER NOT NULL REFERENCES rounds (id),
+            member_id INTEGER NOT NULL REFERENCES members (id),
+            unit_id INTEGER NOT NULL REFERENCES units (id),
+            kind TEXT NOT NULL CHECK (kind IN ('topic', 'mood', 'concerns')),
+            topic_id INTEGER REFERENCES round_topics (id),
+            sector TEXT,
+            value TEXT NOT NULL,
+            late INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX round_answers_round ON round_answers (round_id, unit_id)
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(
         1, "runtime: conversations, processed updates, outbox, sent messages, audit log, jobs", upgrade_v1
