@@ -364,6 +364,28 @@ async def upgrade_v6(tx: Tx) -> None:
     )
 
 
+async def upgrade_v7(tx: Tx) -> None:
+    await _run(
+        tx,
+        """
+        CREATE TABLE briefing_requests (
+            id INTEGER PRIMARY KEY,
+            member_id INTEGER NOT NULL REFERENCES members (id),
+            unit_id INTEGER NOT NULL REFERENCES units (id),
+            period TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT 'command',
+            requested_at TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'failed')),
+            done_at TEXT,
+            error TEXT
+        );
+        CREATE INDEX briefing_requests_pending ON briefing_requests (state, id)
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(
         1, "runtime: conversations, processed updates, outbox, sent messages, audit log, jobs", upgrade_v1
