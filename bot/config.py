@@ -143,6 +143,15 @@ class FollowupSettings:
 
 
 @dataclass(frozen=True)
+class RoundSettings:
+    cadence: str = "quarterly"  # or "monthly"
+    open_day: int = 1  # day of the period's last month (monthly: of the month)
+    close_day: int = 20
+    briefing_day: int = 25
+    open_time: str = "08:00"
+
+
+@dataclass(frozen=True)
 class Settings:
     timezone: str = "Asia/Ho_Chi_Minh"
     language: str = "vi"
@@ -158,6 +167,7 @@ class Settings:
     reports: ReportSettings = field(default_factory=ReportSettings)
     issues: IssueSettings = field(default_factory=IssueSettings)
     followups: FollowupSettings = field(default_factory=FollowupSettings)
+    round: RoundSettings = field(default_factory=RoundSettings)
     sectors: tuple[Sector, ...] = ()
     categories: tuple[Category, ...] = ()
     source: Path | None = None
@@ -485,6 +495,29 @@ def parse_settings(
             "config: followups.resolution_reminder_days must be less than followups.resolution_window_days"
         )
 
+    rd = _Section("round", root.get("round", dict, {}, "a table [round]"))
+    cadence = rd.get("cadence", str, "quarterly", '"quarterly" or "monthly"')
+    if cadence not in ("quarterly", "monthly"):
+        raise ConfigError(f'config: round.cadence = {cadence!r}: expected "quarterly" or "monthly"')
+    days = {}
+    for key, default in (("open_day", 1), ("close_day", 20), ("briefing_day", 25)):
+        days[key] = rd.get(key, int, default, "a day of the month from 1 to 28")
+        if not 1 <= days[key] <= 28:
+            raise ConfigError(f"config: round.{key} = {days[key]}: expected a day of the month from 1 to 28")
+    if days["close_day"] <= days["open_day"]:
+        raise ConfigError(
+            f"config: round.close_day = {days['close_day']}: expected a day after round.open_day ({days['open_day']})"
+        )
+    if days["briefing_day"] < days["close_day"]:
+        raise ConfigError(
+            f"config: round.briefing_day = {days['briefing_day']}: expected a day on or after round.close_day"
+            f" ({days['close_day']})"
+        )
+    open_time = rd.get("open_time", str, "08:00", 'a time like "08:00"')
+    rd.convert("open_time", open_time, parse_hhmm, 'a time like "08:00"')
+    round_settings = RoundSettings(cadence=cadence, open_time=open_time, **days)
+    rd.finish()
+
     calendar = _calendar(root.get("calendar", dict, {}, "a table [calendar]"))
     calendar = CalendarSettings(**{**calendar.__dict__, "timezone": timezone})
     root.used.update({"sectors", "categories"})
@@ -506,6 +539,7 @@ def parse_settings(
         reports=reports,
         issues=issues,
         followups=followups,
+        round=round_settings,
         sectors=sectors,
         categories=categories,
         source=source,

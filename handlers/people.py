@@ -131,7 +131,19 @@ async def unit_name(tx: Tx, unit_id: int) -> str:
 
 
 _REPORTING = ("report", "my", "add", "withdraw", "practice")
-_LEADING = ("open", "overdue", "issue", "find", "resolve", "assign", "comment", "reopen", "dup")
+_LEADING = (
+    "open",
+    "overdue",
+    "issue",
+    "find",
+    "resolve",
+    "assign",
+    "comment",
+    "reopen",
+    "dup",
+    "round",
+    "topics",
+)
 ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
     "member": ("start", *_REPORTING, "issue", "comment", "help", "me", "language", "cancel"),
     "leader": ("start", *_LEADING, *_REPORTING, "help", "me", "language", "cancel"),

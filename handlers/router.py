@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.texts import all_labels
-from handlers import checks, flow, leaders, mine, onboarding, report
+from handlers import checks, flow, leaders, mine, onboarding, report, rounds
 from handlers.choose import fold
 from handlers.context import Context
 from handlers.model import Outgoing
@@ -35,9 +35,11 @@ COMMANDS: dict[str, Command] = {
     "reopen": leaders.cmd_reopen,
     "dup": leaders.cmd_dup,
     "unreachable": checks.cmd_unreachable,
+    "round": rounds.cmd_round,
+    "topics": rounds.cmd_topics,
 }
 # commands that make sense in the middle of a conversation (the others ask to finish or /cancel it first)
-MID_FLOW = {"start", "help", "me", "my", "report", "practice", "issue", "open", "overdue", "find"}
+MID_FLOW = {"start", "help", "me", "my", "report", "practice", "issue", "open", "overdue", "find", "round"}
 
 
 async def handle(ctx: Context) -> None:
@@ -70,6 +72,7 @@ async def handle(ctx: Context) -> None:
             await mine.on_action(ctx, inc.choice)
             or await leaders.on_action(ctx, inc.choice)
             or await checks.on_action(ctx, inc.choice)
+            or await rounds.on_action(ctx, inc.choice)
         )
         if not handled:
             ctx.reply(ctx.t("error.bad_button"))

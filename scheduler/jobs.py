@@ -36,6 +36,7 @@ def outbox_catchup(worker: OutboxWorker | None) -> Job:
 
 def all_jobs(services: Services, worker: OutboxWorker | None) -> list[Job]:
     from scheduler.followups import check_resolutions, follow_up_deadlines, send_digests
+    from scheduler.rounds import run_rounds
 
     hour, minute = (int(x) for x in services.settings.followups.digest_time.split(":"))
     return [
@@ -49,6 +50,12 @@ def all_jobs(services: Services, worker: OutboxWorker | None) -> list[Job]:
             "deadlines",
             "follow up missed deadlines; escalate up the unit tree",
             follow_up_deadlines,
+            every_seconds=600,
+        ),
+        Job(
+            "rounds",
+            "the periodic round: open and prompt, remind, close and brief",
+            run_rounds,
             every_seconds=600,
         ),
         Job(

@@ -400,6 +400,10 @@ MIGRATIONS: list[Migration] = [
         "follow-ups: digests, deadline follow-ups, resolution checks, messages about several issues",
         upgrade_v5,
     ),
+    Migration(
+        6, "the periodic round: rounds, focus topics, who was prompted and answered, answers", upgrade_v6
+    ),
+    Migration(7, "briefing packs: requests waiting to be built and sent", upgrade_v7),
 ]
 
 

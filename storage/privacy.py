@@ -103,7 +103,9 @@ async def file_ref_in_use(tx: Tx, ref: str, *, ignore_issue_ids: Sequence[int] =
 
 async def list_attachment_refs(tx: Tx) -> list[str]:
     """Every file reference an attachment row still holds (a backup must carry these files)."""
-    rows = await tx.fetchall("SELECT DISTINCT file_ref FROM attachments WHERE file_ref <> '' ORDER BY file_ref")
+    rows = await tx.fetchall(
+        "SELECT DISTINCT file_ref FROM attachments WHERE file_ref <> '' ORDER BY file_ref"
+    )
     return [r[0] for r in rows]
 
 
@@ -126,9 +128,7 @@ async def count_delivered_messages_before(tx: Tx, before: datetime) -> int:
 
 async def delete_delivered_messages_before(tx: Tx, before: datetime) -> int:
     """Old outbox rows that are done with (sent, failed, unreachable): copies of what was said."""
-    cur = await tx.execute(
-        "DELETE FROM outbox WHERE status <> 'pending' AND created_at < ?", (ts(before),)
-    )
+    cur = await tx.execute("DELETE FROM outbox WHERE status <> 'pending' AND created_at < ?", (ts(before),))
     return max(cur.rowcount, 0)
 
 
@@ -152,11 +152,17 @@ async def delete_handled_events_before(tx: Tx, before: datetime) -> int:
 
 async def count_rows(tx: Tx, tables: Sequence[str]) -> dict[str, int]:
     """Row counts of the named tables that exist (for backup manifests and checks)."""
-    existing = {
-        r[0] for r in await tx.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
-    }
+    existing = {r[0] for r in await tx.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")}
     out: dict[str, Any] = {}
     for table in tables:
         if table in existing and table.isidentifier():
             out[table] = int(await tx.fetchval(f"SELECT COUNT(*) FROM {table}") or 0)
     return out
+
+
+async def schema_version(tx: Tx) -> int:
+    """The schema version recorded in a database (0 when it has none), without creating anything."""
+    found = await tx.fetchone("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'")
+    if found is None:
+        return 0
+    return int(await tx.fetchval("SELECT MAX(version) FROM schema_version") or 0)

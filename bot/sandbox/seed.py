@@ -94,11 +94,12 @@ async def join_by_invite(
 
 
 async def _wait_for_messages(user: SimUser, count: int) -> None:
-    """Wait until the chat holds ``count`` bot messages (without moving anyone's ``next_message`` cursor
-    past messages it has not seen: the sandbox never reads through the cursor)."""
-    missing = count - len(user.messages) - len(user.pending()) + len(user.pending())
-    if missing > 0:
-        await user.next_messages(len(user.pending()) + missing, timeout=JOIN_TIMEOUT)
+    """Wait until the chat holds ``count`` bot messages (the sandbox itself never reads through the cursor
+    ``next_message`` keeps, so moving it here hides nothing from anyone)."""
+    if len(user.messages) >= count:
+        return
+    cursor = len(user.messages) - len(user.pending())
+    await user.next_messages(count - cursor, timeout=JOIN_TIMEOUT)
 
 
 async def seed_people(app: App, emu: TelegramEmulator, now: datetime) -> list[SimUser]:
