@@ -5,7 +5,16 @@ from __future__ import annotations
 from handlers import flow
 from handlers.context import Context
 from handlers.model import Outgoing
-from handlers.people import create_invites, join_with_code, role_commands, role_keyboard, unit_name
+from handlers.people import (
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    create_invites,
+    join_with_code,
+    normalise_code,
+    role_commands,
+    role_keyboard,
+    unit_name,
+)
 from storage import members as mem
 from storage import units as un
 from storage.conversations import Conversation
@@ -21,6 +30,9 @@ async def stranger(ctx: Context) -> None:
         ctx.lang = "en"
     if inc.kind == "command" and inc.command == "start" and inc.args:
         await _join(ctx, inc.args)
+        return
+    if inc.kind == "text" and looks_like_code(inc.text):  # Zalo has no deep links: the code is the message
+        await _join(ctx, inc.text)
         return
     if inc.kind == "command" and inc.command == "help":
         ctx.reply(ctx.t("help.stranger"))
@@ -53,6 +65,11 @@ async def _join(ctx: Context, code: str) -> None:
     member = result.member
     ctx.member = member
     ctx.lang = member.language
+    if result.linked:
+        unit = await unit_name(ctx.tx, member.unit_id)
+        ctx.reply(ctx.t("link.done", name=member.name, unit=unit), keyboard=role_keyboard(member.role, ctx.t))
+        ctx.send(Outgoing(chat_id=ctx.incoming.chat_id, commands=role_commands(member.role, ctx.t)))
+        return
     await _greet(ctx, member)
 
 
@@ -220,3 +237,54 @@ async def _invite_answer(ctx: Context, conv: Conversation, value: str) -> None:
 
 
 flow.register(flow.Flow("invite", _invite_ask, _invite_answer))
+
+
+def looks_like_code(text: str) -> bool:
+    code = normalise_code(text)
+    return len(code) == CODE_LENGTH and all(ch in CODE_ALPHABET for ch in code)
+
+
+# ---------------------------------------------------------------------------------------------- two channels
+
+
+async def cmd_link(ctx: Context) -> None:
+    """A one-time code the member sends from their other messenger to join both to one membership."""
+    member = ctx.member
+    [created] = await create_invites(
+        ctx.tx,
+        ctx.settings,
+        ctx.now,
+        unit_id=member.unit_id,
+        role=member.role,
+        name=member.name,
+        created_by=f"member:{member.id}",
+        bot_username=ctx.bot_username,
+        member_id=member.id,
+    )
+    expires = created.expires_at.astimezone(ctx.settings.tz).strftime("%d/%m/%Y")
+    ctx.reply(ctx.t("link.code", code=created.code, expires=expires))
+
+
+async def cmd_channel(ctx: Context) -> None:
+    channels = sorted({i.channel for i in await mem.list_identities(ctx.tx, ctx.member.id)})
+    if len(channels) < 2:
+        ctx.reply(ctx.t("channel.only_one"))
+        return
+    await flow.start(ctx, "channel", "choose", {"channels": channels})
+
+
+async def _channel_ask(ctx: Context, conv: Conversation) -> None:
+    options = [(ctx.t(f"channel.{c}"), c) for c in conv.data["channels"]]
+    await flow.ask_options(ctx, conv, ctx.t("channel.ask"), options, columns=2)
+
+
+async def _channel_answer(ctx: Context, conv: Conversation, value: str) -> None:
+    if value not in conv.data["channels"]:
+        await flow.reask(ctx, conv, ctx.t("error.bad_button"))
+        return
+    await mem.set_preferred_channel(ctx.tx, ctx.member.id, value)
+    await flow.finish(ctx, conv)
+    ctx.reply(ctx.t("channel.done", channel=ctx.t(f"channel.{value}")))
+
+
+flow.register(flow.Flow("channel", _channel_ask, _channel_answer))

@@ -71,6 +71,7 @@ async def create_invites(
 class JoinResult:
     status: str  # joined | bad | used | expired | throttled | already
     member: mem.Member | None = None
+    linked: bool = False  # a second channel joined to an existing membership
 
 
 async def join_with_code(
@@ -103,8 +104,10 @@ async def join_with_code(
         return JoinResult("used")
     if invite.expires_at <= now:
         return JoinResult("expired")
+    linked = False
     if invite.member_id is not None:
         member_id = invite.member_id
+        linked = bool(await mem.list_identities(tx, member_id))
         current = await mem.get_member(tx, member_id)
         await mem.update_member_role(
             tx, member_id, invite.role, invite.unit_id, current.sectors if current else ()
@@ -122,7 +125,7 @@ async def join_with_code(
         return JoinResult("used")
     await mem.add_identity(tx, member_id, channel, external_id, chat_id, now)
     await add_audit(tx, now, f"member:{member_id}", "invite.join", f"invite:{invite.id}", channel=channel)
-    return JoinResult("joined", await mem.get_member(tx, member_id))
+    return JoinResult("joined", await mem.get_member(tx, member_id), linked)
 
 
 async def unit_name(tx: Tx, unit_id: int) -> str:
@@ -145,9 +148,32 @@ _LEADING = (
     "topics",
 )
 ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
-    "member": ("start", *_REPORTING, "issue", "comment", "help", "me", "language", "cancel"),
-    "leader": ("start", *_LEADING, *_REPORTING, "help", "me", "language", "cancel"),
-    "admin": ("start", *_LEADING, *_REPORTING, "help", "me", "invite", "unreachable", "language", "cancel"),
+    "member": (
+        "start",
+        *_REPORTING,
+        "issue",
+        "comment",
+        "help",
+        "me",
+        "link",
+        "channel",
+        "language",
+        "cancel",
+    ),
+    "leader": ("start", *_LEADING, *_REPORTING, "help", "me", "link", "channel", "language", "cancel"),
+    "admin": (
+        "start",
+        *_LEADING,
+        *_REPORTING,
+        "help",
+        "me",
+        "invite",
+        "unreachable",
+        "link",
+        "channel",
+        "language",
+        "cancel",
+    ),
 }
 ROLE_MENU: dict[str, tuple[tuple[str, ...], ...]] = {
     "member": (("menu.report", "menu.my"), ("menu.help", "menu.me")),

@@ -31,6 +31,7 @@ PEOPLE = ("household", "hamlet", "commune", "wider")
 SOURCES = ("direct", "meeting", "social", "petition", "observed")
 FIELDS = ("category", "unit", "place", "describe", "severity", "people", "source")
 UNITS_PER_PAGE = 8
+LOCATION_CHANNELS = {"telegram"}
 PLACE_LIMIT = 200
 CITIZEN_LIMIT = 300
 DESCRIPTION_LIMIT = 50_000
@@ -303,6 +304,13 @@ async def _answer(ctx: Context, conv: Conversation, value: str) -> None:
             await flow.reask(ctx, conv, ctx.t("error.too_long", limit=PLACE_LIMIT))
             return
         d["place"] = "" if value == "_skip" else " ".join(value.split())
+        if ctx.incoming.channel not in LOCATION_CHANNELS:  # Zalo cannot share a location
+            if d.get("editing"):
+                d["editing"] = False
+                await _to_summary(ctx, conv)
+                return
+            await flow.goto(ctx, conv, "describe")
+            return
         await flow.goto(ctx, conv, "location")
     elif step == "location":
         ack = "report.location_saved" if value == "_location" else "report.location_skipped"

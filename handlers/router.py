@@ -37,6 +37,8 @@ COMMANDS: dict[str, Command] = {
     "unreachable": checks.cmd_unreachable,
     "round": rounds.cmd_round,
     "topics": rounds.cmd_topics,
+    "link": onboarding.cmd_link,
+    "channel": onboarding.cmd_channel,
 }
 # commands that make sense in the middle of a conversation (the others ask to finish or /cancel it first)
 MID_FLOW = {"start", "help", "me", "my", "report", "practice", "issue", "open", "overdue", "find", "round"}

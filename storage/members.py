@@ -98,6 +98,10 @@ async def list_identities(tx: Tx, member_id: int) -> list[Identity]:
     return [Identity(*r) for r in rows]
 
 
+async def set_preferred_channel(tx: Tx, member_id: int, channel: str | None) -> None:
+    await tx.execute("UPDATE members SET preferred_channel = ? WHERE id = ?", (channel, member_id))
+
+
 async def set_member_language(tx: Tx, member_id: int, language: str) -> None:
     await tx.execute("UPDATE members SET language = ? WHERE id = ?", (language, member_id))
 
