@@ -6,12 +6,12 @@ VI: dict[str, str] = {
     "menu.round": "Giao ban",
     "round.period_quarter": "quý {n}/{year}",
     "round.period_month": "tháng {n}/{year}",
-    "round.prompt": "Kỳ giao ban {period} đã mở (hạn trả lời: {closes}).\nĐề nghị đồng chí cho biết tình hình dư luận "
+    "round.prompt": "Kỳ giao ban {period} đã mở (hạn trả lời: hết ngày {closes}).\nĐề nghị đồng chí cho biết tình hình dư luận "
     "ở địa bàn: tâm trạng người dân theo lĩnh vực, những điều người dân quan tâm{topics}.",
     "round.prompt_topics": ", và các vấn đề cần nắm bắt: {topics}",
     "round.start": "Trả lời ngay",
     "round.nothing": "Không có gì mới kỳ này",
-    "round.reminder": "Nhắc đồng chí: kỳ giao ban {period} sẽ đóng lúc {closes}. Đồng chí chưa gửi ý kiến.",
+    "round.reminder": "Nhắc đồng chí: kỳ giao ban {period} sẽ đóng vào cuối ngày {closes}. Đồng chí chưa gửi ý kiến.",
     "round.ask_topic": "Định hướng nắm bắt ({n}/{count}): {topic}\nNgười dân nói gì về vấn đề này? Gõ vào, hoặc bấm "
     "“Bỏ qua”.",
     "round.ask_mood": "Tâm trạng người dân về lĩnh vực “{sector}”?",
@@ -64,12 +64,12 @@ EN: dict[str, str] = {
     "menu.round": "Round",
     "round.period_quarter": "Q{n}/{year}",
     "round.period_month": "{n}/{year}",
-    "round.prompt": "The {period} round is open (answer by {closes}).\nPlease tell us what people in your area are "
+    "round.prompt": "The {period} round is open (answer by the end of {closes}).\nPlease tell us what people in your area are "
     "saying: their mood by sector, what concerns them{topics}.",
     "round.prompt_topics": ", and the focus topics: {topics}",
     "round.start": "Answer now",
     "round.nothing": "Nothing new this period",
-    "round.reminder": "Reminder: the {period} round closes at {closes}. You have not answered yet.",
+    "round.reminder": "Reminder: the {period} round closes at the end of {closes}. You have not answered yet.",
     "round.ask_topic": "Focus topic ({n}/{count}): {topic}\nWhat are people saying about it? Type it, or tap “Skip”.",
     "round.ask_mood": "People's mood about “{sector}”?",
     "round.sector_general": "general (all sectors)",

@@ -60,6 +60,11 @@ def fmt(settings: Settings, when: datetime) -> str:
     return when.astimezone(settings.tz).strftime("%H:%M %d/%m/%Y")
 
 
+def last_day(settings: Settings, closes_at: datetime) -> str:
+    """The round closes at midnight after its last day: show that day."""
+    return (closes_at - timedelta(seconds=1)).astimezone(settings.tz).strftime("%d/%m/%Y")
+
+
 def period_start(settings: Settings, period: str) -> datetime:
     if "Q" in period:
         year, quarter = (int(x) for x in period.split("Q"))

@@ -10,7 +10,7 @@ from bot.texts import t
 from handlers import access
 from handlers.model import Outgoing
 from handlers.rounds import (
-    fmt,
+    last_day,
     period_label,
     period_start,
     prompt_choices,
@@ -67,7 +67,7 @@ async def _prompt(services: Services, rnd: rs.Round, now: datetime) -> int:
                     else ""
                 )
                 text = t(lang, "round.prompt", period=period_label(lang, rnd.period),
-                         closes=fmt(services.settings, rnd.closes_at), topics=extra)  # fmt: skip
+                         closes=last_day(services.settings, rnd.closes_at), topics=extra)  # fmt: skip
                 messages.append(Outgoing(chat_id, text, channel=channel, proactive=True,
                                          choices=prompt_choices(lang, rnd.id)))  # fmt: skip
             await rs.add_participants(tx, rnd.id, [(m, u) for m, u, *_ in batch], now)
@@ -91,7 +91,7 @@ async def _remind(services: Services, rnd: rs.Round, now: datetime) -> int:
                 lang,
                 "round.reminder",
                 period=period_label(lang, rnd.period),
-                closes=fmt(services.settings, rnd.closes_at),
+                closes=last_day(services.settings, rnd.closes_at),
             )
             messages.append(
                 Outgoing(chat_id, text, channel=channel, proactive=True, choices=prompt_choices(lang, rnd.id))

@@ -75,12 +75,57 @@ MARKER_PREFIX = "ZQX"  # every marker ends with it, and so does every confidenti
 # ---------------------------------------------------------------------------------------------- strategies
 
 SPECIAL = [
-    "\u202e", "\u202b", "\u200f", "\u200e", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u034f",
-    "\u0300", "\u0301", "\u0303", "\u0309", "\u0323", "\u1160", "\u3164", "\u2028", "\u2029", "\r\n", "\t",
-    "👨‍👩‍👧‍👦", "🇻🇳", "🏳️‍🌈", "👍🏽", "🧑\u200d🤝\u200d🧑", "\U000e0067\U000e0062", "ﷺ", "𒐫", "ǅ", "ﬃ", "İ", "ß",
-    "Z̤͔ͧ̑̓ä͖̭̈̇lͮ̒ͫǧ̗͚̚o̙̔ͮ̇͐̇", "Mương thôn", "Mu\u031bo\u031b\u0300ng", "<b>x</b>", "*_`[", "%s%n", "{name}",
-    "'; DROP TABLE issues;--", "\\", "/", "1", " ", "#1", "@dlxh_test_bot", "ZQX", "MK", "\U0010fffd",
-]  # fmt: skip
+    "\u202e",
+    "\u202b",
+    "\u200f",
+    "\u200e",
+    "\u200b",
+    "\u200c",
+    "\u200d",
+    "\u2060",
+    "\ufeff",
+    "\u034f",
+    "\u0300",
+    "\u0301",
+    "\u0303",
+    "\u0309",
+    "\u0323",
+    "\u1160",
+    "\u3164",
+    "\u2028",
+    "\u2029",
+    "\r\n",
+    "\t",
+    "👨‍👩‍👧‍👦",
+    "🇻🇳",
+    "🏳️‍🌈",
+    "👍🏽",
+    "🧑\u200d🤝\u200d🧑",
+    "\U000e0067\U000e0062",
+    "ﷺ",
+    "𒐫",
+    "ǅ",
+    "ﬃ",
+    "İ",
+    "ß",
+    "Z̤͔ͧ̑̓ä͖̭̈̇lͮ̒ͫǧ̗͚̚o̙̔ͮ̇͐̇",
+    "Mương thôn",
+    "Mu\u031bo\u031b\u0300ng",
+    "<b>x</b>",
+    "*_`[",
+    "%s%n",
+    "{name}",
+    "'; DROP TABLE issues;--",
+    "\\",
+    "/",
+    "1",
+    " ",
+    "#1",
+    "@dlxh_test_bot",
+    "ZQX",
+    "MK",
+    "\U0010fffd",
+]
 CHARS = st.characters(exclude_categories=("Cs",), exclude_characters="\x00")
 hostile_text = st.one_of(
     st.text(CHARS, min_size=1, max_size=300),
@@ -93,11 +138,54 @@ hostile_text = st.one_of(
     st.sampled_from(SPECIAL),
 )
 issue_no = st.integers(0, 9)
-ACTIONS = ["card", "more", "ack", "assign", "move", "comment", "resolve", "reopen", "close", "dup", "progress",
-           "propose", "confirm", "sendback", "update", "x"]  # fmt: skip
-VALUES = ["confirm", "change", "new", "yes", "no", "_skip", "_done", "_back", "_cancel", "_resume", "_discard",
-          "_prev", "_next", "_location", "nuoc_san_xuat", "nhung_nhieu_can_bo", "urgent", "household",
-          "direct", "describe", "unit", "add", "none", "vi", "en", "comment", "note", "shared"]  # fmt: skip
+ACTIONS = [
+    "card",
+    "more",
+    "ack",
+    "assign",
+    "move",
+    "comment",
+    "resolve",
+    "reopen",
+    "close",
+    "dup",
+    "progress",
+    "propose",
+    "confirm",
+    "sendback",
+    "update",
+    "x",
+]
+VALUES = [
+    "confirm",
+    "change",
+    "new",
+    "yes",
+    "no",
+    "_skip",
+    "_done",
+    "_back",
+    "_cancel",
+    "_resume",
+    "_discard",
+    "_prev",
+    "_next",
+    "_location",
+    "nuoc_san_xuat",
+    "nhung_nhieu_can_bo",
+    "urgent",
+    "household",
+    "direct",
+    "describe",
+    "unit",
+    "add",
+    "none",
+    "vi",
+    "en",
+    "comment",
+    "note",
+    "shared",
+]
 choice_value = st.one_of(
     st.sampled_from(VALUES),
     st.builds(lambda p, n: f"{p}:{n}", st.sampled_from(["u", "i", "m"]), st.integers(0, 9)),
@@ -110,9 +198,35 @@ callback_data = st.one_of(
     st.builds(lambda k, n: f"a:{k}:{n}", st.sampled_from(["my", "myp"]), issue_no),
     st.builds(lambda n, v: f"c{n}:{v}", st.integers(0, 40), choice_value),
 )
-COMMANDS = ["start", "help", "me", "language", "invite", "report", "practice", "my", "add", "withdraw", "issue",
-            "open", "overdue", "find", "resolve", "assign", "comment", "reopen", "dup", "cancel", "unreachable",
-            "START", "issue_1", "issue_3", "issue_99", "report@dlxh_test_bot", "report@other_bot"]  # fmt: skip
+COMMANDS = [
+    "start",
+    "help",
+    "me",
+    "language",
+    "invite",
+    "report",
+    "practice",
+    "my",
+    "add",
+    "withdraw",
+    "issue",
+    "open",
+    "overdue",
+    "find",
+    "resolve",
+    "assign",
+    "comment",
+    "reopen",
+    "dup",
+    "cancel",
+    "unreachable",
+    "START",
+    "issue_1",
+    "issue_3",
+    "issue_99",
+    "report@dlxh_test_bot",
+    "report@other_bot",
+]
 command_args = st.one_of(
     st.just(""),
     issue_no.map(str),
@@ -135,12 +249,25 @@ menu_text = st.sampled_from(
             "menu.me",
             "menu.invite",
         )
-    ]  # fmt: skip
+    ]
 )
 any_text = st.one_of(hostile_text, command, menu_text)
 language = st.sampled_from(["vi", "en", "fr", None])
-MEDIA = ["photo", "document", "voice", "video", "audio", "sticker", "location", "contact", "venue", "dice",
-         "poll", "video_note", "animation"]  # fmt: skip
+MEDIA = [
+    "photo",
+    "document",
+    "voice",
+    "video",
+    "audio",
+    "sticker",
+    "location",
+    "contact",
+    "venue",
+    "dice",
+    "poll",
+    "video_note",
+    "animation",
+]
 
 
 @dataclass(frozen=True)
@@ -171,7 +298,7 @@ event = st.one_of(
         data=callback_data,
         ref=st.integers(1, 40),
         lang=language,
-    ),  # fmt: skip
+    ),
     st.builds(
         Event,
         kind=st.just("reply"),
@@ -180,7 +307,7 @@ event = st.one_of(
         ref=st.integers(1, 12),
         from_bot=st.booleans(),
         lang=language,
-    ),  # fmt: skip
+    ),
     st.builds(Event, kind=st.just("edited"), actor=private_actor, text=any_text, ref=st.integers(1, 40)),
     st.builds(
         Event, kind=st.just("media"), actor=private_actor, text=hostile_text, media=st.sampled_from(MEDIA)
@@ -193,7 +320,7 @@ event = st.one_of(
         data=callback_data,
         ref=st.integers(1, 40),
         chat=group_chat,
-    ),  # fmt: skip
+    ),
     st.builds(Event, kind=st.just("edited"), actor=private_actor, text=any_text, chat=group_chat),
     st.builds(
         Event, kind=st.sampled_from(["channel_post", "edited_channel_post"]), actor=st.just(0), text=any_text
@@ -203,7 +330,7 @@ event = st.one_of(
         kind=st.sampled_from(["inline_query", "my_chat_member", "inaccessible_callback", "inline_callback"]),
         actor=private_actor,
         data=callback_data,
-    ),  # fmt: skip
+    ),
     st.builds(Event, kind=st.just("text"), actor=private_actor, text=any_text, repeat=st.just(True)),
 )
 
@@ -246,21 +373,43 @@ def media_fields(kind: str, caption: str, n: int) -> dict[str, Any]:
     if kind == "audio":
         return {"audio": {**file, "duration": 1}, **cap}
     if kind == "sticker":
-        return {"sticker": {**file, "type": "regular", "width": 1, "height": 1, "is_animated": False,
-                            "is_video": False}}  # fmt: skip
+        return {
+            "sticker": {
+                **file,
+                "type": "regular",
+                "width": 1,
+                "height": 1,
+                "is_animated": False,
+                "is_video": False,
+            }
+        }
     if kind == "location":
         return {"location": {"latitude": 10.9, "longitude": 108.1}}
     if kind == "contact":
         return {"contact": {"phone_number": "+84900000000", "first_name": caption[:30] or "X"}}
     if kind == "venue":
-        return {"venue": {"location": {"latitude": 1.0, "longitude": 2.0}, "title": caption[:60] or "x",
-                          "address": "y"}}  # fmt: skip
+        return {
+            "venue": {
+                "location": {"latitude": 1.0, "longitude": 2.0},
+                "title": caption[:60] or "x",
+                "address": "y",
+            }
+        }
     if kind == "dice":
         return {"dice": {"emoji": "🎲", "value": 3}}
     if kind == "poll":
-        return {"poll": {"id": str(n), "question": caption[:255] or "?", "options": [
-            {"text": "a", "voter_count": 0}, {"text": "b", "voter_count": 0}], "total_voter_count": 0,
-            "is_closed": False, "is_anonymous": True, "type": "regular", "allows_multiple_answers": False}}  # fmt: skip
+        return {
+            "poll": {
+                "id": str(n),
+                "question": caption[:255] or "?",
+                "options": [{"text": "a", "voter_count": 0}, {"text": "b", "voter_count": 0}],
+                "total_voter_count": 0,
+                "is_closed": False,
+                "is_anonymous": True,
+                "type": "regular",
+                "allows_multiple_answers": False,
+            }
+        }
     if kind == "video_note":
         return {"video_note": {**file, "length": 1, "duration": 1}}
     return {"animation": {**file, "width": 1, "height": 1, "duration": 1}, **cap}
@@ -291,8 +440,13 @@ class Feed:
         if e.kind == "text":
             u["message"] = {**base, **who, **text_fields(e.text)}
         elif e.kind == "reply":
-            replied = {"message_id": e.ref, "date": int(time.time()), "chat": base["chat"],
-                       "from": BOT_USER if e.from_bot else user_json(uid + 1, "vi"), "text": "Vụ việc #1"}  # fmt: skip
+            replied = {
+                "message_id": e.ref,
+                "date": int(time.time()),
+                "chat": base["chat"],
+                "from": BOT_USER if e.from_bot else user_json(uid + 1, "vi"),
+                "text": "Vụ việc #1",
+            }
             u["message"] = {**base, **who, **text_fields(e.text), "reply_to_message": replied}
         elif e.kind == "edited":
             u["edited_message"] = {
@@ -305,20 +459,45 @@ class Feed:
         elif e.kind == "media":
             u["message"] = {**base, **who, **media_fields(e.media, e.text, mid)}
         elif e.kind == "callback":
-            message = {"message_id": e.ref, "date": int(time.time()), "chat": base["chat"], "from": BOT_USER,
-                       "text": "…"}  # fmt: skip
-            u["callback_query"] = {"id": f"q{self.update_id}", "from": user_json(uid, e.lang),
-                                   "chat_instance": "ci", "data": e.data, "message": message}  # fmt: skip
+            message = {
+                "message_id": e.ref,
+                "date": int(time.time()),
+                "chat": base["chat"],
+                "from": BOT_USER,
+                "text": "…",
+            }
+            u["callback_query"] = {
+                "id": f"q{self.update_id}",
+                "from": user_json(uid, e.lang),
+                "chat_instance": "ci",
+                "data": e.data,
+                "message": message,
+            }
         elif e.kind == "inaccessible_callback":
             message = {"message_id": 1, "date": 0, "chat": base["chat"]}
-            u["callback_query"] = {"id": f"q{self.update_id}", "from": user_json(uid, "vi"),
-                                   "chat_instance": "ci", "data": e.data, "message": message}  # fmt: skip
+            u["callback_query"] = {
+                "id": f"q{self.update_id}",
+                "from": user_json(uid, "vi"),
+                "chat_instance": "ci",
+                "data": e.data,
+                "message": message,
+            }
         elif e.kind == "inline_callback":
-            u["callback_query"] = {"id": f"q{self.update_id}", "from": user_json(uid, "vi"),
-                                   "chat_instance": "ci", "data": e.data, "inline_message_id": "im1"}  # fmt: skip
+            u["callback_query"] = {
+                "id": f"q{self.update_id}",
+                "from": user_json(uid, "vi"),
+                "chat_instance": "ci",
+                "data": e.data,
+                "inline_message_id": "im1",
+            }
         elif e.kind in ("channel_post", "edited_channel_post"):
-            post = {"message_id": mid, "date": int(time.time()), "chat": chat_json(CHANNEL, 0),
-                    "sender_chat": chat_json(CHANNEL, 0), **text_fields(e.text)}  # fmt: skip
+            post = {
+                "message_id": mid,
+                "date": int(time.time()),
+                "chat": chat_json(CHANNEL, 0),
+                "sender_chat": chat_json(CHANNEL, 0),
+                **text_fields(e.text),
+            }
             if e.kind == "edited_channel_post":
                 post["edit_date"] = int(time.time())
             u[e.kind] = post
@@ -331,10 +510,12 @@ class Feed:
             }
         else:  # the bot added to a group
             u["my_chat_member"] = {
-                "chat": chat_json(GROUPS[0][0], uid), "from": user_json(uid, "vi"), "date": int(time.time()),
+                "chat": chat_json(GROUPS[0][0], uid),
+                "from": user_json(uid, "vi"),
+                "date": int(time.time()),
                 "old_chat_member": {"status": "left", "user": BOT_USER},
                 "new_chat_member": {"status": "member", "user": BOT_USER},
-            }  # fmt: skip
+            }
         return u
 
 
@@ -360,6 +541,7 @@ class World:
     ever: dict[int, set[str]] = field(default_factory=dict)  # chat id -> markers it was ever allowed
     last_outbox: int = 0
     rows_checked: int = 0
+    rows_with_markers: int = 0
     updates: int = 0
 
 
@@ -385,11 +567,17 @@ async def setup(tmp_path: Path, emu: TelegramEmulator) -> World:
         for key, reporter, category, marker in ISSUES:
             citizen = f"Ông Cz{key.lower()}{MARKER_PREFIX}"
             draft = {
-                "category": category, "unit_id": member_of[reporter].unit_id,
-                "description": [f"Vụ {marker} ở thôn", f"chi tiết {marker}"], "severity": "normal",
-                "people": "household", "source": "direct", "citizen": citizen, "confidential": True,
-                "attachments": [], "place": "",
-            }  # fmt: skip
+                "category": category,
+                "unit_id": member_of[reporter].unit_id,
+                "description": [f"Vụ {marker} ở thôn", f"chi tiết {marker}"],
+                "severity": "normal",
+                "people": "household",
+                "source": "direct",
+                "citizen": citizen,
+                "confidential": True,
+                "attachments": [],
+                "place": "",
+            }
             filed = await file_report(tx, s.settings, s.calendar, NOW, member_of[reporter], draft)
             await iss.add_thread_entry(
                 tx, filed.issue_id, NOW, "comment", body=f"ghi chú {marker}", shared=True
@@ -424,8 +612,15 @@ async def scope(world: World) -> dict[int, set[str]]:
     return out
 
 
-STRANGER_KEYS = ("stranger.refuse", "help.stranger", "invite.bad_code", "invite.throttled", "invite.used",
-                 "invite.expired", "error.edited")  # fmt: skip
+STRANGER_KEYS = (
+    "stranger.refuse",
+    "help.stranger",
+    "invite.bad_code",
+    "invite.throttled",
+    "invite.used",
+    "invite.expired",
+    "error.edited",
+)
 STRANGER_TEXTS = {t(lang, k) for lang in ("vi", "en") for k in STRANGER_KEYS}
 GROUP_TEXTS = {t(lang, "error.group") for lang in ("vi", "en")}
 APOLOGIES = {t(lang, "error.internal") for lang in ("vi", "en")}
@@ -451,10 +646,15 @@ async def feed_and_check(world: World, feed: Feed, events: list[Event], errors: 
             payload = json.loads(row.payload)
             text = payload.get("text") or ""
             assert text not in APOLOGIES, f"apology after {e!r}"
+            if MARKER_PREFIX in row.payload:
+                world.rows_with_markers += 1
             if chat in world.member_of:
                 may = world.ever[chat]
-                leaked = [mk for mk in (*world.markers.values(), *world.citizens.values())
-                          if mk in row.payload and mk not in may]  # fmt: skip
+                leaked = [
+                    mk
+                    for mk in (*world.markers.values(), *world.citizens.values())
+                    if mk in row.payload and mk not in may
+                ]
                 assert not leaked, f"{leaked} reached chat {chat} after {e!r}:\n{text[:500]}"
                 continue
             assert MARKER_PREFIX not in row.payload, f"a marker reached chat {chat} after {e!r}"
@@ -504,6 +704,7 @@ def test_hostile_updates_leak_nothing_and_break_nothing(tmp_path: Path) -> None:
         loop.close()
     elapsed = time.monotonic() - started
     print(
-        f"\nhostile input: {world.updates} updates, {world.rows_checked} outbox rows checked in {elapsed:.1f}s"
+        f"\nhostile input: {world.updates} updates, {world.rows_checked} outbox rows checked "
+        f"({world.rows_with_markers} carrying a marker) in {elapsed:.1f}s"
     )
     assert world.updates >= EXAMPLES and world.rows_checked > EXAMPLES / 2

@@ -1,0 +1,377 @@
+"""Reads for the briefing pack and the exports.
+
+Unlike the rest of ``storage/`` these functions are synchronous, over their own read-only ``sqlite3``
+connection: a pack for a whole province reads hundreds of thousands of rows, and it is built in a worker
+thread (``asyncio.to_thread``) or by the operator's ``dlxh export``, never on the bot's event loop and
+never through the bot's one connection. :func:`connect_readonly` opens the connection and
+:func:`snapshot` starts one read transaction, so every query of a pack sees the same committed state.
+Large results are iterators over the cursor: the caller streams them into the file it writes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from storage.db import BUSY_TIMEOUT_MS
+from storage.timeutil import from_ts, ts
+
+FETCH = 2000
+
+
+def connect_readonly(path: Path | str) -> sqlite3.Connection:
+    """A connection that can only read (``query_only``); it waits on a busy writer like the bot does."""
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA query_only = ON")
+    return conn
+
+
+def snapshot(conn: sqlite3.Connection) -> None:
+    """Start a read transaction: later queries see one consistent state until :func:`release`."""
+    conn.execute("BEGIN")
+    conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+
+
+def release(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:
+        conn.execute("COMMIT")
+
+
+def has_table(conn: sqlite3.Connection, name: str) -> bool:
+    row = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone()
+    return row is not None
+
+
+@dataclass(frozen=True)
+class ExportScope:
+    """Which issues a pack covers: those owned in ``owner_unit_ids`` (None: every unit), less the sensitive ones
+    the viewer may not see (a leader does not see a sensitive matter about their own unit or one above it,
+    unless they lead the owning unit: ``handlers.access.leads``)."""
+
+    owner_unit_ids: tuple[int, ...] | None
+    sensitive_categories: tuple[str, ...] = ()
+    viewer_unit_id: int | None = None
+    viewer_line: tuple[int, ...] = ()  # the viewer's unit and every unit above it
+
+    def where(self, alias: str = "i") -> tuple[str, list[Any]]:
+        sql, params = "", []  # type: ignore[var-annotated]
+        if self.owner_unit_ids is not None:
+            sql += f" AND {alias}.owner_unit_id IN ({_marks(self.owner_unit_ids)})"
+            params += list(self.owner_unit_ids)
+        if self.sensitive_categories and self.viewer_unit_id is not None and self.viewer_line:
+            sql += (
+                f" AND NOT ({alias}.category IN ({_marks(self.sensitive_categories)})"
+                f" AND {alias}.owner_unit_id <> ? AND {alias}.about_unit_id IN ({_marks(self.viewer_line)}))"
+            )
+            params += [*self.sensitive_categories, self.viewer_unit_id, *self.viewer_line]
+        return sql, params
+
+
+def _marks(values: tuple[Any, ...] | list[Any]) -> str:
+    return ",".join("?" for _ in values) or "NULL"
+
+
+def _in_units(column: str, unit_ids: tuple[int, ...] | None) -> tuple[str, list[Any]]:
+    if unit_ids is None:
+        return "", []
+    return f" AND {column} IN ({_marks(unit_ids)})", list(unit_ids)
+
+
+# ---------------------------------------------------------------------------------------------- people
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    id: int
+    code: str
+    name: str
+    parent_id: int | None
+    active: bool
+
+
+def load_units(conn: sqlite3.Connection) -> list[UnitRow]:
+    rows = conn.execute("SELECT id, code, name, parent_id, active FROM units ORDER BY code").fetchall()
+    return [UnitRow(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows]
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    id: int
+    name: str
+    role: str
+    unit_id: int
+    active: bool
+    language: str
+
+
+def load_members(conn: sqlite3.Connection) -> list[MemberRow]:
+    rows = conn.execute(
+        "SELECT id, name, role, unit_id, active, language FROM members ORDER BY id"
+    ).fetchall()
+    return [MemberRow(r[0], r[1], r[2], r[3], bool(r[4]), r[5]) for r in rows]
+
+
+# ---------------------------------------------------------------------------------------------- issues
+
+
+@dataclass(frozen=True)
+class IssueRow:
+    id: int
+    title: str
+    category: str
+    about_unit_id: int
+    owner_unit_id: int
+    severity: str
+    state: str
+    place: str
+    created_by: int | None
+    created_at: datetime
+    updated_at: datetime
+    ack_due_at: datetime
+    handle_due_at: datetime
+    acknowledged_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    assignee_id: int | None
+    agency: str
+    duplicate_of: int | None
+    resolution: str
+    reports: int  # active (not withdrawn) reports, whenever filed
+    reopened: int  # how many times it was reopened
+
+
+_ISSUE_COLUMNS = (
+    "i.id, i.title, i.category, i.about_unit_id, i.owner_unit_id, i.severity, i.state, i.place, i.created_by,"
+    " i.created_at, i.updated_at, i.ack_due_at, i.handle_due_at, i.acknowledged_at, i.resolved_at, i.closed_at,"
+    " i.assignee_id, i.agency, i.duplicate_of, i.resolution"
+)
+
+
+def _issue(r: Any) -> IssueRow:
+    return IssueRow(
+        r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8],
+        from_ts(r[9]), from_ts(r[10]), from_ts(r[11]), from_ts(r[12]),  # type: ignore[arg-type]
+        from_ts(r[13]), from_ts(r[14]), from_ts(r[15]), r[16], r[17], r[18], r[19], r[20], r[21],
+    )  # fmt: skip
+
+
+def list_issues_created(
+    conn: sqlite3.Connection, scope: ExportScope, start: datetime, end: datetime
+) -> list[IssueRow]:
+    """Issues created in [start, end) within the scope, with their report and reopen counts, by number."""
+    where, params = scope.where("i")
+    rows = conn.execute(
+        f"SELECT {_ISSUE_COLUMNS},"
+        " (SELECT COUNT(*) FROM reports r WHERE r.issue_id = i.id AND r.withdrawn_at IS NULL),"
+        " (SELECT COUNT(*) FROM thread_entries e WHERE e.issue_id = i.id AND e.kind = 'state'"
+        "  AND e.to_state = 'reopened')"
+        f" FROM issues i WHERE i.created_at >= ? AND i.created_at < ?{where} ORDER BY i.id",
+        (ts(start), ts(end), *params),
+    )
+    out: list[IssueRow] = []
+    while batch := rows.fetchmany(FETCH):
+        out += [_issue(r) for r in batch]
+    return out
+
+
+def list_issue_dates(
+    conn: sqlite3.Connection, scope: ExportScope, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime | None]]:
+    """(created_at, resolved_at) of the issues in the scope created or resolved in [start, end)."""
+    where, params = scope.where("i")
+    rows = conn.execute(
+        "SELECT i.created_at, i.resolved_at FROM issues i WHERE ((i.created_at >= ? AND i.created_at < ?)"
+        f" OR (i.resolved_at >= ? AND i.resolved_at < ?)){where}",
+        (ts(start), ts(end), ts(start), ts(end), *params),
+    ).fetchall()
+    return [(from_ts(r[0]), from_ts(r[1])) for r in rows]  # type: ignore[misc]
+
+
+def list_hotspot_issue_ids(conn: sqlite3.Connection, since: datetime) -> set[int]:
+    """Issues that raised a hot-spot alert (the audit log's ``alert.hotspot``) since ``since``."""
+    rows = conn.execute(
+        "SELECT DISTINCT subject FROM audit_log WHERE action = 'alert.hotspot' AND at >= ?", (ts(since),)
+    ).fetchall()
+    out = set()
+    for (subject,) in rows:
+        kind, _, number = (subject or "").partition(":")
+        if kind == "issue" and number.isdigit():
+            out.add(int(number))
+    return out
+
+
+def names_of_members(conn: sqlite3.Connection, member_ids: set[int]) -> dict[int, str]:
+    out: dict[int, str] = {}
+    ids = sorted(member_ids)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        for r in conn.execute(f"SELECT id, name FROM members WHERE id IN ({_marks(chunk)})", chunk):
+            out[r[0]] = r[1]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- reports
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    id: int
+    issue_id: int
+    member_id: int
+    unit_id: int
+    category: str
+    place: str
+    latitude: float | None
+    longitude: float | None
+    description: str
+    severity: str
+    people: str
+    source: str
+    citizen: str
+    confidential: bool
+    created_at: datetime
+    withdrawn_at: datetime | None
+
+
+_REPORT_FROM = (
+    " FROM reports r JOIN issues i ON i.id = r.issue_id WHERE r.created_at >= ? AND r.created_at < ?"
+)
+
+
+def count_reports(conn: sqlite3.Connection, scope: ExportScope, start: datetime, end: datetime) -> int:
+    where, params = scope.where("i")
+    return int(
+        conn.execute(f"SELECT COUNT(*){_REPORT_FROM}{where}", (ts(start), ts(end), *params)).fetchone()[0]
+    )
+
+
+def count_reports_by_member(
+    conn: sqlite3.Connection, scope: ExportScope, start: datetime, end: datetime
+) -> dict[int, int]:
+    """Reports filed in [start, end) on issues in the scope, per member (withdrawn ones included)."""
+    where, params = scope.where("i")
+    rows = conn.execute(
+        f"SELECT r.member_id, COUNT(*){_REPORT_FROM}{where} GROUP BY r.member_id",
+        (ts(start), ts(end), *params),
+    ).fetchall()
+    return {r[0]: r[1] for r in rows}
+
+
+def iter_reports(
+    conn: sqlite3.Connection, scope: ExportScope, start: datetime, end: datetime
+) -> Iterator[ReportRow]:
+    """Reports filed in [start, end) on issues in the scope, oldest first, streamed from the cursor."""
+    where, params = scope.where("i")
+    cur = conn.execute(
+        "SELECT r.id, r.issue_id, r.member_id, r.unit_id, r.category, r.place, r.latitude, r.longitude,"
+        " r.description, r.severity, r.people, r.source, r.citizen, r.confidential, r.created_at, r.withdrawn_at"
+        f"{_REPORT_FROM}{where} ORDER BY r.created_at, r.id",
+        (ts(start), ts(end), *params),
+    )
+    while batch := cur.fetchmany(FETCH):
+        for r in batch:
+            yield ReportRow(
+                r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12],
+                bool(r[13]), from_ts(r[14]), from_ts(r[15]),  # type: ignore[arg-type]
+            )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------- rounds
+
+
+@dataclass(frozen=True)
+class RoundRow:
+    id: int
+    period: str
+    opens_at: datetime
+    closes_at: datetime
+    state: str
+
+
+@dataclass(frozen=True)
+class TopicRow:
+    id: int
+    round_id: int
+    unit_id: int
+    text: str
+
+
+@dataclass(frozen=True)
+class RoundMemberRow:
+    round_id: int
+    member_id: int
+    unit_id: int
+    prompted_at: datetime | None
+    answered_at: datetime | None
+    nothing_new: bool
+    late: bool
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    id: int
+    round_id: int
+    member_id: int
+    unit_id: int
+    kind: str
+    topic_id: int | None
+    sector: str | None
+    value: str
+    late: bool
+    created_at: datetime
+
+
+def list_rounds(conn: sqlite3.Connection) -> list[RoundRow]:
+    if not has_table(conn, "rounds"):
+        return []
+    rows = conn.execute("SELECT id, period, opens_at, closes_at, state FROM rounds ORDER BY opens_at, id")
+    return [RoundRow(r[0], r[1], from_ts(r[2]), from_ts(r[3]), r[4]) for r in rows]  # type: ignore[arg-type]
+
+
+def list_round_topics(conn: sqlite3.Connection, round_ids: list[int]) -> list[TopicRow]:
+    if not round_ids:
+        return []
+    rows = conn.execute(
+        f"SELECT id, round_id, unit_id, text FROM round_topics WHERE round_id IN ({_marks(round_ids)})"
+        " ORDER BY round_id, id",
+        round_ids,
+    )
+    return [TopicRow(*r) for r in rows]
+
+
+def list_round_members(
+    conn: sqlite3.Connection, round_ids: list[int], unit_ids: tuple[int, ...] | None
+) -> list[RoundMemberRow]:
+    if not round_ids:
+        return []
+    where, params = _in_units("unit_id", unit_ids)
+    rows = conn.execute(
+        "SELECT round_id, member_id, unit_id, prompted_at, answered_at, nothing_new, late FROM round_members"
+        f" WHERE round_id IN ({_marks(round_ids)}){where} ORDER BY round_id, unit_id, member_id",
+        [*round_ids, *params],
+    )
+    return [
+        RoundMemberRow(r[0], r[1], r[2], from_ts(r[3]), from_ts(r[4]), bool(r[5]), bool(r[6])) for r in rows
+    ]
+
+
+def list_round_answers(
+    conn: sqlite3.Connection, round_ids: list[int], unit_ids: tuple[int, ...] | None
+) -> list[AnswerRow]:
+    if not round_ids:
+        return []
+    where, params = _in_units("unit_id", unit_ids)
+    rows = conn.execute(
+        "SELECT id, round_id, member_id, unit_id, kind, topic_id, sector, value, late, created_at"
+        f" FROM round_answers WHERE round_id IN ({_marks(round_ids)}){where} ORDER BY round_id, id",
+        [*round_ids, *params],
+    )
+    return [
+        AnswerRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], bool(r[8]), from_ts(r[9]))  # type: ignore[arg-type]
+        for r in rows
+    ]
