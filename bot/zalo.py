@@ -16,6 +16,19 @@ Zalo differs from Telegram in ways that shape this module:
 
 Webhooks are supported through :meth:`ZaloChannel.handle_webhook` (the caller owns the HTTP server):
 a request without the right ``X-Bot-Api-Secret-Token`` is refused with 403 and nothing is stored.
+
+What was verified against the Zalo Bot API documentation (a Vietnamese copy dated 10/12/2025, and an
+open-source client): the base URL and POST-with-JSON form; the ``{ok, result, error_code, description}``
+answer; ``getUpdates`` with ``{"timeout": "30"}`` returning one event, 408 when nothing arrived;
+``setWebhook(url, secret_token)`` (8-256 characters) echoed in ``X-Bot-Api-Secret-Token``; ``sendMessage`` text
+of 1-2000 characters; ``sendPhoto`` by URL with a caption; ``sendChatAction`` typing; ``getMe``; string ids
+and ``date`` in milliseconds; webhook bodies sent unwrapped (both shapes are accepted).
+
+Still unverified, so the code accepts several forms: the field names of image and voice events
+(``photo_url`` or ``photo``, ``voice_url``); the ``message.voice.received`` event itself; the error a blocked
+user produces (403 and the wording are a guess); any 429 behaviour; whether 408 arrives as HTTP 200 with
+``ok: false`` or as HTTP 408; what ``getUpdates`` does while a webhook is set; whether a private chat's id always
+equals the user's id.
 """
 
 from __future__ import annotations
