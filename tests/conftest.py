@@ -11,6 +11,7 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.config import Settings, parse_settings
+from bot.emulator import TelegramEmulator
 from bot.files import FileStore
 from bot.runtime import Services
 from bot.workcal import WorkCalendar
@@ -58,3 +59,10 @@ def services(db: Database, settings: Settings, clock: ManualClock) -> Services:
         files=FileStore(settings.files_dir),
         bot_usernames={"telegram": "dlxh_test_bot"},
     )
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[TelegramEmulator]:
+    """A Telegram Bot API emulator on a free loopback port."""
+    async with TelegramEmulator() as e:
+        yield e

@@ -28,12 +28,6 @@ TREE = [("T01", "Tỉnh Bình Thuận", ""), ("H01", "Huyện Hàm Thuận Bắc
 
 
 @pytest.fixture
-async def emu() -> AsyncIterator[TelegramEmulator]:
-    async with TelegramEmulator() as e:
-        yield e
-
-
-@pytest.fixture
 async def app(tmp_path: Path, emu: TelegramEmulator) -> AsyncIterator[App]:
     async with running(tmp_path, emu, clock=ManualClock(START)) as a:
         rows = [Row(i + 2, dict(zip(("code", "name", "parent"), u, strict=True))) for i, u in enumerate(TREE)]

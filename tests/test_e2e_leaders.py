@@ -23,12 +23,6 @@ PHOTO = b"\x89PNG\r\n\x1a\nevidence"
 
 
 @pytest.fixture
-async def emu() -> AsyncIterator[TelegramEmulator]:
-    async with TelegramEmulator() as e:
-        yield e
-
-
-@pytest.fixture
 async def app(tmp_path: Path, emu: TelegramEmulator) -> AsyncIterator[App]:
     async with running(tmp_path, emu, clock=ManualClock(NIGHT)) as a:
         await seed_units(a.services.db, NIGHT)

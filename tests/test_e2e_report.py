@@ -21,12 +21,6 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"demo-photo-%d"
 
 
 @pytest.fixture
-async def emu() -> AsyncIterator[TelegramEmulator]:
-    async with TelegramEmulator() as e:
-        yield e
-
-
-@pytest.fixture
 async def app(tmp_path: Path, emu: TelegramEmulator) -> AsyncIterator[App]:
     async with running(tmp_path, emu) as a:
         await seed_units(a.services.db, NOW)

@@ -21,12 +21,6 @@ BEFORE = datetime(2026, 11, 25, 10, 0, tzinfo=VN)
 
 
 @pytest.fixture
-async def emu() -> AsyncIterator[TelegramEmulator]:
-    async with TelegramEmulator() as e:
-        yield e
-
-
-@pytest.fixture
 async def app(tmp_path: Path, emu: TelegramEmulator) -> AsyncIterator[App]:
     async with running(tmp_path, emu, clock=ManualClock(BEFORE)) as a:
         await seed_units(a.services.db, BEFORE)

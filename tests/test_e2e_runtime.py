@@ -30,12 +30,6 @@ NOW = datetime.now(UTC)
 
 
 @pytest.fixture
-async def emu() -> AsyncIterator[TelegramEmulator]:
-    async with TelegramEmulator() as e:
-        yield e
-
-
-@pytest.fixture
 async def app(tmp_path: Path, emu: TelegramEmulator) -> AsyncIterator[App]:
     async with running(tmp_path, emu) as a:
         await seed_units(a.services.db, NOW)

@@ -1,7 +1,7 @@
 """The real application on the Zalo channel, end to end over HTTP against the Zalo emulator.
 
-``bot/app.py`` wires Telegram only (for now), so :func:`build_zalo_app` mirrors ``build_app`` with a
-:class:`ZaloChannel` instead: the same services, dispatcher, outbox worker and router.
+The app is ``build_app`` with the Zalo channel only: the same services, dispatcher, outbox worker and router
+as ``dlxh run``.
 """
 
 from __future__ import annotations
@@ -15,21 +15,11 @@ from typing import Any
 
 import pytest
 
-from bot.app import App
-from bot.clock import SystemClock
+from bot.app import App, build_app
 from bot.emulator.zalo import ZaloEmulator
-from bot.files import FileStore
-from bot.outbox import OutboxWorker, Sender
-from bot.runtime import Dispatcher, Services
 from bot.texts import t
-from bot.workcal import WorkCalendar
-from bot.zalo import ZaloChannel
-from handlers import router
 from handlers.model import Incoming
 from handlers.people import role_keyboard
-from scheduler.jobs import all_jobs
-from scheduler.runner import JobRunner
-from storage.db import Database
 from storage.inbound import list_unhandled_events
 from storage.outbox import is_chat_unreachable
 from tests.conftest import make_settings
@@ -39,41 +29,13 @@ NOW = datetime.now(UTC)
 
 
 def build_zalo_app(tmp_path: Path, emu: ZaloEmulator) -> App:
-    """``build_app`` with a Zalo channel (no instance lock, no scheduler)."""
-    settings = make_settings(tmp_path)
-    clock = SystemClock()
-    services = Services(
-        db=Database(settings.database_path),
-        settings=settings,
-        clock=clock,
-        calendar=WorkCalendar(settings.calendar),
-        files=FileStore(settings.files_dir),
+    """``build_app`` with the Zalo channel only (no instance lock, no scheduler)."""
+    settings = make_settings(
+        tmp_path,
+        telegram={"enabled": False},
+        zalo={"enabled": True, "base_url": emu.base_url, "poll_timeout": 1},
     )
-    senders: dict[str, Sender] = {}
-    worker = OutboxWorker(services.db, clock, senders, settings.outbox)
-    dispatcher = Dispatcher(services, router.handle, worker.wake)
-    channel = ZaloChannel(
-        emu.token,
-        dispatcher,
-        services.files,
-        services.db,
-        clock,
-        base_url=emu.base_url,
-        poll_timeout=1,
-        send_timeout=settings.outbox.send_timeout_seconds,
-    )
-    senders[channel.sender.channel] = channel.sender
-    runner = JobRunner(services, all_jobs(services, worker))
-    return App(
-        settings=settings,
-        services=services,
-        worker=worker,
-        runner=runner,
-        dispatcher=dispatcher,
-        channels=[channel],
-        lock=None,
-        run_jobs=False,
-    )
+    return build_app(settings, zalo_token=emu.token, lock=False, run_jobs=False)
 
 
 @asynccontextmanager
