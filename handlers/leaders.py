@@ -940,7 +940,7 @@ async def cmd_assign(ctx: Context) -> None:
 
 
 def _split_number(text: str) -> tuple[int | None, str]:
-    """ "12: đã giao Điện lực" -> (12, "đã giao Điện lực"); no leading number -> (None, text)."""
+    """A leading issue number, as in "12: text" or "#12 text" -> (12, "text"); none -> (None, text)."""
     head, _, rest = text.strip().partition(" ")
     head = head.rstrip(":.,").lstrip("#")
     if head.isdigit() and len(head) < 10:
