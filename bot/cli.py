@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.sandbox import add_parser as add_sandbox_parser
+from bot.sandbox import cmd_sandbox
 
 EXIT_USAGE = 2
 
@@ -31,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
         "demo", help="a scripted exchange against the built-in emulator, printed as a transcript"
     )
     demo.add_argument("--keep", metavar="DIR", help="keep the demo's database in DIR")
+    add_sandbox_parser(sub)
     sub.add_parser("migrate", help="create or upgrade the database")
 
     jobs = sub.add_parser("jobs", help="scheduled jobs").add_subparsers(dest="jobs_command", required=True)
@@ -392,6 +395,7 @@ async def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = {
     "run": cmd_run,
     "demo": cmd_demo,
+    "sandbox": cmd_sandbox,
     "migrate": cmd_migrate,
     "jobs": cmd_jobs,
     "units": cmd_units,

@@ -292,7 +292,7 @@ async def backup(
         missing_files=missing,
         seconds=time.monotonic() - started,
     )
-    log.info("%s", result.summary())
+    log.debug("%s", result.summary())
     return result
 
 
@@ -382,6 +382,7 @@ def backup_job(
             now=now,
         )
         removed = prune_backups(target, keep)
+        log.info("%s", result.summary())
         text = (
             f"{dest.name}: {result.counts.get('issues', 0)} issues, {result.files_total} files "
             f"({result.files_copied} new); kept {min(len(existing) + 1, keep)}, removed {len(removed)}"
@@ -495,7 +496,7 @@ async def restore(backup_dir: Path | str, new_data_dir: Path | str) -> RestoreRe
     missing = [r for r in refs if not (target / FILES_NAME / r).is_file()]
     _fsync_dir(target)
     result = RestoreResult(target, database, version, counts, files, missing, corrupt)
-    log.info("%s", result.summary())
+    log.debug("%s", result.summary())
     return result
 
 
@@ -518,7 +519,7 @@ class PurgeResult:
     def summary(self) -> str:
         verb = "would clear" if self.dry_run else "cleared"
         return (
-            f"privacy ({self.months} months, before {self.cutoff:%d/%m/%Y}): {self.issues} ended issue(s); "
+            f"privacy ({self.months} month(s), before {self.cutoff:%d/%m/%Y}): {self.issues} ended issue(s); "
             f"{verb} {self.citizens} citizen detail(s), {self.attachments} attachment(s) / {self.files} file(s), "
             f"{self.messages} old delivered message(s), {self.events} handled inbound event(s)"
             + (f", {self.orphans} unreferenced file(s)" if self.orphans else "")
@@ -560,7 +561,7 @@ async def purge_private_data(
                 files_count += 1
         messages = await privacy.count_delivered_messages_before(tx, cutoff)
         events = await privacy.count_handled_events_before(tx, cutoff)
-        orphans = len(await _orphans(db, files, now)) if sweep_orphans else 0
+        orphans = len(await _orphans(db, files)) if sweep_orphans else 0
         return PurgeResult(
             months, cutoff, True, len(ids), citizens, len(attachments), files_count, messages, events, orphans
         )
@@ -585,13 +586,13 @@ async def purge_private_data(
             deleted += 1
     orphans = 0
     if sweep_orphans:
-        for ref in await _orphans(db, files, now):
+        for ref in await _orphans(db, files):
             if _delete(files, ref):
                 orphans += 1
     result = PurgeResult(
         months, cutoff, False, len(ids), citizens, len(attachments), deleted, messages, events, orphans
     )
-    log.info("%s", result.summary())
+    log.debug("%s", result.summary())
     return result
 
 
@@ -614,11 +615,11 @@ def _delete(files: FileStore, ref: str) -> bool:
     return True
 
 
-async def _orphans(db: Database, files: FileStore, now: datetime) -> list[str]:
+async def _orphans(db: Database, files: FileStore) -> list[str]:
     """Files older than :data:`ORPHAN_GRACE` that no attachment, pending message or draft names."""
     texts = await privacy.list_referenced_texts(db.reader)
     named = {m.group(0) for text in texts for m in _REF_RE.finditer(text)}
-    limit = (now - ORPHAN_GRACE).timestamp()
+    limit = time.time() - ORPHAN_GRACE.total_seconds()  # file times are the real clock's
     out = []
     for rel in _store_files(files.root):
         if rel in named or not _REF_RE.fullmatch(rel):
@@ -636,6 +637,8 @@ def privacy_job(months: int = 24, *, hour: int = 3, minute: int = 45) -> Job:
 
     async def run_due(services: Any, now: datetime) -> str:
         result = await purge_private_data(services.db, services.files, now, months=months)
+        if result.citizens or result.files or result.messages or result.events or result.orphans:
+            log.info("%s", result.summary())
         return result.summary()
 
     return Job(

@@ -21,6 +21,8 @@ from storage.db import BUSY_TIMEOUT_MS
 from storage.timeutil import from_ts, ts
 
 FETCH = 2000
+# a leader took the matter up: the first of these state changes (when there is no acknowledged_at)
+FIRST_ACTIONS = ("acknowledged", "assigned", "resolved", "closed_without_action", "duplicate")
 
 
 def connect_readonly(path: Path | str) -> sqlite3.Connection:
@@ -59,7 +61,7 @@ class ExportScope:
     viewer_line: tuple[int, ...] = ()  # the viewer's unit and every unit above it
 
     def where(self, alias: str = "i") -> tuple[str, list[Any]]:
-        sql, params = "", []  # type: ignore[var-annotated]
+        sql, params = "", list[Any]()
         if self.owner_unit_ids is not None:
             sql += f" AND {alias}.owner_unit_id IN ({_marks(self.owner_unit_ids)})"
             params += list(self.owner_unit_ids)
@@ -143,6 +145,7 @@ class IssueRow:
     resolution: str
     reports: int  # active (not withdrawn) reports, whenever filed
     reopened: int  # how many times it was reopened
+    first_action_at: datetime | None = None  # the first leader's decision (acknowledged, assigned, resolved …)
 
 
 _ISSUE_COLUMNS = (
@@ -156,7 +159,7 @@ def _issue(r: Any) -> IssueRow:
     return IssueRow(
         r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8],
         from_ts(r[9]), from_ts(r[10]), from_ts(r[11]), from_ts(r[12]),  # type: ignore[arg-type]
-        from_ts(r[13]), from_ts(r[14]), from_ts(r[15]), r[16], r[17], r[18], r[19], r[20], r[21],
+        from_ts(r[13]), from_ts(r[14]), from_ts(r[15]), r[16], r[17], r[18], r[19], r[20], r[21], from_ts(r[22]),
     )  # fmt: skip
 
 
@@ -169,9 +172,11 @@ def list_issues_created(
         f"SELECT {_ISSUE_COLUMNS},"
         " (SELECT COUNT(*) FROM reports r WHERE r.issue_id = i.id AND r.withdrawn_at IS NULL),"
         " (SELECT COUNT(*) FROM thread_entries e WHERE e.issue_id = i.id AND e.kind = 'state'"
-        "  AND e.to_state = 'reopened')"
+        "  AND e.to_state = 'reopened'),"
+        " (SELECT MIN(e.at) FROM thread_entries e WHERE e.issue_id = i.id AND e.kind = 'state'"
+        f"  AND e.to_state IN ({_marks(FIRST_ACTIONS)}))"
         f" FROM issues i WHERE i.created_at >= ? AND i.created_at < ?{where} ORDER BY i.id",
-        (ts(start), ts(end), *params),
+        (*FIRST_ACTIONS, ts(start), ts(end), *params),
     )
     out: list[IssueRow] = []
     while batch := rows.fetchmany(FETCH):

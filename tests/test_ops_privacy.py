@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -103,9 +104,8 @@ async def test_ended_issues_lose_citizen_details_and_files_after_the_retention_p
         await mark_message_sent(tx, sent_new, recent, "6")
     orphan = files.save(b"a photo a stranger sent, never kept", ".jpg")
     fresh_orphan = files.save(b"sent a minute ago, its transaction not yet committed", ".jpg")
-    old_time = (NOW - timedelta(days=40)).timestamp()
+    old_time = time.time() - 40 * 86_400  # file ages are measured on the real clock
     os.utime(files.path(orphan), (old_time, old_time))
-    os.utime(files.path(fresh_orphan), (NOW.timestamp(), NOW.timestamp()))
 
     async def state() -> tuple[object, ...]:
         reports = {
@@ -172,7 +172,7 @@ async def test_the_privacy_job_runs_the_purge_with_its_period(services: Services
     job = privacy_job(6)
     assert job.name == "privacy" and job.cron == {"hour": 3, "minute": 45}
     summary = await job.run_due(services, NOW)
-    assert summary.startswith("privacy (6 months, before 01/06/2026): 1 ended issue(s); cleared 1 citizen")
+    assert summary.startswith("privacy (6 month(s), before 01/06/2026): 1 ended issue(s); cleared 1 citizen")
     assert (await iss.list_reports(services.db.reader, closed))[0].citizen == ""
     longer = await privacy_job(24).run_due(services, NOW)
-    assert longer.startswith("privacy (24 months, before 01/12/2024): 0 ended issue(s); cleared 0 citizen")
+    assert longer.startswith("privacy (24 month(s), before 01/12/2024): 0 ended issue(s); cleared 0 citizen")

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from bot.config import Settings
 from bot.exports.period import Period, month, parse_period
+from bot.texts import t
 from bot.workcal import WorkCalendar
 from storage import exports as ex
 
@@ -80,7 +81,10 @@ class UnitTree:
         """The scope's own unit or the unit directly below it that holds ``unit_id`` (for tables by unit)."""
         line = self.line(unit_id)
         if scope_id is None:
-            return line[-1] if len(line) < 2 else line[-2] if len(self.roots()) == 1 else line[-1]
+            roots = self.roots()
+            if len(roots) != 1:
+                return line[-1]
+            scope_id = roots[0]
         if scope_id not in line:
             return unit_id
         i = line.index(scope_id)
@@ -94,7 +98,7 @@ class UnitTree:
 class IssueFacts:
     row: ex.IssueRow
     counted: bool  # in the handling statistics (not a duplicate, not withdrawn)
-    first_response_at: datetime | None  # acknowledged (or, without an acknowledgement, handled)
+    first_response_at: datetime | None  # acknowledged (or, without that, the first decision on it)
     handled_at: datetime | None  # resolved or closed
     ack_days: float | None  # working days from creation to first response
     handle_days: float | None  # working days from creation to handled
@@ -109,9 +113,7 @@ def issue_facts(row: ex.IssueRow, cal: WorkCalendar, as_of: datetime, hotspots: 
     counted = row.state not in NOT_COUNTED
     is_open = row.state in OPEN_STATES
     handled = None if is_open else (row.resolved_at or row.closed_at)
-    first = row.acknowledged_at or handled
-    if first is None and not is_open:
-        first = row.closed_at
+    first = row.acknowledged_at or row.first_action_at or handled
     ack_days = round(cal.working_days_between(row.created_at, first), 2) if first else None
     handle_days = round(cal.working_days_between(row.created_at, handled), 2) if handled else None
     if first is not None:
@@ -337,13 +339,25 @@ class Pack:
         return c.sector if c else ""
 
     def sector_label(self, code: str | None, lang: str) -> str:
-        s = self.settings.sector(code or "")
+        """A sector's name; no sector is the round's general mood (all sectors)."""
+        if not code:
+            text = t(lang, "round.sector_general")
+            return text[:1].upper() + text[1:]
+        s = self.settings.sector(code)
         if s is None:
-            return code or ""
+            return code
         return s.vi if lang == "vi" else s.en
 
     def local(self, when: datetime) -> datetime:
         return when.astimezone(self.settings.tz)
+
+    @property
+    def hides_sensitive(self) -> bool:
+        """A leader's pack below the top: the sensitive matters about their own unit may be left out."""
+        if not self.restricted or self.scope_unit_id is None:
+            return False
+        unit = self.tree.units.get(self.scope_unit_id)
+        return unit is not None and unit.parent_id is not None and any(c.sensitive for c in self.settings.categories)
 
     # -- derived figures
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 
-ROMAN = ("I", "II", "III", "IV")
 MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
              "October", "November", "December")  # fmt: skip
 _QUARTER = re.compile(r"^(\d{4})[Qq](\d+)$")
@@ -23,7 +22,7 @@ class Period:
     number: int  # the quarter (1-4) or the month (1-12)
     start: datetime  # local midnight of the first day (aware)
     end: datetime  # local midnight after the last day (exclusive)
-    label_vi: str  # "quý IV/2026" / "tháng 11/2026"
+    label_vi: str  # "quý 4/2026" / "tháng 11/2026" (as the round says it)
     label_en: str  # "Q4 2026" / "November 2026"
 
     def label(self, lang: str) -> str:
@@ -55,7 +54,7 @@ def quarter(year: int, q: int, tz: tzinfo | str = "Asia/Ho_Chi_Minh") -> Period:
     zone = _zone(tz)
     start = datetime(year, 3 * (q - 1) + 1, 1, tzinfo=zone)
     end = datetime(year + 1, 1, 1, tzinfo=zone) if q == 4 else datetime(year, 3 * q + 1, 1, tzinfo=zone)
-    return Period(f"{year}Q{q}", "quarter", year, q, start, end, f"quý {ROMAN[q - 1]}/{year}", f"Q{q} {year}")
+    return Period(f"{year}Q{q}", "quarter", year, q, start, end, f"quý {q}/{year}", f"Q{q} {year}")
 
 
 def month(year: int, m: int, tz: tzinfo | str = "Asia/Ho_Chi_Minh") -> Period:

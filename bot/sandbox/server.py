@@ -131,6 +131,7 @@ class Sandbox:
         self.app: App | None = None
         self.phones: dict[int, SimUser] = {}
         self._rev = 0
+        self._owns_data = False  # True once this sandbox holds the database's lock
         self._web: web.AppRunner | None = None
         self._bound_port: int | None = None
         self._clock_lock = asyncio.Lock()
@@ -177,6 +178,7 @@ class Sandbox:
             self.settings = replace(self.settings, telegram=telegram)
             self.app = build_app(self.settings, clock=self.clock, telegram_token=self.emu.token)
             await self.app.start()
+            self._owns_data = True
             for user in await sd.seed(self.app, self.emu, self.clock.now()):
                 self.phones[user.id] = user
             self.phones = dict(sorted(self.phones.items()))
@@ -194,7 +196,9 @@ class Sandbox:
             try:
                 await app.stop()
             finally:
-                self._save_clock()
+                if self._owns_data:
+                    self._save_clock()
+                    self._owns_data = False
         if self.emu is not None:
             emu, self.emu = self.emu, None
             await emu.stop()
@@ -209,24 +213,31 @@ class Sandbox:
         return max(now, saved) if saved.tzinfo is not None else now
 
     def _save_clock(self) -> None:
+        if not self._owns_data:
+            return
         try:
             self.clock_file.write_text(self.clock.now().isoformat(), encoding="utf-8")
         except OSError:
             log.warning("could not save the sandbox clock to %s", self.clock_file)
 
     async def _known_phones(self) -> list[tuple[int, str]]:
+        """Every Telegram phone a member joined from in an earlier run (inactive members' too)."""
         if not self.settings.database_path.exists():
             return []
         db = await Database.open(self.settings.database_path)
         try:
-            rows = await mem.list_promptable_members(db.reader)
+            phones = []
+            for member in await mem.list_members(db.reader):
+                for ident in await mem.list_identities(db.reader, member.id):
+                    if (
+                        ident.channel == sd.CHANNEL
+                        and ident.external_id.isdigit()
+                        and int(ident.external_id) > 0
+                    ):
+                        phones.append((int(ident.external_id), member.name))
         finally:
             await db.close()
-        return [
-            (int(ident.external_id), member.name)
-            for member, ident in rows
-            if ident.channel == sd.CHANNEL and ident.external_id.isdigit() and int(ident.external_id) > 0
-        ]
+        return phones
 
     async def _serve(self) -> None:
         runner = web.AppRunner(self.web_app(), handle_signals=False, access_log=None)

@@ -1,0 +1,242 @@
+"""The pack's charts as PNG (matplotlib, Agg, no pyplot: safe in a worker thread).
+
+Every text is set in DejaVu Sans, which ships with matplotlib and has every Vietnamese letter; a test draws
+each chart with font fallback disabled and checks that no glyph is missing.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from bot.exports.model import OPEN_STATES, Pack
+from bot.texts import t
+
+FONT = "DejaVu Sans"
+DPI = 110
+MAX_BARS = 20
+LABEL_CHARS = 30
+COLORS = {
+    "open": "#e8a33d",
+    "handled": "#3b8b5a",
+    "closed": "#8c8c8c",
+    "other": "#c9c9c9",
+    "normal": "#7fa7d6",
+    "pressing": "#e8a33d",
+    "urgent": "#c8403a",
+    "new": "#4a78b5",
+    "resolved": "#3b8b5a",
+    "on_time": "#3b8b5a",
+    "late": "#e8a33d",
+    "missing": "#d9d9d9",
+    "ack": "#7fa7d6",
+    "handle": "#3b8b5a",
+}
+
+
+@dataclass(frozen=True)
+class Chart:
+    key: str  # ASCII, for file names
+    title: str
+    png: bytes
+
+
+def _short(text: str, limit: int = LABEL_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _figure(bars: int, horizontal: bool = True) -> Figure:
+    height = 1.6 + 0.38 * bars if horizontal else 4.6
+    fig = Figure(figsize=(9, max(3.2, min(height, 11))), dpi=DPI)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _png(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
+    return buf.getvalue()
+
+
+def _style(ax: object, title: str, xlabel: str = "", ylabel: str = "") -> None:
+    ax.set_title(title, fontfamily=FONT, fontsize=13, fontweight="bold", loc="left")  # type: ignore[attr-defined]
+    if xlabel:
+        ax.set_xlabel(xlabel, fontfamily=FONT, fontsize=10)  # type: ignore[attr-defined]
+    if ylabel:
+        ax.set_ylabel(ylabel, fontfamily=FONT, fontsize=10)  # type: ignore[attr-defined]
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)  # type: ignore[attr-defined]
+    for label in [*ax.get_xticklabels(), *ax.get_yticklabels()]:  # type: ignore[attr-defined]
+        label.set_fontfamily(FONT)
+
+
+def _legend_below(fig: Figure, ax: object, ncol: int) -> None:
+    """The legend centred under the plot, clear of the axis label, whatever the figure's height."""
+    handles, labels = ax.get_legend_handles_labels()  # type: ignore[attr-defined]
+    fig.legend(handles, labels, prop={"family": FONT, "size": 9}, ncol=ncol, frameon=False, loc="lower center")
+    fig.tight_layout(rect=(0, 0.4 / fig.get_figheight(), 1, 1))
+
+
+def _hbar_stacked(
+    title: str, labels: list[str], series: list[tuple[str, list[float], str]], xlabel: str, legend: bool = True
+) -> bytes:
+    fig = _figure(len(labels))
+    ax = fig.add_subplot()
+    positions = list(range(len(labels)))[::-1]
+    left = [0.0] * len(labels)
+    for name, values, color in series:
+        bars = ax.barh(positions, values, left=left, color=color, label=name, height=0.7)
+        left = [a + b for a, b in zip(left, values, strict=True)]
+        del bars
+    ax.set_yticks(positions, labels=[_short(x) for x in labels], fontfamily=FONT, fontsize=9)
+    for pos, total in zip(positions, left, strict=True):
+        if total:
+            ax.text(total, pos, f" {total:g}", va="center", fontfamily=FONT, fontsize=8)
+    ax.set_xlim(0, max([*left, 1]) * 1.12)
+    _style(ax, title, xlabel)
+    if legend:
+        ax.legend(prop={"family": FONT, "size": 9}, frameon=False, loc="lower right")
+    fig.tight_layout()
+    return _png(fig)
+
+
+def chart_by_category(pack: Pack, lang: str) -> Chart | None:
+    if not pack.issues:
+        return None
+    groups: dict[str, Counter[str]] = defaultdict(Counter)
+    for f in pack.issues:
+        s = f.row.state
+        g = "open" if s in OPEN_STATES else "handled" if s in ("resolved", "closed") else (
+            "closed" if s == "closed_without_action" else "other")  # fmt: skip
+        groups[f.row.category][g] += 1
+    codes = sorted(groups, key=lambda c: -sum(groups[c].values()))
+    title = t(lang, "chart.by_category")
+    series = [
+        (t(lang, f"chart.state_{g}"), [float(groups[c][g]) for c in codes], COLORS[g])
+        for g in ("open", "handled", "closed", "other")
+        if any(groups[c][g] for c in codes)
+    ]
+    png = _hbar_stacked(title, [pack.category_label(c, lang) for c in codes], series, t(lang, "chart.issues"))
+    return Chart("by-category", title, png)
+
+
+def chart_by_unit(pack: Pack, lang: str) -> Chart | None:
+    if not pack.issues:
+        return None
+    counts: dict[int, Counter[str]] = defaultdict(Counter)
+    for f in pack.issues:
+        counts[pack.area(f.row.about_unit_id)][f.row.severity] += 1
+    units = sorted(counts, key=lambda u: (-sum(counts[u].values()), pack.tree.code(u)))
+    title = t(lang, "chart.by_unit")
+    if len(units) > MAX_BARS:
+        title = t(lang, "chart.by_unit_top", count=MAX_BARS, total=len(units))
+        units = units[:MAX_BARS]
+    series = [
+        (t(lang, f"severity.{sev}").split(" — ")[0], [float(counts[u][sev]) for u in units], COLORS[sev])
+        for sev in ("normal", "pressing", "urgent")
+        if any(counts[u][sev] for u in units)
+    ]
+    png = _hbar_stacked(title, [pack.tree.name(u) for u in units], series, t(lang, "chart.issues"))
+    return Chart("by-unit", title, png)
+
+
+def chart_new_resolved(pack: Pack, lang: str) -> Chart | None:
+    if not any(new or resolved for _, new, resolved in pack.monthly):
+        return None
+    fig = _figure(0, horizontal=False)
+    ax = fig.add_subplot()
+    xs = list(range(len(pack.monthly)))
+    width = 0.38
+    new = [n for _, n, _ in pack.monthly]
+    resolved = [r for _, _, r in pack.monthly]
+    b1 = ax.bar([x - width / 2 for x in xs], new, width, color=COLORS["new"], label=t(lang, "chart.new"))
+    b2 = ax.bar([x + width / 2 for x in xs], resolved, width, color=COLORS["resolved"], label=t(lang, "chart.resolved"))
+    for bars in (b1, b2):
+        ax.bar_label(bars, fontfamily=FONT, fontsize=8, padding=2)
+    ax.set_xticks(xs, labels=[m.label(lang) for m, _, _ in pack.monthly], fontfamily=FONT, fontsize=9)
+    ax.set_ylim(0, max(new + resolved + [1]) * 1.15)
+    title = t(lang, "chart.new_resolved")
+    _style(ax, title, "", t(lang, "chart.issues"))
+    ax.legend(prop={"family": FONT, "size": 9}, frameon=False, loc="upper left")
+    fig.tight_layout()
+    return Chart("new-resolved", title, _png(fig))
+
+
+def chart_participation(pack: Pack, lang: str) -> Chart | None:
+    by = pack.participation_by(lambda rm: pack.area(rm.unit_id))
+    by = {k: v for k, v in by.items() if v.prompted}
+    if not by:
+        return None
+    units = sorted(by, key=lambda u: (by[u].rate or 0, pack.tree.code(u)))  # type: ignore[arg-type]
+    title = t(lang, "chart.participation")
+    if len(units) > MAX_BARS:
+        title = t(lang, "chart.participation_lowest", count=MAX_BARS, total=len(units))
+        units = units[:MAX_BARS]
+    units = units[::-1]  # the lowest at the top
+    def share(n: int, u: object) -> float:
+        return round(100 * n / by[u].prompted, 1)
+
+    series = [
+        (t(lang, "chart.on_time"), [share(by[u].on_time, u) for u in units], COLORS["on_time"]),
+        (t(lang, "chart.late"), [share(by[u].late, u) for u in units], COLORS["late"]),
+        (t(lang, "chart.not_answered"), [share(by[u].prompted - by[u].answered, u) for u in units], COLORS["missing"]),
+    ]
+    fig = _figure(len(units))
+    ax = fig.add_subplot()
+    positions = list(range(len(units)))
+    left = [0.0] * len(units)
+    for name, values, color in series:
+        ax.barh(positions, values, left=left, color=color, label=name, height=0.7)
+        left = [a + b for a, b in zip(left, values, strict=True)]
+    for pos, u in zip(positions, units, strict=True):
+        rate = by[u].rate or 0
+        ax.text(101, pos, f"{rate:.0f} %", va="center", fontfamily=FONT, fontsize=8)
+    ax.set_yticks(positions, labels=[_short(pack.tree.name(u)) for u in units], fontfamily=FONT, fontsize=9)  # type: ignore[arg-type]
+    ax.set_xlim(0, 112)
+    _style(ax, title, t(lang, "chart.percent_prompted"))
+    _legend_below(fig, ax, 3)
+    return Chart("participation", title, _png(fig))
+
+
+def chart_on_time(pack: Pack, lang: str) -> Chart | None:
+    ranked = [r for r in pack.ranking if r.rank is not None]
+    if not ranked:
+        return None
+    title = t(lang, "chart.on_time_by_unit")
+    if len(ranked) > MAX_BARS:
+        title = t(lang, "chart.on_time_lowest", count=MAX_BARS, total=len(ranked))
+        ranked = ranked[-MAX_BARS:]
+    ranked = ranked[::-1]  # the best at the top
+    fig = _figure(len(ranked) * 1.5)  # type: ignore[arg-type]
+    ax = fig.add_subplot()
+    positions = list(range(len(ranked)))
+    h = 0.38
+    ack = [r.stats.ack_share or 0 for r in ranked]
+    handle = [r.stats.handle_share or 0 for r in ranked]
+    b1 = ax.barh([p + h / 2 for p in positions], ack, h, color=COLORS["ack"], label=t(lang, "chart.ack_on_time"))
+    b2 = ax.barh([p - h / 2 for p in positions], handle, h, color=COLORS["handle"], label=t(lang, "chart.handle_on_time"))
+    for bars in (b1, b2):
+        ax.bar_label(bars, labels=[f" {v.get_width():.0f} %" for v in bars], fontfamily=FONT, fontsize=8)
+    labels = [f"{r.rank}. {_short(pack.tree.name(r.unit_id), 26)}" for r in ranked]
+    ax.set_yticks(positions, labels=labels, fontfamily=FONT, fontsize=9)
+    ax.set_xlim(0, 115)
+    _style(ax, title, t(lang, "chart.percent"))
+    _legend_below(fig, ax, 2)
+    return Chart("on-time", title, _png(fig))
+
+
+def render_charts(pack: Pack, lang: str) -> list[Chart]:
+    out = []
+    for make in (chart_by_category, chart_by_unit, chart_new_resolved, chart_participation, chart_on_time):
+        chart = make(pack, lang)
+        if chart is not None:
+            out.append(chart)
+    return out

@@ -1,0 +1,238 @@
+"""The sandbox page in a real headless Chromium: a member files an urgent report by tapping, the leader sees
+the alert and resolves it by replying to it, and after the night the member sees the outcome.
+
+Needs Debian's ``chromium`` (``/usr/bin/chromium``) and Playwright's Python package (never ``playwright
+install``: the browser comes from Debian). Without them the test is skipped, unless
+``DLXH_REQUIRE_BROWSER=1`` (CI sets it) makes that a failure. It saves a screenshot to docs/sandbox.png.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import zlib
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.sandbox.server import Sandbox
+from bot.texts import t
+from tests.conftest import VN, make_settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "sandbox.png"
+NIGHT = datetime(2026, 12, 1, 21, 40, tzinfo=VN)  # a Tuesday evening, in quiet hours
+WAIT_MS = 10_000
+DESCRIPTION = "Hai nhóm thanh niên hẹn đánh nhau ở bãi cát thôn 3"
+RESOLUTION = "Đã xử lý xong: hai nhóm đã giải tán, công an xã lập biên bản."
+
+try:
+    from playwright.async_api import Locator, Page, async_playwright, expect
+except ImportError:  # pragma: no cover - depends on the machine
+    async_playwright = None  # type: ignore[assignment]
+
+
+def _missing() -> str | None:
+    if async_playwright is None:
+        return "the playwright package is not installed (.venv/bin/pip install playwright)"
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing (apt-get install chromium)"
+    return None
+
+
+@pytest.fixture
+async def page() -> AsyncIterator[Page]:
+    missing = _missing()
+    if missing is not None:
+        if os.environ.get("DLXH_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"DLXH_REQUIRE_BROWSER=1 but {missing}")
+        pytest.skip(missing)
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = await browser.new_context(viewport={"width": 1680, "height": 1000}, locale="vi-VN")
+            page = await context.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            yield page
+            assert errors == [], errors
+        finally:
+            await browser.close()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+async def sandbox(settings: Settings) -> AsyncIterator[Sandbox]:
+    sb = Sandbox(settings, port=0, now=NIGHT)
+    await sb.start()
+    try:
+        yield sb
+    finally:
+        await sb.stop()
+
+
+def png(width: int = 240, height: int = 150) -> bytes:
+    """A real PNG (a field at dusk with a lamp post), so the photo shows in the chat."""
+    rows = []
+    for y in range(height):
+        row = bytearray([0])
+        for x in range(width):
+            if 150 <= x <= 156 and y >= 40:
+                rgb = (70, 70, 80)  # the post
+            elif (x - 153) ** 2 + (y - 38) ** 2 <= 64:
+                rgb = (255, 214, 90)  # the lamp
+            elif y > 105:
+                rgb = (194, 160, 104)  # sand
+            else:
+                rgb = (40 + y // 2, 70 + y // 2, 140 + y // 3)  # sky
+            row += bytes(rgb)
+        rows.append(bytes(row))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"".join(rows)))
+        + chunk(b"IEND", b"")
+    )
+
+
+class Phone:
+    """One simulated phone on the page."""
+
+    def __init__(self, page: Page, user_id: int) -> None:
+        self.root = page.locator(f'[data-phone="{user_id}"]')
+        self.chat = self.root.locator(".chat")
+
+    def bot_text(self, text: str) -> Locator:
+        return self.chat.locator(".msg.bot .text").get_by_text(text, exact=True)
+
+    async def sees(self, text: str) -> None:
+        await expect(self.bot_text(text)).to_be_visible(timeout=WAIT_MS)
+
+    async def tap(self, label: str) -> None:
+        """Tap an inline button on the newest bot message that has it."""
+        button = self.chat.locator(".inline-buttons").get_by_role("button", name=label, exact=True).last
+        await expect(button).to_be_visible(timeout=WAIT_MS)
+        await button.click()
+
+    async def press(self, label: str) -> None:
+        """Press a key of the reply keyboard (the main menu)."""
+        key = self.root.locator(".keyboard").get_by_role("button", name=label, exact=True)
+        await expect(key).to_be_visible(timeout=WAIT_MS)
+        await key.click()
+
+    async def type(self, text: str) -> None:
+        box = self.root.locator(".composer textarea")
+        await box.fill(text)
+        await box.press("Enter")
+        await expect(self.chat.locator(".msg.me .text").get_by_text(text, exact=True)).to_be_visible(
+            timeout=WAIT_MS
+        )
+
+
+async def test_report_alert_resolution_by_reply_and_feedback_in_the_browser(
+    page: Page, sandbox: Sandbox
+) -> None:
+    await page.goto(sandbox.url)
+    lan, hung = Phone(page, 1001), Phone(page, 1003)
+    await expect(page.locator(".phone")).to_have_count(5, timeout=WAIT_MS)
+    await expect(lan.root.locator(".phone-name")).to_have_text("Nguyễn Thị Lan")
+    await expect(hung.root.locator(".phone-sub")).to_have_text("lãnh đạo · Xã Hàm Thắng")
+    await expect(page.locator("#clock-time")).to_have_text("01/12/2026 21:40")
+
+    # the member files an urgent report, by tapping, typing, sharing a location and attaching a photo
+    await lan.press(t("vi", "menu.report"))
+    await lan.tap("Tệ nạn xã hội")
+    await lan.sees(t("vi", "report.ask_place"))
+    await lan.type("Bãi cát thôn 3")
+    await lan.sees(t("vi", "report.ask_location"))
+    await lan.root.get_by_role("button", name="Chia sẻ vị trí", exact=True).click()
+    await lan.sees(t("vi", "report.ask_describe"))
+    await lan.type(DESCRIPTION)
+    await lan.sees(t("vi", "report.noted"))
+    await lan.root.locator("input.file").set_input_files(
+        {"name": "bai-cat.png", "mimeType": "image/png", "buffer": png()}
+    )
+    await expect(lan.chat.locator(".msg.me img.photo")).to_be_visible(timeout=WAIT_MS)
+    await lan.sees(t("vi", "report.noted_media", count=1))
+    await lan.tap("Xong")
+    await lan.tap(t("vi", "severity.urgent"))
+    await lan.tap("Cả thôn, ấp, khu phố")
+    await lan.tap("Nghe trực tiếp người dân")
+    await lan.tap("Không ghi")
+    await lan.tap("✔ Gửi báo cáo")
+    filed = lan.chat.locator(".msg.bot .text").filter(has_text="Đã tiếp nhận báo cáo. Vụ việc số #1.")
+    await expect(filed).to_be_visible(timeout=WAIT_MS)
+
+    # the commune leader is alerted at once, even at night
+    alert = hung.chat.locator(".msg.bot").filter(has_text=t("vi", "alert.urgent"))
+    await expect(alert).to_be_visible(timeout=WAIT_MS)
+    await expect(alert.locator(".text")).to_contain_text(f"Vụ việc #1: {DESCRIPTION}")
+
+    # ... and resolves it by replying to the alert
+    await alert.locator(".bubble").click()
+    await expect(hung.root.locator(".replying")).to_be_visible()
+    await expect(hung.root.locator(".replying-excerpt")).to_have_text(t("vi", "alert.urgent"))
+    await hung.type(RESOLUTION)
+    await expect(hung.chat.locator(".msg.me").last.locator(".quote-text")).to_have_text(
+        t("vi", "alert.urgent")
+    )
+    await hung.tap(t("vi", "act.reply_resolve"))
+    await hung.tap(t("vi", "act.evidence_none"))
+    await hung.sees(t("vi", "act.resolved", number=1, count=1))
+
+    # the outcome is not urgent: it waits out the night, then reaches the member
+    outcome = t("vi", "notice.resolved", number=1, title=DESCRIPTION, resolution=RESOLUTION)
+    await expect(lan.bot_text(outcome)).to_have_count(0)
+    await expect(page.locator("#clock-quiet")).to_be_visible()
+    await page.locator('[data-jump="morning"]').click()
+    await expect(page.locator("#clock-time")).to_have_text("02/12/2026 07:00", timeout=WAIT_MS)
+    await lan.sees(outcome)
+    await expect(page.locator("#clock-quiet")).to_be_hidden()
+    await expect(page.locator("#status")).to_contain_text("02/12/2026 07:00")
+
+    # the screenshot tells the story: the member's report and its outcome, the leader's reply to the alert
+    await _photos_loaded(page)
+    await filed.evaluate("node => node.closest('.msg').scrollIntoView({block: 'start'})")
+    await hung.chat.locator(".msg.me").last.evaluate("node => node.scrollIntoView({block: 'start'})")
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(SCREENSHOT))
+    assert SCREENSHOT.stat().st_size > 10_000
+
+    # on a narrow screen one phone at a time, picked from a list; the page's own labels in English too
+    await page.set_viewport_size({"width": 420, "height": 900})
+    await expect(page.locator(".phone:visible")).to_have_count(1)
+    await expect(lan.root).to_be_visible()
+    await page.locator("#phone-select").select_option("1003")
+    await expect(hung.root).to_be_visible()
+    await expect(lan.root).to_be_hidden()
+    await page.locator("#lang").select_option("en")
+    await expect(hung.root.locator(".send")).to_have_text("Send")
+    await expect(hung.bot_text(t("vi", "act.resolved", number=1, count=1))).to_be_visible()
+
+
+async def _photos_loaded(page: Page) -> None:
+    photo = page.locator("img.photo").first
+    await expect(photo).to_have_js_property("complete", True)
+    assert await photo.evaluate("img => img.naturalWidth") == 240  # a real image, served whole
