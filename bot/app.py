@@ -72,6 +72,7 @@ class App:
     channels: list[Any] = field(default_factory=list)
     lock: InstanceLock | None = None
     run_jobs: bool = True
+    webhook: Any = None  # a bot.webhook.WebhookServer in webhook mode (see bot.webhook.enable_webhooks)
 
     async def start(self) -> None:
         # 1. the instance lock: one bot per database
@@ -82,6 +83,9 @@ class App:
         await migrate(self.services.db)
         # 3. delivery: pending rows from before a restart go out first
         await self.worker.start()
+        # 3b. the webhook server, if any: it answers 503 until a channel is ready, and Telegram retries
+        if self.webhook is not None:
+            await self.webhook.start()
         # 4. channels: start receiving
         for channel in self.channels:
             await channel.start()
@@ -93,6 +97,8 @@ class App:
     async def stop(self) -> None:
         if self.run_jobs:
             await self.runner.stop()
+        if self.webhook is not None:
+            await self.webhook.stop()  # no request is in the middle of handling when the channels stop
         for channel in reversed(self.channels):
             try:
                 await channel.stop()
@@ -157,7 +163,14 @@ def build_app(
         )
         senders[zalo.sender.channel] = zalo.sender
         channels.append(zalo)
-    runner = JobRunner(services, all_jobs(services, worker), on_commit=worker.wake)
+    from bot.ops import backup_job, privacy_job
+
+    jobs = all_jobs(services, worker)
+    backups = settings.backups
+    jobs.append(backup_job(backups.keep, backups.folder, hour=backups.hour, minute=backups.minute))
+    if settings.privacy.purge:
+        jobs.append(privacy_job(settings.privacy.retention_months))
+    runner = JobRunner(services, jobs, on_commit=worker.wake)
     return App(
         settings=settings,
         services=services,

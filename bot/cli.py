@@ -28,7 +28,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = p.add_subparsers(dest="command", required=True)
 
-    sub.add_parser("run", help="run the bot on every configured channel")
+    run = sub.add_parser("run", help="run the bot on every configured channel")
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive updates by webhook ([webhook] in the config), not polling",
+    )
     demo = sub.add_parser(
         "demo", help="a scripted exchange against the built-in emulator, printed as a transcript"
     )
@@ -65,6 +70,21 @@ def _parser() -> argparse.ArgumentParser:
     mr.add_argument("old", type=int)
     mr.add_argument("new", type=int)
 
+    bk = sub.add_parser(
+        "backup", help="back up the database and files into a folder (safe while the bot runs)"
+    )
+    bk.add_argument("path", type=Path)
+    rs = sub.add_parser("restore", help="restore a backup into a NEW data folder")
+    rs.add_argument("backup", type=Path)
+    rs.add_argument("new_dir", type=Path)
+    pv = sub.add_parser("privacy", help="personal-data retention (Nghị định 13/2023/NĐ-CP)").add_subparsers(
+        dest="privacy_command", required=True
+    )
+    pp = pv.add_parser("purge", help="anonymise sources and delete files of issues that ended long ago")
+    pp.add_argument("--dry-run", action="store_true", help="only count what would be cleared")
+    pp.add_argument("--months", type=int, help="retention in months (default: privacy.retention_months)")
+    sub.add_parser("doctor", help="check the config, tokens, database, files, disk, clock and backups")
+
     iv = sub.add_parser("invite", help="create one-time invite codes")
     iv.add_argument("--unit", required=True)
     iv.add_argument("--role", required=True, choices=["member", "leader", "admin"])
@@ -85,6 +105,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     for noisy in ("httpx", "apscheduler", "telegram", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    if args.command == "doctor":  # a broken config is one of its findings, not a reason to stop
+        from bot.ops import doctor_main
+
+        return doctor_main(args.config)
     try:
         settings = load_settings(args.config)
     except ConfigError as exc:
@@ -152,6 +176,30 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             "config: no channel is enabled: set [telegram] or [zalo] enabled = true and a token"
         )
     app = build_app(settings, telegram_token=token, zalo_token=zalo_token)
+    if args.webhook or settings.webhook.enabled:
+        from bot.webhook import enable_webhooks
+
+        wh = settings.webhook
+        secret = wh.secret()
+        if not secret:
+            where = f" or the file {wh.secret_file}" if wh.secret_file else ""
+            raise ConfigError(
+                f"config: webhook mode needs a secret: set the environment variable {wh.secret_env}{where}"
+            )
+        if not wh.public_url:
+            raise ConfigError("config: missing key webhook.public_url: expected an https:// URL")
+        try:
+            app.webhook = enable_webhooks(
+                app,
+                public_url=wh.public_url,
+                secret=secret,
+                host=wh.listen_host,
+                port=wh.listen_port,
+                telegram_path=wh.telegram_path,
+                zalo_path=wh.zalo_path,
+            )
+        except ValueError as exc:
+            raise ConfigError(f"config: webhook: {exc}") from exc
     try:
         await app.start()
     except AlreadyRunning as exc:
@@ -392,6 +440,37 @@ async def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
     return await _with_db(settings, go)
 
 
+# ---------------------------------------------------------------------------------------------- operations
+
+
+async def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.ops import OpsError, cli_backup
+
+    try:
+        return await cli_backup(settings, args.path)
+    except OpsError as exc:
+        raise CliError(str(exc)) from exc
+
+
+async def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.ops import OpsError, cli_restore
+
+    try:
+        return await cli_restore(args.backup, args.new_dir)
+    except OpsError as exc:
+        raise CliError(f"{exc}; nothing was changed") from exc
+
+
+async def cmd_privacy(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.ops import OpsError, cli_privacy_purge
+
+    months = args.months if args.months is not None else settings.privacy.retention_months
+    try:
+        return await cli_privacy_purge(settings, months=months, dry_run=args.dry_run)
+    except OpsError as exc:
+        raise CliError(str(exc)) from exc
+
+
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = {
     "run": cmd_run,
     "demo": cmd_demo,
@@ -401,4 +480,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = 
     "units": cmd_units,
     "members": cmd_members,
     "invite": cmd_invite,
+    "backup": cmd_backup,
+    "restore": cmd_restore,
+    "privacy": cmd_privacy,
 }

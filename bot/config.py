@@ -152,6 +152,36 @@ class RoundSettings:
 
 
 @dataclass(frozen=True)
+class BackupSettings:
+    folder: Path | None = None  # None: no scheduled backups (dlxh backup PATH still works)
+    keep: int = 7  # how many daily backups the job keeps
+    hour: int = 2  # local time of the daily backup
+    minute: int = 30
+
+
+@dataclass(frozen=True)
+class PrivacySettings:
+    retention_months: int = 24  # ended issues older than this lose citizen details and files
+    purge: bool = True  # run the daily retention job
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    enabled: bool = False  # receive updates by webhook instead of polling (also: dlxh run --webhook)
+    public_url: str = ""  # the HTTPS address the reverse proxy answers on, e.g. https://bot.example.vn
+    listen_host: str = "127.0.0.1"
+    listen_port: int = 8443
+    telegram_path: str = "/telegram"
+    zalo_path: str = "/zalo"
+    secret_env: str = "DLXH_WEBHOOK_SECRET"
+    secret_file: str = ""
+
+    def secret(self) -> str | None:
+        """The webhook secret from the environment variable, else from the secret file; None if neither."""
+        return _token(self.secret_env, self.secret_file)
+
+
+@dataclass(frozen=True)
 class Settings:
     timezone: str = "Asia/Ho_Chi_Minh"
     language: str = "vi"
@@ -166,6 +196,9 @@ class Settings:
     deadlines: DeadlineSettings = field(default_factory=DeadlineSettings)
     reports: ReportSettings = field(default_factory=ReportSettings)
     issues: IssueSettings = field(default_factory=IssueSettings)
+    backups: BackupSettings = field(default_factory=BackupSettings)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
+    webhook: WebhookSettings = field(default_factory=WebhookSettings)
     followups: FollowupSettings = field(default_factory=FollowupSettings)
     round: RoundSettings = field(default_factory=RoundSettings)
     sectors: tuple[Sector, ...] = ()
@@ -518,6 +551,56 @@ def parse_settings(
     round_settings = RoundSettings(cadence=cadence, open_time=open_time, **days)
     rd.finish()
 
+    bk = _Section("backups", root.get("backups", dict, {}, "a table [backups]"))
+    folder_raw = bk.get("folder", str, "", "a folder path (empty: no scheduled backups)")
+    backup_folder = None
+    if folder_raw:
+        backup_folder = Path(folder_raw).expanduser()
+        backup_folder = backup_folder if backup_folder.is_absolute() else base / backup_folder
+    backups = BackupSettings(
+        folder=backup_folder,
+        keep=_positive(bk, "keep", 7, int),
+        hour=bk.get("hour", int, 2, "an hour 0-23"),
+        minute=bk.get("minute", int, 30, "a minute 0-59"),
+    )
+    if not 0 <= backups.hour <= 23:
+        raise ConfigError(f"config: backups.hour = {backups.hour!r}: expected an hour 0-23")
+    if not 0 <= backups.minute <= 59:
+        raise ConfigError(f"config: backups.minute = {backups.minute!r}: expected a minute 0-59")
+    bk.finish()
+
+    pv = _Section("privacy", root.get("privacy", dict, {}, "a table [privacy]"))
+    privacy = PrivacySettings(
+        retention_months=_positive(pv, "retention_months", 24, int),
+        purge=pv.get("purge", bool, True, "true or false"),
+    )
+    pv.finish()
+
+    wh = _Section("webhook", root.get("webhook", dict, {}, "a table [webhook]"))
+    webhook = WebhookSettings(
+        enabled=wh.get("enabled", bool, False, "true or false"),
+        public_url=wh.get("public_url", str, "", "an https:// URL"),
+        listen_host=wh.get("listen_host", str, "127.0.0.1", "an address to listen on"),
+        listen_port=_positive(wh, "listen_port", 8443, int),
+        telegram_path=wh.get("telegram_path", str, "/telegram", "a path like /telegram"),
+        zalo_path=wh.get("zalo_path", str, "/zalo", "a path like /zalo"),
+        secret_env=wh.get("secret_env", str, "DLXH_WEBHOOK_SECRET", "an environment variable name"),
+        secret_file=wh.get("secret_file", str, "", "a file path holding the secret"),
+    )
+    if webhook.public_url and not webhook.public_url.startswith("https://"):
+        raise ConfigError(f"config: webhook.public_url = {webhook.public_url!r}: expected an https:// URL")
+    if webhook.enabled and not webhook.public_url:
+        raise ConfigError(
+            "config: missing key webhook.public_url: expected an https:// URL (webhook.enabled = true)"
+        )
+    for key in ("telegram_path", "zalo_path"):
+        value = getattr(webhook, key)
+        if not value.startswith("/") or value == "/":
+            raise ConfigError(f"config: webhook.{key} = {value!r}: expected a path like /{key.split('_')[0]}")
+    if webhook.telegram_path == webhook.zalo_path:
+        raise ConfigError("config: webhook.zalo_path: expected a path other than webhook.telegram_path")
+    wh.finish()
+
     calendar = _calendar(root.get("calendar", dict, {}, "a table [calendar]"))
     calendar = CalendarSettings(**{**calendar.__dict__, "timezone": timezone})
     root.used.update({"sectors", "categories"})
@@ -538,6 +621,9 @@ def parse_settings(
         deadlines=deadlines,
         reports=reports,
         issues=issues,
+        backups=backups,
+        privacy=privacy,
+        webhook=webhook,
         followups=followups,
         round=round_settings,
         sectors=sectors,
