@@ -74,7 +74,9 @@ def _name(rng: random.Random) -> str:
     return f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
 
 
-def generate(path: Path, *, communes: int, issues: int, quarter_issues: int, reports_per_issue: int, seed: int = 7) -> None:
+def generate(
+    path: Path, *, communes: int, issues: int, quarter_issues: int, reports_per_issue: int, seed: int = 7
+) -> None:
     """A migrated database holding a province with ``communes`` communes and synthetic activity over 2026."""
     from storage.db import Database
 
@@ -130,7 +132,9 @@ def generate(path: Path, *, communes: int, issues: int, quarter_issues: int, rep
             age = (now - at).days
             r = rng.random()
             acked = at + timedelta(hours=rng.choice([1, 3, 6, 15, 30, 50])) if r < 0.9 else None
-            resolved = (at + timedelta(days=rng.choice([1, 2, 3, 5, 6, 9, 14]))) if (acked and r < 0.75) else None
+            resolved = (
+                (at + timedelta(days=rng.choice([1, 2, 3, 5, 6, 9, 14]))) if (acked and r < 0.75) else None
+            )
             if resolved and resolved > now:
                 resolved = None
             state = "resolved" if resolved else ("acknowledged" if acked and acked < now else "new")
@@ -149,7 +153,9 @@ def generate(path: Path, *, communes: int, issues: int, quarter_issues: int, rep
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         issue_rows(),
     )
-    rows = conn.execute("SELECT id, about_unit_id, category, severity, created_at, acknowledged_at, resolved_at FROM issues")
+    rows = conn.execute(
+        "SELECT id, about_unit_id, category, severity, created_at, acknowledged_at, resolved_at FROM issues"
+    )
     issue_list = rows.fetchall()
 
     def report_rows() -> Iterator[tuple[object, ...]]:
@@ -172,7 +178,7 @@ def generate(path: Path, *, communes: int, issues: int, quarter_issues: int, rep
     )
 
     def entries() -> Iterator[tuple[object, ...]]:
-        for n, _, _, _, at, acked, resolved in issue_list:
+        for n, _, _, _, _, acked, resolved in issue_list:
             if acked:
                 yield (n, acked, "state", "new", "acknowledged")
             if resolved:
@@ -181,7 +187,8 @@ def generate(path: Path, *, communes: int, issues: int, quarter_issues: int, rep
                     yield (n, resolved, "state", "resolved", "reopened")
 
     conn.executemany(
-        "INSERT INTO thread_entries (issue_id, at, kind, from_state, to_state) VALUES (?, ?, ?, ?, ?)", entries()
+        "INSERT INTO thread_entries (issue_id, at, kind, from_state, to_state) VALUES (?, ?, ?, ?, ?)",
+        entries(),
     )
     conn.executemany(
         "INSERT INTO audit_log (at, actor, action, subject) VALUES (?, 'system', 'alert.hotspot', ?)",
@@ -205,7 +212,9 @@ def generate(path: Path, *, communes: int, issues: int, quarter_issues: int, rep
             r = rng.random()
             answered = opens + timedelta(days=rng.randrange(1, 25)) if r < 0.85 else None
             late = 1 if answered and answered > closes else 0
-            rm.append((rid, m, unit, _ts(opens), _ts(answered) if answered else None, 1 if r < 0.1 else 0, late))
+            rm.append(
+                (rid, m, unit, _ts(opens), _ts(answered) if answered else None, 1 if r < 0.1 else 0, late)
+            )
             if answered and r >= 0.1:
                 for sector in ("ha_tang", "nong_nghiep"):
                     answers.append((rid, m, unit, "mood", None, sector,
@@ -275,7 +284,11 @@ def machine() -> str:
         pass
     mem = ""
     try:
-        kb = int(next(x for x in Path("/proc/meminfo").read_text().splitlines() if x.startswith("MemTotal")).split()[1])
+        kb = int(
+            next(
+                x for x in Path("/proc/meminfo").read_text().splitlines() if x.startswith("MemTotal")
+            ).split()[1]
+        )
         mem = f", {kb / 1024 / 1024:.1f} GB RAM"
     except (OSError, StopIteration, ValueError):
         pass
@@ -315,7 +328,9 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--child", nargs=3, metavar=("DB", "OUT", "FORMAT"), help=argparse.SUPPRESS)
     p.add_argument("--format", default="xlsx", choices=["xlsx", "csv", "docx", "all"])
-    p.add_argument("--sample", type=Path, metavar="DIR", help="write a small district's pack into DIR instead")
+    p.add_argument(
+        "--sample", type=Path, metavar="DIR", help="write a small district's pack into DIR instead"
+    )
     args = p.parse_args()
     if args.child:
         child(Path(args.child[0]), Path(args.child[1]), args.child[2])
@@ -329,10 +344,12 @@ def main() -> int:
         "issues": conn.execute("SELECT COUNT(*) FROM issues").fetchone()[0],
         "reports": conn.execute("SELECT COUNT(*) FROM reports").fetchone()[0],
         "communes": conn.execute("SELECT COUNT(*) FROM units WHERE parent_id IS NOT NULL").fetchone()[0],
-        "q4_issues": conn.execute("SELECT COUNT(*) FROM issues WHERE created_at >= ?",
-                                  (_ts(datetime(YEAR, 10, 1, tzinfo=TZ)),)).fetchone()[0],  # fmt: skip
-        "q4_reports": conn.execute("SELECT COUNT(*) FROM reports WHERE created_at >= ?",
-                                   (_ts(datetime(YEAR, 10, 1, tzinfo=TZ)),)).fetchone()[0],  # fmt: skip
+        "q4_issues": conn.execute(
+            "SELECT COUNT(*) FROM issues WHERE created_at >= ?", (_ts(datetime(YEAR, 10, 1, tzinfo=TZ)),)
+        ).fetchone()[0],
+        "q4_reports": conn.execute(
+            "SELECT COUNT(*) FROM reports WHERE created_at >= ?", (_ts(datetime(YEAR, 10, 1, tzinfo=TZ)),)
+        ).fetchone()[0],
     }
     conn.close()
     with tempfile.TemporaryDirectory(prefix="dlxh-bench-") as tmp:

@@ -124,7 +124,8 @@ async def run(args: argparse.Namespace) -> int:
     migrate_s = time.perf_counter() - t0
     version = await current_version(db)
     rec = Recorder()
-    db.conn._conn.set_trace_callback(rec)  # type: ignore[attr-defined]  # aiosqlite's sqlite3 connection
+    # aiosqlite's sqlite3 connection lives in its own thread: install the trace callback there
+    await db.conn._execute(db.conn._conn.set_trace_callback, rec)  # type: ignore[attr-defined]
 
     reader = db.reader
     count = lambda sql: reader.fetchval(sql)  # noqa: E731
@@ -134,7 +135,10 @@ async def run(args: argparse.Namespace) -> int:
         "SELECT COUNT(*) FROM issues WHERE state IN ('new', 'acknowledged', 'assigned', 'reopened')"
     )
     print(f"database: {', '.join(f'{k} {v:,}' for k, v in sizes.items())}; open issues {open_count:,}")
-    print(f"schema  : v{before} -> v{version}" + (f" (applied {applied} in {migrate_s:.1f} s)" if applied else ""))
+    print(
+        f"schema  : v{before} -> v{version}"
+        + (f" (applied {applied} in {migrate_s:.1f} s)" if applied else "")
+    )
 
     async def leader_of(level_sql: str) -> mem.Member:
         row = await reader.fetchone(
@@ -230,7 +234,9 @@ async def run(args: argparse.Namespace) -> int:
 
     rss = peak_rss_mb()
     db_size = sum(p.stat().st_size for p in (work_dir / "data").glob("dlxh.sqlite3*")) / 2**20
-    rows.append(("peak RSS of this (serving) process", "", f"{rss:.0f} MB", "", "", "<= 200 MB", verdict(rss <= 200)))
+    rows.append(
+        ("peak RSS of this (serving) process", "", f"{rss:.0f} MB", "", "", "<= 200 MB", verdict(rss <= 200))
+    )
     if rss > 200:
         failed.append("peak RSS")
     rows.append(("database size", "", f"{db_size:,.0f} MiB", "", "", "-", "-"))

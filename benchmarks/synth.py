@@ -54,44 +54,143 @@ CATEGORIES = [  # code, weight, sensitive
     ("khac", 23, False),
 ]
 TOPICS = {
-    "nuoc_san_xuat": ["Thiếu nước tưới cho lúa", "Kênh mương bị bồi lấp", "Trạm bơm hỏng chưa sửa",
-                      "Nước tưới về chậm", "Hồ chứa cạn nước"],
-    "dien_sinh_hoat": ["Mất điện kéo dài", "Điện chập chờn ban đêm", "Cột điện nghiêng nguy hiểm",
-                       "Giá điện tăng bất thường", "Dây điện võng thấp"],
-    "o_nhiem_moi_truong": ["Cá chết trên sông", "Mùi hôi từ trại heo", "Khói bụi nhà máy gạch",
-                           "Rác thải đổ trộm", "Nước thải chảy ra ruộng"],
-    "khai_thac_khoang_san": ["Tàu hút cát trái phép ban đêm", "Xe chở đất đá gây sạt lở",
-                             "Khai thác đá không phép", "Sạt lở bờ sông do hút cát"],
-    "te_nan_xa_hoi": ["Tụ tập đánh bạc ban đêm", "Thanh niên sử dụng ma túy", "Lô đề công khai",
-                      "Trộm cắp vặt gia tăng"],
-    "an_toan_giao_thong": ["Đường ĐT 711 xuống cấp", "Ổ gà lớn gây tai nạn", "Xe quá tải phá đường",
-                           "Thiếu biển báo khúc cua", "Đèn đường hỏng"],
-    "nhung_nhieu_can_bo": ["Cán bộ địa chính gây khó dễ", "Thu tiền ngoài quy định khi làm hồ sơ",
-                           "Chậm giải quyết hồ sơ đất đai"],
-    "khac": ["Giá phân bón tăng cao", "Bà con lo lắng về giá đền bù", "Trường học xuống cấp",
-             "Trạm y tế thiếu thuốc", "Nhà văn hóa thôn hư hỏng", "Chợ tạm lấn chiếm lòng đường"],
+    "nuoc_san_xuat": [
+        "Thiếu nước tưới cho lúa",
+        "Kênh mương bị bồi lấp",
+        "Trạm bơm hỏng chưa sửa",
+        "Nước tưới về chậm",
+        "Hồ chứa cạn nước",
+    ],
+    "dien_sinh_hoat": [
+        "Mất điện kéo dài",
+        "Điện chập chờn ban đêm",
+        "Cột điện nghiêng nguy hiểm",
+        "Giá điện tăng bất thường",
+        "Dây điện võng thấp",
+    ],
+    "o_nhiem_moi_truong": [
+        "Cá chết trên sông",
+        "Mùi hôi từ trại heo",
+        "Khói bụi nhà máy gạch",
+        "Rác thải đổ trộm",
+        "Nước thải chảy ra ruộng",
+    ],
+    "khai_thac_khoang_san": [
+        "Tàu hút cát trái phép ban đêm",
+        "Xe chở đất đá gây sạt lở",
+        "Khai thác đá không phép",
+        "Sạt lở bờ sông do hút cát",
+    ],
+    "te_nan_xa_hoi": [
+        "Tụ tập đánh bạc ban đêm",
+        "Thanh niên sử dụng ma túy",
+        "Lô đề công khai",
+        "Trộm cắp vặt gia tăng",
+    ],
+    "an_toan_giao_thong": [
+        "Đường ĐT 711 xuống cấp",
+        "Ổ gà lớn gây tai nạn",
+        "Xe quá tải phá đường",
+        "Thiếu biển báo khúc cua",
+        "Đèn đường hỏng",
+    ],
+    "nhung_nhieu_can_bo": [
+        "Cán bộ địa chính gây khó dễ",
+        "Thu tiền ngoài quy định khi làm hồ sơ",
+        "Chậm giải quyết hồ sơ đất đai",
+    ],
+    "khac": [
+        "Giá phân bón tăng cao",
+        "Bà con lo lắng về giá đền bù",
+        "Trường học xuống cấp",
+        "Trạm y tế thiếu thuốc",
+        "Nhà văn hóa thôn hư hỏng",
+        "Chợ tạm lấn chiếm lòng đường",
+    ],
 }
 DETAILS = [
-    "ảnh hưởng khoảng {n} hộ dân", "bà con rất bức xúc", "đã kiến nghị nhiều lần nhưng chưa được giải quyết",
-    "kéo dài từ {n} ngày nay", "người dân đề nghị chính quyền sớm kiểm tra", "có nguy cơ thành điểm nóng",
-    "nhiều ý kiến trong cuộc họp thôn", "phản ánh trên mạng xã hội", "cần có biện pháp xử lý dứt điểm",
-    "gây mất an ninh trật tự khu dân cư", "ảnh hưởng đến sản xuất vụ đông xuân", "trẻ em đi học nguy hiểm",
+    "ảnh hưởng khoảng {n} hộ dân",
+    "bà con rất bức xúc",
+    "đã kiến nghị nhiều lần nhưng chưa được giải quyết",
+    "kéo dài từ {n} ngày nay",
+    "người dân đề nghị chính quyền sớm kiểm tra",
+    "có nguy cơ thành điểm nóng",
+    "nhiều ý kiến trong cuộc họp thôn",
+    "phản ánh trên mạng xã hội",
+    "cần có biện pháp xử lý dứt điểm",
+    "gây mất an ninh trật tự khu dân cư",
+    "ảnh hưởng đến sản xuất vụ đông xuân",
+    "trẻ em đi học nguy hiểm",
 ]
 PLACES = ["Thôn {n}", "Ấp {n}", "Khu phố {n}", "Xóm {n}", "Đội {n}", "Đường liên thôn {n}"]
 SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ"]
 MIDDLES = ["Văn", "Thị", "Hữu", "Đức", "Minh", "Thanh", "Quốc", "Ngọc", "Xuân", "Thu"]
-GIVEN = ["Lan", "Hùng", "Minh", "Hoa", "Nam", "Tuấn", "Hương", "Dũng", "Mai", "Sơn", "Thảo", "Bình",
-         "Hải", "Yến", "Long", "Phúc", "Trang", "Quang", "Vy", "Khánh"]
-DISTRICT_NAMES = ["Hàm Thuận Bắc", "Hàm Thuận Nam", "Bắc Bình", "Tuy Phong", "Hàm Tân", "Đức Linh",
-                  "Tánh Linh", "Phú Quý", "La Gi", "Phan Thiết", "Hàm Kiệm", "Phan Rí"]
-COMMUNE_WORDS = ["Hàm", "Thuận", "Phú", "Tân", "Bình", "Hòa", "Long", "Mỹ", "Đông", "Tây", "Thắng",
-                 "Liêm", "Hiệp", "Lợi", "Trí", "Chính", "Đức", "An", "Phước", "Thạnh"]
+GIVEN = [
+    "Lan",
+    "Hùng",
+    "Minh",
+    "Hoa",
+    "Nam",
+    "Tuấn",
+    "Hương",
+    "Dũng",
+    "Mai",
+    "Sơn",
+    "Thảo",
+    "Bình",
+    "Hải",
+    "Yến",
+    "Long",
+    "Phúc",
+    "Trang",
+    "Quang",
+    "Vy",
+    "Khánh",
+]
+DISTRICT_NAMES = [
+    "Hàm Thuận Bắc",
+    "Hàm Thuận Nam",
+    "Bắc Bình",
+    "Tuy Phong",
+    "Hàm Tân",
+    "Đức Linh",
+    "Tánh Linh",
+    "Phú Quý",
+    "La Gi",
+    "Phan Thiết",
+    "Hàm Kiệm",
+    "Phan Rí",
+]
+COMMUNE_WORDS = [
+    "Hàm",
+    "Thuận",
+    "Phú",
+    "Tân",
+    "Bình",
+    "Hòa",
+    "Long",
+    "Mỹ",
+    "Đông",
+    "Tây",
+    "Thắng",
+    "Liêm",
+    "Hiệp",
+    "Lợi",
+    "Trí",
+    "Chính",
+    "Đức",
+    "An",
+    "Phước",
+    "Thạnh",
+]
 PEOPLE = ["household", "hamlet", "commune", "wider"]
 SOURCES = ["direct", "meeting", "social", "petition", "observed"]
 
 
 def path_for(issues: int, reports: int, members: int, communes: int, districts: int) -> Path:
-    return CACHE / f"synth-g{GENERATOR_VERSION}-i{issues}-r{reports}-m{members}-c{communes}-d{districts}.sqlite3"
+    return (
+        CACHE / f"synth-g{GENERATOR_VERSION}-i{issues}-r{reports}-m{members}-c{communes}-d{districts}.sqlite3"
+    )
 
 
 def stamp(seconds: float) -> str:
@@ -122,7 +221,9 @@ class Generator:
         self.next_entry = 1
         self.next_attachment = 1
         pool_rng = random.Random(7)
-        self.pools = {code: [self._describe(pool_rng, code) for _ in range(1500)] for code, _, _ in CATEGORIES}
+        self.pools = {
+            code: [self._describe(pool_rng, code) for _ in range(1500)] for code, _, _ in CATEGORIES
+        }
 
     # ------------------------------------------------------------------ people and units
 
@@ -260,7 +361,9 @@ class Generator:
             done = min(a.issues, chunk_start + CHUNK)
             if done % (CHUNK * 10) == 0 or done == a.issues:
                 rate = done / (time.perf_counter() - t0)
-                print(f"  issues {done:>7,}/{a.issues:,}  ({rate:,.0f} issues/s)", file=sys.stderr, flush=True)
+                print(
+                    f"  issues {done:>7,}/{a.issues:,}  ({rate:,.0f} issues/s)", file=sys.stderr, flush=True
+                )
 
     def _issue(self, issue_id: int, created: float, code: str, about: int, owner: int, n_reports: int,
                issues: list, reports: list, entries: list, attachments: list, followups: list,
@@ -312,7 +415,9 @@ class Generator:
                                             "body": self.names.get(assignee, "?"), "assignee": assignee}))  # fmt: skip
                 for _ in range(r.choice([0, 0, 1, 1, 2, 3])):
                     t += r.expovariate(1 / (30 * HOUR * fast))
-                    events.append((t, "progress", {"actor": assignee, "body": "Đã làm việc với các hộ dân, đang xử lý"}))
+                    events.append(
+                        (t, "progress", {"actor": assignee, "body": "Đã làm việc với các hộ dân, đang xử lý"})
+                    )
                 if r.random() < 0.3:
                     t += r.expovariate(1 / (10 * HOUR))
                     events.append((t, "comment", {"actor": leader, "body": "Đề nghị khẩn trương, báo cáo kết quả",
@@ -340,11 +445,21 @@ class Generator:
                         events.append((t, "state", {"from": "reopened", "to": "resolved", "actor": leader,
                                                     "body": "Đã khắc phục lần hai", "resolved": True}))  # fmt: skip
                         t += r.uniform(7, 10) * DAY
-                    events.append((t, "state", {"from": "resolved", "to": "closed", "actor": None, "closed": True}))
+                    events.append(
+                        (t, "state", {"from": "resolved", "to": "closed", "actor": None, "closed": True})
+                    )
         events = [e for e in events if e[0] < NOW_S]
         end_open = min(end_open, NOW_S)
         # --- state and dates as of NOW
-        state, acknowledged_at, resolved_at, closed_at, dup_of, resolution, agency = "new", None, None, None, None, "", ""
+        state, acknowledged_at, resolved_at, closed_at, dup_of, resolution, agency = (
+            "new",
+            None,
+            None,
+            None,
+            None,
+            "",
+            "",
+        )
         cur_assignee = None
         for at, kind, f in events:
             if kind == "state":
@@ -399,7 +514,9 @@ class Generator:
                 entries.append([None, issue_id, at, f.get("actor"), "state", f["from"], f["to"], f.get("body", ""),
                                 1, None])  # fmt: skip
             elif kind == "withdrawn":
-                entries.append([None, issue_id, at, report_objs[0][2], "withdrawn", None, None, "", 1, report_objs[0]])
+                entries.append(
+                    [None, issue_id, at, report_objs[0][2], "withdrawn", None, None, "", 1, report_objs[0]]
+                )
             else:
                 entries.append([None, issue_id, at, f.get("actor"), kind, None, None, f.get("body", ""),
                                 f.get("shared", 0), None])  # fmt: skip
@@ -509,7 +626,9 @@ def generate(args: argparse.Namespace, path: Path) -> Path:
     db.execute("COMMIT")
     gen.issues(db)
     t1 = time.perf_counter()
-    print(f"  rows written in {t1 - t0:.0f} s; re-creating {len(indexes)} indexes", file=sys.stderr, flush=True)
+    print(
+        f"  rows written in {t1 - t0:.0f} s; re-creating {len(indexes)} indexes", file=sys.stderr, flush=True
+    )
     for _, sql in indexes:
         db.execute(sql)
     db.execute("PRAGMA journal_mode = WAL")  # as the bot leaves it

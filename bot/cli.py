@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.exports.cli import add_parser as add_export_parser
 from bot.sandbox import add_parser as add_sandbox_parser
 from bot.sandbox import cmd_sandbox
 
@@ -39,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--keep", metavar="DIR", help="keep the demo's database in DIR")
     add_sandbox_parser(sub)
+    add_export_parser(sub)
     sub.add_parser("migrate", help="create or upgrade the database")
 
     jobs = sub.add_parser("jobs", help="scheduled jobs").add_subparsers(dest="jobs_command", required=True)
@@ -471,10 +473,17 @@ async def cmd_privacy(settings: Settings, args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from exc
 
 
+async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.exports.cli import cmd_export as run_export
+
+    return await run_export(settings, args)
+
+
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = {
     "run": cmd_run,
     "demo": cmd_demo,
     "sandbox": cmd_sandbox,
+    "export": cmd_export,
     "migrate": cmd_migrate,
     "jobs": cmd_jobs,
     "units": cmd_units,

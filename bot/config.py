@@ -182,6 +182,14 @@ class WebhookSettings:
 
 
 @dataclass(frozen=True)
+class BriefingSettings:
+    layout: str = "party"  # "party" (Hướng dẫn 36-HD/VPTW) or "state" (Nghị định 30/2020/NĐ-CP)
+    committee_name: str = ""  # top left of the top unit's report; "\n" between lines; empty: the unit's name
+    place: str = ""  # "<place>, ngày … tháng … năm …"
+    number_prefix: str = ""  # "Số …-BC/<prefix>" (party) or "Số: …/BC-<prefix>" (state)
+
+
+@dataclass(frozen=True)
 class Settings:
     timezone: str = "Asia/Ho_Chi_Minh"
     language: str = "vi"
@@ -201,6 +209,7 @@ class Settings:
     webhook: WebhookSettings = field(default_factory=WebhookSettings)
     followups: FollowupSettings = field(default_factory=FollowupSettings)
     round: RoundSettings = field(default_factory=RoundSettings)
+    briefing: BriefingSettings = field(default_factory=BriefingSettings)
     sectors: tuple[Sector, ...] = ()
     categories: tuple[Category, ...] = ()
     source: Path | None = None
@@ -601,6 +610,18 @@ def parse_settings(
         raise ConfigError("config: webhook.zalo_path: expected a path other than webhook.telegram_path")
     wh.finish()
 
+    bf = _Section("briefing", root.get("briefing", dict, {}, "a table [briefing]"))
+    layout = bf.get("layout", str, "party", '"party" or "state"')
+    if layout not in ("party", "state"):
+        raise ConfigError(f'config: briefing.layout = {layout!r}: expected "party" or "state"')
+    briefing = BriefingSettings(
+        layout=layout,
+        committee_name=bf.get("committee_name", str, "", "the committee's name (lines separated by \\n)"),
+        place=bf.get("place", str, "", "a place name"),
+        number_prefix=bf.get("number_prefix", str, "", "a short code like HU or UBND"),
+    )
+    bf.finish()
+
     calendar = _calendar(root.get("calendar", dict, {}, "a table [calendar]"))
     calendar = CalendarSettings(**{**calendar.__dict__, "timezone": timezone})
     root.used.update({"sectors", "categories"})
@@ -626,6 +647,7 @@ def parse_settings(
         webhook=webhook,
         followups=followups,
         round=round_settings,
+        briefing=briefing,
         sectors=sectors,
         categories=categories,
         source=source,

@@ -50,7 +50,12 @@ async def cmd_briefing(ctx: Context) -> None:
             now=ctx.now,
         )
         await add_audit(
-            ctx.tx, ctx.now, f"member:{member.id}", "briefing.request", f"briefing:{request}", period=period.key
+            ctx.tx,
+            ctx.now,
+            f"member:{member.id}",
+            "briefing.request",
+            f"briefing:{request}",
+            period=period.key,
         )
     unit = await un.get_unit(ctx.tx, unit_id)
     ctx.reply(ctx.t("briefing.preparing", period=period.label(ctx.lang), unit=unit.name if unit else "?"))

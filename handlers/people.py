@@ -146,6 +146,7 @@ _LEADING = (
     "dup",
     "round",
     "topics",
+    "briefing",
 )
 ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
     "member": (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.texts import all_labels
-from handlers import checks, flow, leaders, mine, onboarding, report, rounds
+from handlers import briefing, checks, flow, leaders, mine, onboarding, report, rounds
 from handlers.choose import fold
 from handlers.context import Context
 from handlers.model import Outgoing
@@ -39,9 +39,23 @@ COMMANDS: dict[str, Command] = {
     "topics": rounds.cmd_topics,
     "link": onboarding.cmd_link,
     "channel": onboarding.cmd_channel,
+    "briefing": briefing.cmd_briefing,
 }
 # commands that make sense in the middle of a conversation (the others ask to finish or /cancel it first)
-MID_FLOW = {"start", "help", "me", "my", "report", "practice", "issue", "open", "overdue", "find", "round"}
+MID_FLOW = {
+    "start",
+    "help",
+    "me",
+    "my",
+    "report",
+    "practice",
+    "issue",
+    "open",
+    "overdue",
+    "find",
+    "round",
+    "briefing",
+}
 
 
 async def handle(ctx: Context) -> None:

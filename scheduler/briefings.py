@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import datetime
 
-from bot.exports.document import options_from_settings
 from bot.exports.pack import DOCX_MIME, PNG_MIME, XLSX_MIME, BuiltPack, build_pack
 from bot.exports.period import Period, parse_period
 from bot.runtime import Services, enqueue
@@ -27,7 +27,8 @@ from storage.db import Tx
 
 log = logging.getLogger(__name__)
 
-BATCH = 5  # requests per pass; the rest wait for the next minute
+BATCH = 50  # requests looked at per pass ...
+BUDGET_SECONDS = 45.0  # ... and no new pack started after this long: the rest wait for the next minute
 
 
 def briefing_job() -> Job:
@@ -77,7 +78,9 @@ def _store(services: Services, built: BuiltPack) -> list[Outgoing]:
     ]
 
 
-async def _fail(services: Services, req: br.BriefingRequest, now: datetime, error: str, text: str | None) -> None:
+async def _fail(
+    services: Services, req: br.BriefingRequest, now: datetime, error: str, text: str | None
+) -> None:
     async with services.db.transaction() as tx:
         if await br.mark_request_failed(tx, req.id, now, error) and text:
             msg = Outgoing(req.chat_id, text, channel=req.channel, proactive=req.reason != "command")
@@ -100,6 +103,8 @@ async def _build_one(services: Services, req: br.BriefingRequest, now: datetime)
     scope = req.unit_id
     if member.role == "leader" and scope not in await un.list_subtree_ids(reader, member.unit_id):
         scope = member.unit_id  # moved since asking: their scope now
+    from bot.exports.document import options_from_settings  # matplotlib and python-docx: only when needed
+
     try:
         built = await asyncio.to_thread(
             build_pack, services.db.path, settings, services.calendar, period, scope_unit_id=scope,
@@ -122,6 +127,9 @@ async def _build_one(services: Services, req: br.BriefingRequest, now: datetime)
 
 async def run_due(services: Services, now: datetime) -> str:
     done: dict[str, int] = {"built": 0, "failed": 0, "skipped": 0}
+    started = time.monotonic()
     for req in await br.list_pending_requests(services.db.reader, BATCH):
+        if time.monotonic() - started > BUDGET_SECONDS:
+            break
         done[await _build_one(services, req, now)] += 1
     return ", ".join(f"{k} {v}" for k, v in done.items())

@@ -17,7 +17,7 @@ from storage import issues as iss
 from storage import members as mem
 from storage import units as un
 from storage.audit import add_audit
-from storage.db import Tx
+from storage.db import MemoTx, Tx
 
 DIGEST_LINES = 10
 
@@ -50,14 +50,19 @@ async def digest_for(ctx: Context, leader: mem.Member, since: datetime) -> tuple
     """The leader's digest text and the issues it names; None when there is nothing to say."""
     lang = leader.language
     units = await access.scope_units(ctx.tx, leader)
-    visible = {}
+    # A province's digest weighs thousands of issues. access.leads depends on the leader and on three fields
+    # of an issue only (owning unit, unit it is about, category), so it is asked once per distinct triple,
+    # and the unit subtrees it reads are read once per digest.
+    tree = MemoTx(ctx.tx)
+    visible: dict[tuple[int, int, str], bool] = {}
 
     async def keep(issues: list[iss.Issue]) -> list[iss.Issue]:
         out = []
         for i in issues:
-            if i.id not in visible:
-                visible[i.id] = await access.leads(ctx.tx, ctx.settings, leader, i)
-            if visible[i.id]:
+            key = (i.owner_unit_id, i.about_unit_id, i.category)
+            if key not in visible:
+                visible[key] = await access.leads(tree, ctx.settings, leader, i)
+            if visible[key]:
                 out.append(i)
         return out
 

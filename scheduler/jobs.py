@@ -35,6 +35,7 @@ def outbox_catchup(worker: OutboxWorker | None) -> Job:
 
 
 def all_jobs(services: Services, worker: OutboxWorker | None) -> list[Job]:
+    from scheduler.briefings import briefing_job
     from scheduler.followups import check_resolutions, follow_up_deadlines, send_digests
     from scheduler.rounds import run_rounds
 
@@ -64,6 +65,7 @@ def all_jobs(services: Services, worker: OutboxWorker | None) -> list[Job]:
             check_resolutions,
             cron={"hour": 9, "minute": 0},
         ),
+        briefing_job(),
         outbox_catchup(worker),
         Job(
             "cleanup_updates",

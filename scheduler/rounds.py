@@ -18,6 +18,7 @@ from handlers.rounds import (
     topics_for,
     window_for,
 )
+from scheduler.briefings import request_round_packs
 from scheduler.followups import system_context
 from storage import followups as fu
 from storage import members as mem
@@ -116,3 +117,4 @@ async def _close(services: Services, rnd: rs.Round, now: datetime) -> None:
             text = await summary_for(ctx, leader, rnd, len(issues))
             ctx.send(Outgoing(ident.chat_id, text, channel=ident.channel, proactive=True))
         await enqueue(tx, services, ctx.out, now)
+        await request_round_packs(tx, rnd.id, now)  # each leader's briefing pack follows the summary

@@ -53,6 +53,31 @@ class Tx:
         return rowid
 
 
+class MemoTx(Tx):
+    """Reads through an open transaction, each distinct query run once and its answer remembered.
+
+    For one short pass that asks the same small questions again and again while nothing it reads can
+    change (the unit tree, while one digest checks who may see each issue). Writes are not remembered.
+    """
+
+    def __init__(self, tx: Tx) -> None:
+        super().__init__(tx.conn)
+        self._rows: dict[tuple[str, tuple[Any, ...]], list[aiosqlite.Row]] = {}
+        self._row: dict[tuple[str, tuple[Any, ...]], aiosqlite.Row | None] = {}
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        key = (sql, tuple(params))
+        if key not in self._rows:
+            self._rows[key] = await super().fetchall(sql, params)
+        return list(self._rows[key])
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        key = (sql, tuple(params))
+        if key not in self._row:
+            self._row[key] = await super().fetchone(sql, params)
+        return self._row[key]
+
+
 class Database:
     """Owns the connection. Open with :meth:`open` (runs migrations), close with :meth:`close`."""
 

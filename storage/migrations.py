@@ -386,6 +386,20 @@ async def upgrade_v7(tx: Tx) -> None:
     )
 
 
+async def upgrade_v8(tx: Tx) -> None:
+    """Indexes the province-scale figures call for (benchmarks/scale.py, benchmarks/RESULTS.md)."""
+    await _run(
+        tx,
+        """
+        CREATE INDEX issues_owner_created ON issues (owner_unit_id, created_at);
+        CREATE INDEX issues_owner_resolved ON issues (owner_unit_id, resolved_at);
+        CREATE INDEX issues_duplicate_of ON issues (duplicate_of) WHERE duplicate_of IS NOT NULL;
+        CREATE INDEX followups_escalated ON followups (unit_id, kind, sent_at);
+        CREATE INDEX reports_unit_category ON reports (unit_id, category, created_at)
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(
         1, "runtime: conversations, processed updates, outbox, sent messages, audit log, jobs", upgrade_v1
@@ -404,6 +418,12 @@ MIGRATIONS: list[Migration] = [
         6, "the periodic round: rounds, focus topics, who was prompted and answered, answers", upgrade_v6
     ),
     Migration(7, "briefing packs: requests waiting to be built and sent", upgrade_v7),
+    Migration(
+        8,
+        "indexes for a province's scale: issues by owner and creation or resolution, duplicates,"
+        " escalations by unit, recent reports by unit and category",
+        upgrade_v8,
+    ),
 ]
 
 

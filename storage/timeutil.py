@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+_WIDTH = len("2026-01-01T00:00:00.000000Z")
+
 
 def ts(dt: datetime) -> str:
     """An aware datetime as stored text."""
     if dt.tzinfo is None:
         raise ValueError("naive datetime")
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return dt.astimezone(UTC).strftime(FORMAT)
 
 
 def from_ts(value: str | None) -> datetime | None:
     if value is None:
         return None
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    if len(value) == _WIDTH and value[10] == "T" and value[-1] == "Z":
+        # what ts() writes; fromisoformat gives the same aware UTC datetime ~60 times faster than strptime,
+        # which matters when a digest or a card reads thousands of rows
+        return datetime.fromisoformat(value)
+    return datetime.strptime(value, FORMAT).replace(tzinfo=UTC)

@@ -81,12 +81,18 @@ def _style(ax: object, title: str, xlabel: str = "", ylabel: str = "") -> None:
 def _legend_below(fig: Figure, ax: object, ncol: int) -> None:
     """The legend centred under the plot, clear of the axis label, whatever the figure's height."""
     handles, labels = ax.get_legend_handles_labels()  # type: ignore[attr-defined]
-    fig.legend(handles, labels, prop={"family": FONT, "size": 9}, ncol=ncol, frameon=False, loc="lower center")
+    fig.legend(
+        handles, labels, prop={"family": FONT, "size": 9}, ncol=ncol, frameon=False, loc="lower center"
+    )
     fig.tight_layout(rect=(0, 0.4 / fig.get_figheight(), 1, 1))
 
 
 def _hbar_stacked(
-    title: str, labels: list[str], series: list[tuple[str, list[float], str]], xlabel: str, legend: bool = True
+    title: str,
+    labels: list[str],
+    series: list[tuple[str, list[float], str]],
+    xlabel: str,
+    legend: bool = True,
 ) -> bytes:
     fig = _figure(len(labels))
     ax = fig.add_subplot()
@@ -158,15 +164,21 @@ def chart_new_resolved(pack: Pack, lang: str) -> Chart | None:
     new = [n for _, n, _ in pack.monthly]
     resolved = [r for _, _, r in pack.monthly]
     b1 = ax.bar([x - width / 2 for x in xs], new, width, color=COLORS["new"], label=t(lang, "chart.new"))
-    b2 = ax.bar([x + width / 2 for x in xs], resolved, width, color=COLORS["resolved"], label=t(lang, "chart.resolved"))
+    b2 = ax.bar(
+        [x + width / 2 for x in xs],
+        resolved,
+        width,
+        color=COLORS["resolved"],
+        label=t(lang, "chart.resolved"),
+    )
     for bars in (b1, b2):
         ax.bar_label(bars, fontfamily=FONT, fontsize=8, padding=2)
-    ax.set_xticks(xs, labels=[m.label(lang) for m, _, _ in pack.monthly], fontfamily=FONT, fontsize=9)
-    ax.set_ylim(0, max(new + resolved + [1]) * 1.15)
+    months = [m.label(lang) for m, _, _ in pack.monthly]
+    ax.set_xticks(xs, labels=[x[:1].upper() + x[1:] for x in months], fontfamily=FONT, fontsize=9)
+    ax.set_ylim(0, max([*new, *resolved, 1]) * 1.15)
     title = t(lang, "chart.new_resolved")
     _style(ax, title, "", t(lang, "chart.issues"))
-    ax.legend(prop={"family": FONT, "size": 9}, frameon=False, loc="upper left")
-    fig.tight_layout()
+    _legend_below(fig, ax, 2)
     return Chart("new-resolved", title, _png(fig))
 
 
@@ -181,13 +193,18 @@ def chart_participation(pack: Pack, lang: str) -> Chart | None:
         title = t(lang, "chart.participation_lowest", count=MAX_BARS, total=len(units))
         units = units[:MAX_BARS]
     units = units[::-1]  # the lowest at the top
+
     def share(n: int, u: object) -> float:
         return round(100 * n / by[u].prompted, 1)
 
     series = [
         (t(lang, "chart.on_time"), [share(by[u].on_time, u) for u in units], COLORS["on_time"]),
         (t(lang, "chart.late"), [share(by[u].late, u) for u in units], COLORS["late"]),
-        (t(lang, "chart.not_answered"), [share(by[u].prompted - by[u].answered, u) for u in units], COLORS["missing"]),
+        (
+            t(lang, "chart.not_answered"),
+            [share(by[u].prompted - by[u].answered, u) for u in units],
+            COLORS["missing"],
+        ),
     ]
     fig = _figure(len(units))
     ax = fig.add_subplot()
@@ -221,8 +238,16 @@ def chart_on_time(pack: Pack, lang: str) -> Chart | None:
     h = 0.38
     ack = [r.stats.ack_share or 0 for r in ranked]
     handle = [r.stats.handle_share or 0 for r in ranked]
-    b1 = ax.barh([p + h / 2 for p in positions], ack, h, color=COLORS["ack"], label=t(lang, "chart.ack_on_time"))
-    b2 = ax.barh([p - h / 2 for p in positions], handle, h, color=COLORS["handle"], label=t(lang, "chart.handle_on_time"))
+    b1 = ax.barh(
+        [p + h / 2 for p in positions], ack, h, color=COLORS["ack"], label=t(lang, "chart.ack_on_time")
+    )
+    b2 = ax.barh(
+        [p - h / 2 for p in positions],
+        handle,
+        h,
+        color=COLORS["handle"],
+        label=t(lang, "chart.handle_on_time"),
+    )
     for bars in (b1, b2):
         ax.bar_label(bars, labels=[f" {v.get_width():.0f} %" for v in bars], fontfamily=FONT, fontsize=8)
     labels = [f"{r.rank}. {_short(pack.tree.name(r.unit_id), 26)}" for r in ranked]

@@ -20,8 +20,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.config import Settings
-from bot.exports.charts import render_charts
-from bot.exports.document import LAYOUTS, DocxOptions, build_docx, options_from_settings
 from bot.exports.model import load_pack
 from bot.exports.pack import file_stem, write_csvs, write_xlsx
 from bot.exports.period import parse_period
@@ -29,6 +27,10 @@ from bot.workcal import WorkCalendar
 from storage import exports as ex
 
 FORMATS = ("xlsx", "csv", "docx", "all")
+LAYOUTS = (
+    "party",
+    "state",
+)  # bot.exports.document.LAYOUTS (not imported here: matplotlib loads only for a DOCX)
 PROGRESS_FROM = 20_000  # rows: smaller sheets are written without progress lines
 
 
@@ -44,7 +46,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--unit", help="only this unit and the units below it (default: the whole tree)")
     p.add_argument("--format", choices=FORMATS, default="xlsx", help="what to write (default: xlsx)")
     p.add_argument("--out", type=Path, default=Path("."), help="the folder to write into (default: here)")
-    p.add_argument("--layout", choices=LAYOUTS, help="the DOCX layout (default: [briefing] layout, else party)")
+    p.add_argument(
+        "--layout", choices=LAYOUTS, help="the DOCX layout (default: [briefing] layout, else party)"
+    )
     return p
 
 
@@ -85,11 +89,10 @@ def run_export(settings: Settings, args: argparse.Namespace, *, stderr: TextIO |
     out: Path = args.out
     db_path = settings.database_path
     if not db_path.is_file():
-        raise ExportError(f"no database at {db_path}: check [general] data_dir or database, or run dlxh migrate")
+        raise ExportError(
+            f"no database at {db_path}: check [general] data_dir or database, or run dlxh migrate"
+        )
     _check_out(out)
-    options = options_from_settings(settings)
-    if getattr(args, "layout", None):
-        options = DocxOptions(args.layout, options.committee_name, options.place, options.number_prefix)
     conn = ex.connect_readonly(db_path)
     try:
         if not ex.has_table(conn, "issues"):
@@ -118,12 +121,24 @@ def run_export(settings: Settings, args: argparse.Namespace, *, stderr: TextIO |
         if fmt in ("xlsx", "all"):
             path = out / f"{stem}.xlsx"
             tmp = path.with_name(path.name + ".part")
-            write_xlsx(pack, tmp, lang, progress)
+            try:
+                write_xlsx(pack, tmp, lang, progress)
+            except ValueError as exc:  # more rows than a spreadsheet holds
+                tmp.unlink(missing_ok=True)
+                raise ExportError(str(exc)) from exc
             os.replace(tmp, path)
             written.append(path)
         if fmt in ("csv", "all"):
             written += write_csvs(pack, out, stem, lang, progress)
         if fmt in ("docx", "all"):
+            from bot.exports.charts import render_charts
+            from bot.exports.document import DocxOptions, build_docx, options_from_settings
+
+            options = options_from_settings(settings)
+            if getattr(args, "layout", None):
+                options = DocxOptions(
+                    args.layout, options.committee_name, options.place, options.number_prefix
+                )
             charts = render_charts(pack, lang)
             path = out / f"{stem}.docx"
             path.write_bytes(build_docx(pack, {c.key: c for c in charts}, options, lang))

@@ -25,7 +25,9 @@ def _value(value: Any, kind: str) -> str:
     return str(value)
 
 
-def write_csv(path: Path, sheet: Sheet, progress: Callable[[int], None] | None = None, every: int = 50_000) -> int:
+def write_csv(
+    path: Path, sheet: Sheet, progress: Callable[[int], None] | None = None, every: int = 50_000
+) -> int:
     kinds = [c.kind for c in sheet.columns]
     written = 0
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:

@@ -76,12 +76,9 @@ def date_line(place: str, when: datetime, lang: str) -> str:
 # ---------------------------------------------------------------------------------------------- low level
 
 
-def _fonts(element: Any, size: float | None = None) -> None:
-    rpr = element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
+def _fonts(element: Any) -> None:
+    """Times New Roman for every script (Word picks the east-Asian or complex-script slot for some letters)."""
+    fonts = element.get_or_add_rPr().get_or_add_rFonts()
     for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
         fonts.set(qn(attr), FONT)
 
@@ -125,26 +122,37 @@ def _cell_para(cell: _Cell, text: str, **kw: Any) -> Paragraph:
     return p
 
 
-def _rule_under(p: Paragraph, width_mm: float, cell_mm: float) -> None:
-    """A thin line under the paragraph, ``width_mm`` long, centred in a cell ``cell_mm`` wide."""
-    side = max(0.0, (cell_mm - width_mm) / 2)
-    p.paragraph_format.left_indent = Mm(side)
-    p.paragraph_format.right_indent = Mm(side)
-    ppr = p._p.get_or_add_pPr()
+# what follows w:pBdr in a paragraph's properties (the schema's order; Word refuses other orders)
+_AFTER_PBDR = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",
+               "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid",
+               "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc",
+               "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle",
+               "w:rPr", "w:sectPr", "w:pPrChange")  # fmt: skip
+_AFTER_TBLBORDERS = ("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption", "w:tblDescription")
+
+
+def _rule(cell: _Cell, width_mm: float, cell_mm: float) -> None:
+    """A thin rule ``width_mm`` long, centred in a cell ``cell_mm`` wide: the bottom border of a paragraph of its
+    own (so the text above keeps the cell's whole width)."""
+    p = _cell_para(cell, "")
+    side = max(0.0, (cell_mm - 4 - width_mm) / 2)
+    f = p.paragraph_format
+    f.left_indent, f.right_indent = Mm(side), Mm(side)
+    f.line_spacing = Pt(2)
     borders = OxmlElement("w:pBdr")
     bottom = OxmlElement("w:bottom")
-    bottom.set(qn("w:val"), "single")
-    bottom.set(qn("w:sz"), "6")
-    bottom.set(qn("w:space"), "1")
-    bottom.set(qn("w:color"), "000000")
+    for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
+        bottom.set(qn(key), value)
     borders.append(bottom)
-    ppr.append(borders)
+    p._p.get_or_add_pPr().insert_element_before(borders, *_AFTER_PBDR)
+    run = p.add_run("")
+    run.font.size = Pt(2)
 
 
-def text_width_mm(text: str, size_pt: float, bold: bool = False, caps: bool = False) -> float:
-    """A rough width of Times New Roman text (for the length of a rule under it)."""
-    em = 0.62 if caps else 0.48
-    em += 0.04 if bold else 0
+def text_width_mm(text: str, size_pt: float, bold: bool = False) -> float:
+    """About how wide Times New Roman text is (within some 5 %, for capitals and Vietnamese lower case)."""
+    em = sum(0.66 if ch.isupper() else 0.25 if ch == " " else 0.45 for ch in text) / max(len(text), 1)
+    em *= 1.05 if bold else 1
     return len(text) * size_pt * em * 0.3528
 
 
@@ -172,17 +180,23 @@ def add_page_field(p: Paragraph) -> None:
 
 
 def _no_borders(table: Table) -> None:
-    tbl_pr = table._tbl.tblPr
     borders = OxmlElement("w:tblBorders")
     for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
         el = OxmlElement(f"w:{side}")
         el.set(qn("w:val"), "nil")
         borders.append(el)
-    tbl_pr.append(borders)
+    table._tbl.tblPr.insert_element_before(borders, *_AFTER_TBLBORDERS)
 
 
 def _widths(table: Table, widths_mm: list[float]) -> None:
+    """Fixed column widths, in the grid (LibreOffice reads these) and on every cell (Word reads those)."""
     table.autofit = False
+    width = table._tbl.tblPr.find(qn("w:tblW"))
+    if width is not None:
+        width.set(qn("w:type"), "dxa")
+        width.set(qn("w:w"), str(Mm(sum(widths_mm)).twips))
+    for column, w in zip(table.columns, widths_mm, strict=False):
+        column.width = Mm(w)
     for row in table.rows:
         for cell, w in zip(row.cells, widths_mm, strict=False):
             cell.width = Mm(w)
@@ -225,40 +239,40 @@ def _committee_lines(pack: Pack, options: DocxOptions) -> list[str]:
 def _header_party(doc: DocumentType, pack: Pack, options: DocxOptions, lang: str, issued: datetime) -> None:
     table = doc.add_table(rows=1, cols=2)
     _no_borders(table)
-    _widths(table, [68, 92])
+    _widths(table, [72, 88])
     left, right = table.rows[0].cells
     lines = _committee_lines(pack, options)
     for line in lines[:-1]:
-        _cell_para(left, line, size=14, caps=True)
-    _cell_para(left, lines[-1], size=14, bold=True, caps=True)
-    _cell_para(left, "*", size=14)
+        _cell_para(left, line, size=13, caps=True)
+    _cell_para(left, lines[-1], size=13, bold=True, caps=True)
+    _cell_para(left, "*", size=13)
     prefix = options.number_prefix or "……"
-    _cell_para(left, t(lang, "doc.number_party", prefix=prefix), size=14)
+    _cell_para(left, t(lang, "doc.number_party", prefix=prefix), size=13)
     party = t(lang, "doc.party_name")
-    p = _cell_para(right, party, size=15, bold=True, caps=True)
-    _rule_under(p, text_width_mm(party, 15, True, True), 92)
-    _cell_para(right, "", size=8)
+    _cell_para(right, party, size=15, bold=True, caps=True)
+    _rule(right, text_width_mm(party.upper(), 15, True), 88)
+    _cell_para(right, "", size=6)
     _cell_para(right, date_line(options.place, issued, lang), italic=True, size=14)
 
 
 def _header_state(doc: DocumentType, pack: Pack, options: DocxOptions, lang: str, issued: datetime) -> None:
     table = doc.add_table(rows=1, cols=2)
     _no_borders(table)
-    _widths(table, [62, 98])
+    _widths(table, [64, 96])
     left, right = table.rows[0].cells
     lines = _committee_lines(pack, options)
     for line in lines[:-1]:
-        _cell_para(left, line, size=13, caps=True)
+        _cell_para(left, line, size=12, caps=True)
     body = lines[-1]
-    p = _cell_para(left, body, size=13, bold=True, caps=True)
-    _rule_under(p, min(text_width_mm(body, 13, True, True), 62) / 2.5, 62)
+    _cell_para(left, body, size=13, bold=True, caps=True)
+    _rule(left, min(text_width_mm(body.upper(), 13, True), 60) / 2.5, 64)
     _cell_para(left, "", size=6)
     prefix = options.number_prefix or "……"
     _cell_para(left, t(lang, "doc.number_state", prefix=prefix), size=13)
-    _cell_para(right, t(lang, "doc.state_name"), size=13, bold=True, caps=True)
+    _cell_para(right, t(lang, "doc.state_name"), size=12, bold=True, caps=True)
     motto = t(lang, "doc.state_motto")
-    p = _cell_para(right, motto, size=14, bold=True)
-    _rule_under(p, text_width_mm(motto, 14, True), 98)
+    _cell_para(right, motto, size=13, bold=True)
+    _rule(right, text_width_mm(motto, 13, True), 96)
     _cell_para(right, "", size=6)
     _cell_para(right, date_line(options.place, issued, lang), italic=True, size=14)
 
@@ -311,8 +325,9 @@ def _picture(doc: DocumentType, chart: Chart | None, number: int, lang: str) -> 
 
 
 def _heading(doc: DocumentType, text: str, level: int = 1) -> None:
-    _para(doc, text, bold=True, size=BODY_PT, align=WD_ALIGN_PARAGRAPH.JUSTIFY, before=6 if level == 1 else 3,
-          indent=True, caps=level == 1)  # fmt: skip
+    p = _para(doc, text, bold=True, size=BODY_PT, align=WD_ALIGN_PARAGRAPH.JUSTIFY, before=6 if level == 1 else 3,
+              indent=True, caps=level == 1)  # fmt: skip
+    p.paragraph_format.keep_with_next = True
 
 
 def _bullet(doc: DocumentType, text: str) -> None:
@@ -342,7 +357,12 @@ def _issue_line(pack: Pack, f: Any, lang: str) -> str:
 
 
 def build_docx(
-    pack: Pack, charts: dict[str, Chart], options: DocxOptions, lang: str = "vi", *, issued: datetime | None = None
+    pack: Pack,
+    charts: dict[str, Chart],
+    options: DocxOptions,
+    lang: str = "vi",
+    *,
+    issued: datetime | None = None,
 ) -> bytes:
     issued_local = pack.local(issued or pack.as_of)
     doc = Document()
@@ -371,7 +391,7 @@ def build_docx(
     _para(doc, t(lang, "doc.overview", reports=pack.reports_total, reporters=pack.reporters(),
                  issues=len(pack.issues), pressing=pressing, urgent=urgent), indent=True)  # fmt: skip
     if pack.rounds:
-        _para(doc, t(lang, "doc.round_overview", rounds=", ".join(r.period for r in pack.rounds),
+        _para(doc, t(lang, "doc.round_overview", rounds=pack.round_names(lang),
                      answered=p.answered, prompted=p.prompted, rate=_pct(p.rate)), indent=True)  # fmt: skip
     else:
         _para(doc, t(lang, "doc.no_round"), indent=True)
@@ -480,7 +500,9 @@ def build_docx(
     _no_borders(table)
     _widths(table, [80, 80])
     left, right = table.rows[0].cells
-    _cell_para(left, t(lang, "doc.recipients"), bold=True, italic=True, size=12, align=WD_ALIGN_PARAGRAPH.LEFT)
+    _cell_para(
+        left, t(lang, "doc.recipients"), bold=True, italic=True, size=12, align=WD_ALIGN_PARAGRAPH.LEFT
+    )
     for line in t(lang, "doc.recipients_lines").split("\n"):
         _cell_para(left, line, size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
     for line in t(lang, f"doc.sign_{options.layout}").split("\n"):

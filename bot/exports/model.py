@@ -357,7 +357,11 @@ class Pack:
         if not self.restricted or self.scope_unit_id is None:
             return False
         unit = self.tree.units.get(self.scope_unit_id)
-        return unit is not None and unit.parent_id is not None and any(c.sensitive for c in self.settings.categories)
+        return (
+            unit is not None
+            and unit.parent_id is not None
+            and any(c.sensitive for c in self.settings.categories)
+        )
 
     # -- derived figures
 
@@ -432,7 +436,9 @@ class Pack:
         ids = {m.id for m in self.members.values() if m.unit_id in in_scope and m.active}
         ids |= set(prompted) | {m for m, n in self.reports_by_member.items() if n}
         out = [
-            MemberActivity(self.members[i], self.reports_by_member.get(i, 0), prompted[i], answered[i], on_time[i])
+            MemberActivity(
+                self.members[i], self.reports_by_member.get(i, 0), prompted[i], answered[i], on_time[i]
+            )
             for i in ids
             if i in self.members
         ]
@@ -450,6 +456,10 @@ class Pack:
     def round_label(self, round_id: int) -> str:
         r = next((r for r in self.rounds if r.id == round_id), None)
         return r.period if r else str(round_id)
+
+    def round_names(self, lang: str) -> str:
+        """The rounds in words: "quý 4/2026", or "tháng 10/2026, tháng 11/2026"."""
+        return ", ".join(parse_period(r.period, self.settings.tz).label(lang) for r in self.rounds)
 
 
 def make_scope(

@@ -12,11 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
-from bot.exports.charts import Chart, render_charts
 from bot.exports.csvout import write_csv
-from bot.exports.document import DocxOptions, build_docx
 from bot.exports.model import Pack, Progress, load_pack, no_progress
 from bot.exports.period import Period
 from bot.exports.sheets import build_sheets
@@ -24,6 +23,10 @@ from bot.exports.summary import summary_text
 from bot.exports.xlsx import XlsxWriter
 from bot.workcal import WorkCalendar
 from storage import exports as ex
+
+if TYPE_CHECKING:  # matplotlib and python-docx load only when a pack with charts is built
+    from bot.exports.charts import Chart
+    from bot.exports.document import DocxOptions
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -49,7 +52,9 @@ def write_xlsx(pack: Pack, path: Path, lang: str, progress: Progress = no_progre
     return counts
 
 
-def write_csvs(pack: Pack, folder: Path, stem: str, lang: str, progress: Progress = no_progress) -> list[Path]:
+def write_csvs(
+    pack: Pack, folder: Path, stem: str, lang: str, progress: Progress = no_progress
+) -> list[Path]:
     out = []
     for sheet in build_sheets(pack, lang):
         path = folder / f"{stem}-{sheet.key}.csv"
@@ -89,6 +94,9 @@ def build_pack(
     progress: Callable[[str, int, int], None] = no_progress,
 ) -> BuiltPack:
     """Everything a leader receives, from one consistent snapshot of the database."""
+    from bot.exports.charts import render_charts
+    from bot.exports.document import build_docx
+
     conn = ex.connect_readonly(db_path)
     try:
         ex.snapshot(conn)
@@ -103,7 +111,9 @@ def build_pack(
             write_xlsx(pack, path, files_lang, progress)
             xlsx = path.read_bytes()
         docx = build_docx(pack, {c.key: c for c in charts}, options, files_lang)
-        return BuiltPack(period, pack.scope_name, file_stem(period, pack.scope_code), summary, charts, xlsx, docx)
+        return BuiltPack(
+            period, pack.scope_name, file_stem(period, pack.scope_code), summary, charts, xlsx, docx
+        )
     finally:
         ex.release(conn)
         conn.close()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.exports.model import MOODS, IssueFacts, Pack
+from bot.exports.model import MOODS, Pack
 from bot.exports.xlsx import Column
 from bot.texts import t
 
@@ -72,13 +72,20 @@ def build_sheets(pack: Pack, lang: str) -> list[Sheet]:
         yield [h("sum.mean_handle"), s.mean_handle_days]
         yield [h("sum.reopened"), s.reopened]
         yield [h("sum.reopened_share"), pct(s.reopened_share)]
-        yield [h("sum.rounds"), ", ".join(r.period for r in pack.rounds)]
+        yield [h("sum.rounds"), pack.round_names(lang)]
         yield [h("sum.participation"), pct(p.rate)]
         yield [h("sum.participation_counts"), f"{p.answered}/{p.prompted}"]
         if pack.hides_sensitive:
             yield [h("sum.note"), t(lang, "pack.restricted_note")]
 
-    sheets.append(Sheet("summary", h("sheet.summary"), [Column(h("sum.label"), 52), Column(h("sum.value"), 30, "float")], summary_rows))
+    sheets.append(
+        Sheet(
+            "summary",
+            h("sheet.summary"),
+            [Column(h("sum.label"), 52), Column(h("sum.value"), 30, "float")],
+            summary_rows,
+        )
+    )
 
     # -- by category
     def category_rows() -> Iterator[list[Any]]:
@@ -256,9 +263,7 @@ def build_sheets(pack: Pack, lang: str) -> list[Sheet]:
         for rm in pack.round_members:
             if rm.prompted_at is None and rm.answered_at is None:
                 continue
-            status = (
-                t(lang, "xlsx.not_answered") if rm.answered_at is None else timely(not rm.late)
-            )
+            status = t(lang, "xlsx.not_answered") if rm.answered_at is None else timely(not rm.late)
             yield [pack.round_label(rm.round_id), rm.member_id, pack.member_name(rm.member_id), unit(rm.unit_id),
                    local(rm.prompted_at), local(rm.answered_at), status, yes(rm.nothing_new)]  # fmt: skip
 
@@ -282,7 +287,3 @@ def build_sheets(pack: Pack, lang: str) -> list[Sheet]:
         Column(h("act.answered"), 12, "int"), Column(h("act.on_time"), 14, "int"),
     ], activity_rows))  # fmt: skip
     return sheets
-
-
-def issue_line_key(f: IssueFacts) -> int:
-    return f.row.id
