@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.tables import Row
 from handlers.people import CreatedInvite, create_invites
 from storage import invites as inv
+from storage import issues as iss
 from storage import members as mem
 from storage import units as un
 from storage.audit import add_audit
@@ -192,6 +193,13 @@ async def deactivate_member(tx: Tx, member_id: int, now: datetime, actor: str = 
     if not member.active:
         raise AdminError(f"member {member_id} is already inactive")
     await mem.deactivate_member(tx, member_id, now)
+    # their open assignments go back to the owning unit's leaders
+    for issue in await iss.list_open_assignments(tx, member_id):
+        await iss.update_issue(tx, issue.id, now, assignee_id=None, agency="", state="acknowledged")
+        await iss.add_thread_entry(
+            tx, issue.id, now, "unassigned", from_state=issue.state, to_state="acknowledged",
+            body=f"{member.name}: deactivated",
+        )  # fmt: skip
     await add_audit(tx, now, actor, "members.deactivate", f"member:{member_id}", name=member.name)
     return member
 
@@ -207,6 +215,9 @@ async def replace_member(tx: Tx, old_id: int, new_id: int, now: datetime, actor:
     if not new.active:
         raise AdminError(f"member {new_id} is inactive")
     await mem.update_member_role(tx, new_id, old.role, old.unit_id, old.sectors)
+    for issue in await iss.list_open_assignments(tx, old_id):  # the successor takes over the assignments
+        await iss.update_issue(tx, issue.id, now, assignee_id=new_id)
+        await iss.add_thread_entry(tx, issue.id, now, "reassigned", body=f"{old.name} → {new.name}")
     if old.active:
         await mem.deactivate_member(tx, old_id, now)
     await add_audit(tx, now, actor, "members.replace", f"member:{old_id}", successor=new_id)

@@ -539,3 +539,11 @@ async def list_issue_texts_in_units(
 async def list_duplicates_of(tx: Tx, issue_id: int) -> list[int]:
     rows = await tx.fetchall("SELECT id FROM issues WHERE duplicate_of = ? ORDER BY id", (issue_id,))
     return [r[0] for r in rows]
+
+
+async def list_open_assignments(tx: Tx, member_id: int) -> list[Issue]:
+    rows = await tx.fetchall(
+        f"SELECT * FROM issues WHERE assignee_id = ? AND state IN ({','.join('?' for _ in OPEN_STATES)}) ORDER BY id",
+        (member_id, *OPEN_STATES),
+    )
+    return [Issue.from_row(r) for r in rows]

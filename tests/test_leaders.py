@@ -11,6 +11,7 @@ from bot.runtime import Services
 from bot.texts import t
 from handlers.model import Outgoing
 from storage import issues as iss
+from storage import members as mem
 from storage.outbox import add_sent_reference
 from tests.conftest import VN
 from tests.harness import Harness, Person, labels, texts
@@ -261,3 +262,40 @@ async def test_hot_spot_alerts_once_when_the_threshold_is_crossed(world: Harness
     out = await file_by_taps(c["lan"], "Thôn 6 mất điện cả ngày")
     alerts = [o for o in out if isinstance(o, Outgoing) and o.chat_id == "201"]
     assert alerts and alerts[0].text.startswith(t("vi", "alert.hotspot", count=3, days=7))
+
+
+async def test_assigning_outside_the_allowed_units_is_refused(world: Harness) -> None:
+    c = await cast(world)
+    await file_by_taps(c["lan"])
+    [ask] = await c["hung"].tap_data("a:iss:assign:1")
+    nonce = ask.choices[0][0].data.split(":")[0]
+    tam = await mem.get_member_by_identity(world.services.db.reader, "telegram", "202")
+    assert tam is not None
+    # Tâm leads another commune: she is not among the options, so the forged choice is refused
+    [refused] = await c["hung"].tap_data(f"{nonce}:m:{tam.id}")
+    assert refused.text.startswith(t("vi", "error.bad_button"))
+    issue = await iss.get_issue(world.services.db.reader, 1)
+    assert issue is not None and issue.assignee_id is None
+
+
+async def test_deactivation_and_replacement_move_open_assignments(world: Harness, services: Services) -> None:
+    from handlers.admin import deactivate_member, replace_member
+
+    c = await cast(world)
+    await file_by_taps(c["lan"], "Thôn 3 mất điện")
+    await file_by_taps(c["lan"], "Đường liên xã sạt lở nặng")
+    dien = await mem.get_member_by_identity(services.db.reader, "telegram", "302")
+    minh = await mem.get_member_by_identity(services.db.reader, "telegram", "301")
+    assert dien is not None and minh is not None
+    for n in (1, 2):
+        await c["hung"].tap_data(f"a:iss:assign:{n}")
+        await c["hung"].tap("Phạm Văn Điện — Tỉnh Bình Thuận")
+    now = services.clock.now()
+    async with services.db.transaction() as tx:
+        await replace_member(tx, dien.id, minh.id, now)
+    assert [(await iss.get_issue(services.db.reader, n)).assignee_id for n in (1, 2)] == [minh.id, minh.id]  # type: ignore[union-attr]
+    async with services.db.transaction() as tx:
+        await deactivate_member(tx, minh.id, now)
+    issue = await iss.get_issue(services.db.reader, 1)
+    assert issue is not None and issue.assignee_id is None and issue.state == "acknowledged"
+    assert [e.kind for e in await iss.list_thread(services.db.reader, 1)][-2:] == ["reassigned", "unassigned"]
