@@ -54,7 +54,23 @@ def header(title: str, module: str) -> None:
     print(f"software: Python {m['python']}, SQLite {m['sqlite']}")
     print(f"command : {command(module)}")
     print(f"started : {time.strftime('%Y-%m-%d %H:%M:%S %z')}")
+    best, median = calibrate()
+    print(f"CPU now : a fixed 2M-addition loop takes {best:.0f} ms best / {median:.0f} ms median of 7")
     print(flush=True)
+
+
+def calibrate() -> tuple[float, float]:
+    """A fixed pure-Python workload, timed: this VM's CPU speed varies by up to 2x from one minute to the
+    next, so a figure is comparable only with another taken at a similar calibration."""
+    times = []
+    for _ in range(7):
+        t0 = time.perf_counter()
+        total = 0
+        for k in range(2_000_000):
+            total += k
+        times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    return times[0], times[len(times) // 2]
 
 
 def percentile(values: Sequence[float], p: float) -> float:

@@ -42,7 +42,7 @@ from bot.config import parse_settings
 from handlers import leaders, mine
 from handlers.context import Context
 from handlers.model import Incoming
-from scheduler.followups import digest_for, system_context
+from scheduler.followups import digest_for, send_digests, system_context
 from storage import issues as iss
 from storage import members as mem
 from storage.db import Database
@@ -117,151 +117,180 @@ async def run(args: argparse.Namespace) -> int:
     services = app.services
     db = services.db
     await db.connect()
-    before = await current_version(db)
-    steps = [m for m in MIGRATIONS if args.upto is None or m.version <= args.upto]
-    t0 = time.perf_counter()
-    applied = await migrate(db, migrations=steps)
-    migrate_s = time.perf_counter() - t0
-    version = await current_version(db)
-    rec = Recorder()
-    # aiosqlite's sqlite3 connection lives in its own thread: install the trace callback there
-    await db.conn._execute(db.conn._conn.set_trace_callback, rec)  # type: ignore[attr-defined]
+    try:
+        before = await current_version(db)
+        steps = [m for m in MIGRATIONS if args.upto is None or m.version <= args.upto]
+        t0 = time.perf_counter()
+        applied = await migrate(db, migrations=steps)
+        migrate_s = time.perf_counter() - t0
+        version = await current_version(db)
+        rec = Recorder()
+        # aiosqlite's sqlite3 connection lives in its own thread: install the trace callback there
+        await db.conn._execute(db.conn._conn.set_trace_callback, rec)  # type: ignore[attr-defined]
 
-    reader = db.reader
-    count = lambda sql: reader.fetchval(sql)  # noqa: E731
-    sizes = {t: await count(f"SELECT COUNT(*) FROM {t}") for t in ("units", "members", "issues", "reports",
-                                                                    "thread_entries", "attachments")}  # fmt: skip
-    open_count = await count(
-        "SELECT COUNT(*) FROM issues WHERE state IN ('new', 'acknowledged', 'assigned', 'reopened')"
-    )
-    print(f"database: {', '.join(f'{k} {v:,}' for k, v in sizes.items())}; open issues {open_count:,}")
-    print(
-        f"schema  : v{before} -> v{version}"
-        + (f" (applied {applied} in {migrate_s:.1f} s)" if applied else "")
-    )
-
-    async def leader_of(level_sql: str) -> mem.Member:
-        row = await reader.fetchone(
-            "SELECT m.id FROM members m JOIN units u ON u.id = m.unit_id WHERE m.role = 'leader' AND m.active = 1"
-            f" AND {level_sql} ORDER BY (SELECT COUNT(*) FROM issues i WHERE i.owner_unit_id = u.id) DESC, m.id"
-            " LIMIT 1"
+        reader = db.reader
+        count = lambda sql: reader.fetchval(sql)  # noqa: E731
+        sizes = {t: await count(f"SELECT COUNT(*) FROM {t}") for t in ("units", "members", "issues", "reports",
+                                                                        "thread_entries", "attachments")}  # fmt: skip
+        open_count = await count(
+            "SELECT COUNT(*) FROM issues WHERE state IN ('new', 'acknowledged', 'assigned', 'reopened')"
         )
-        member = await mem.get_member(reader, row[0])
-        assert member is not None
-        return member
+        print(f"database: {', '.join(f'{k} {v:,}' for k, v in sizes.items())}; open issues {open_count:,}")
+        print(
+            f"schema  : v{before} -> v{version}"
+            + (f" (applied {applied} in {migrate_s:.1f} s)" if applied else "")
+        )
 
-    province = await leader_of("u.parent_id IS NULL")
-    district = await leader_of("u.parent_id IN (SELECT id FROM units WHERE parent_id IS NULL)")
-    commune = await leader_of("u.id NOT IN (SELECT parent_id FROM units WHERE parent_id IS NOT NULL)")
-    top_member_id = await reader.fetchval(
-        "SELECT member_id FROM reports GROUP BY member_id ORDER BY COUNT(*) DESC LIMIT 1"
-    )
-    top_member = await mem.get_member(reader, top_member_id)
-    assert top_member is not None
-    my_count = await iss.count_member_reports(reader, top_member.id)
-    hot_id = await reader.fetchval(
-        "SELECT issue_id FROM thread_entries GROUP BY issue_id ORDER BY COUNT(*) DESC LIMIT 1"
-    )
-    typical_id = await reader.fetchval(
-        "SELECT i.id FROM issues i WHERE i.state = 'assigned' AND i.owner_unit_id = ?"
-        " AND (SELECT COUNT(*) FROM thread_entries e WHERE e.issue_id = i.id) BETWEEN 6 AND 9"
-        " ORDER BY i.id DESC LIMIT 1",
-        (commune.unit_id,),
-    )
-    hot = await iss.get_issue(reader, hot_id)
-    typical = await iss.get_issue(reader, typical_id)
-    assert hot is not None and typical is not None
-    hot_entries = await reader.fetchval("SELECT COUNT(*) FROM thread_entries WHERE issue_id = ?", (hot.id,))
-    similar_unit, similar_cat = await reader.fetchone(
-        "SELECT about_unit_id, category FROM issues WHERE state IN ('new', 'acknowledged', 'assigned', 'reopened')"
-        " GROUP BY about_unit_id, category ORDER BY COUNT(*) DESC LIMIT 1"
-    )
+        async def leader_of(level_sql: str) -> mem.Member:
+            row = await reader.fetchone(
+                "SELECT m.id FROM members m JOIN units u ON u.id = m.unit_id WHERE m.role = 'leader' AND m.active = 1"
+                f" AND {level_sql} ORDER BY (SELECT COUNT(*) FROM issues i WHERE i.owner_unit_id = u.id) DESC, m.id"
+                " LIMIT 1"
+            )
+            member = await mem.get_member(reader, row[0])
+            assert member is not None
+            return member
 
-    def ctx_for(tx: Any, member: mem.Member, command: str = "", args_: str = "") -> Context:
-        incoming = Incoming(channel="telegram", chat_id=str(100_000_000 + member.id),
-                            sender_id=str(100_000_000 + member.id), update_key="bench", kind="command",
-                            text=f"/{command} {args_}".strip(), command=command, args=args_)  # fmt: skip
-        return Context(tx=tx, settings=settings, calendar=services.calendar, now=NOW, incoming=incoming,
-                       lang=member.language, member=member)  # fmt: skip
+        province = await leader_of("u.parent_id IS NULL")
+        district = await leader_of("u.parent_id IN (SELECT id FROM units WHERE parent_id IS NULL)")
+        commune = await leader_of("u.id NOT IN (SELECT parent_id FROM units WHERE parent_id IS NOT NULL)")
+        top_member_id = await reader.fetchval(
+            "SELECT member_id FROM reports GROUP BY member_id ORDER BY COUNT(*) DESC LIMIT 1"
+        )
+        top_member = await mem.get_member(reader, top_member_id)
+        assert top_member is not None
+        my_count = await iss.count_member_reports(reader, top_member.id)
+        hot_id = await reader.fetchval(
+            "SELECT issue_id FROM thread_entries GROUP BY issue_id ORDER BY COUNT(*) DESC LIMIT 1"
+        )
+        typical_id = await reader.fetchval(
+            "SELECT i.id FROM issues i WHERE i.state = 'assigned' AND i.owner_unit_id = ?"
+            " AND (SELECT COUNT(*) FROM thread_entries e WHERE e.issue_id = i.id) BETWEEN 6 AND 9"
+            " ORDER BY i.id DESC LIMIT 1",
+            (commune.unit_id,),
+        )
+        hot = await iss.get_issue(reader, hot_id)
+        typical = await iss.get_issue(reader, typical_id)
+        assert hot is not None and typical is not None
+        hot_entries = await reader.fetchval(
+            "SELECT COUNT(*) FROM thread_entries WHERE issue_id = ?", (hot.id,)
+        )
+        similar_unit, similar_cat = await reader.fetchone(
+            "SELECT about_unit_id, category FROM issues WHERE state IN ('new', 'acknowledged', 'assigned', 'reopened')"
+            " GROUP BY about_unit_id, category ORDER BY COUNT(*) DESC LIMIT 1"
+        )
 
-    since = NOW - timedelta(days=1)
+        def ctx_for(tx: Any, member: mem.Member, command: str = "", args_: str = "") -> Context:
+            incoming = Incoming(channel="telegram", chat_id=str(100_000_000 + member.id),
+                                sender_id=str(100_000_000 + member.id), update_key="bench", kind="command",
+                                text=f"/{command} {args_}".strip(), command=command, args=args_)  # fmt: skip
+            return Context(tx=tx, settings=settings, calendar=services.calendar, now=NOW, incoming=incoming,
+                           lang=member.language, member=member)  # fmt: skip
 
-    def digest(m: mem.Member) -> Callable[[], Awaitable[Any]]:
-        return lambda: digest_for(system_context(services, db.reader, NOW), m, since)
+        since = NOW - timedelta(days=1)
 
-    def card(viewer: mem.Member, issue: iss.Issue) -> Callable[[], Awaitable[Any]]:
-        return lambda: leaders.card_for(ctx_for(db.reader, viewer, "issue", str(issue.id)), viewer, issue)
+        def digest(m: mem.Member) -> Callable[[], Awaitable[Any]]:
+            return lambda: digest_for(system_context(services, db.reader, NOW), m, since)
 
-    def my(m: mem.Member) -> Callable[[], Awaitable[Any]]:
-        return lambda: mine.cmd_my(ctx_for(db.reader, m, "my"))
+        def card(viewer: mem.Member, issue: iss.Issue) -> Callable[[], Awaitable[Any]]:
+            return lambda: leaders.card_for(ctx_for(db.reader, viewer, "issue", str(issue.id)), viewer, issue)
 
-    def open_(m: mem.Member) -> Callable[[], Awaitable[Any]]:
-        return lambda: leaders.cmd_open(ctx_for(db.reader, m, "open"))
+        def my(m: mem.Member) -> Callable[[], Awaitable[Any]]:
+            return lambda: mine.cmd_my(ctx_for(db.reader, m, "my"))
 
-    def find(m: mem.Member, words: str) -> Callable[[], Awaitable[Any]]:
-        return lambda: leaders.cmd_find(ctx_for(db.reader, m, "find", words))
+        def open_(m: mem.Member) -> Callable[[], Awaitable[Any]]:
+            return lambda: leaders.cmd_open(ctx_for(db.reader, m, "open"))
 
-    similar = lambda: iss.list_open_issues_like(db.reader, similar_unit, similar_cat)  # noqa: E731
+        def find(m: mem.Member, words: str) -> Callable[[], Awaitable[Any]]:
+            return lambda: leaders.cmd_find(ctx_for(db.reader, m, "find", words))
 
-    cases: list[tuple[str, Callable[[], Awaitable[Any]], float | None]] = [
-        ("digest_for, province leader (whole province)", digest(province), 0.100),
-        ("digest_for, district leader", digest(district), None),
-        ("digest_for, commune leader", digest(commune), None),
-        (f"card_for, typical issue #{typical.id} ({typical.state})", card(commune, typical), 0.010),
-        (f"card_for, hottest issue #{hot.id} ({hot_entries} entries)", card(province, hot), 0.010),
-        (f"/my, member with most reports ({my_count})", my(top_member), 0.010),
-        ("/open first page, province leader", open_(province), 0.020),
-        ("/open first page, commune leader", open_(commune), 0.020),
-        ("similar-issue lookup (report flow)", similar, None),
-        ("/find 'mat dien', province leader", find(province, "mat dien"), None),
-    ]
-    print(f"subjects: province leader #{province.id}, district leader #{district.id}, commune leader "
-          f"#{commune.id}, member #{top_member.id}; {args.reps} warm runs each\n")  # fmt: skip
-    rows: list[tuple[str, ...]] = []
-    plans: list[tuple[str, list[str]]] = []
-    failed = []
-    for name, fn, target in cases:
-        r = await timed(fn, db, args.reps, rec)
-        ok = target is None or r["median"] <= target
-        if not ok:
-            failed.append(name)
-        rows.append((name, ms(r["cold"]), ms(r["median"]), ms(r["max"]), str(len(r["statements"])),
-                     f"<= {target * 1000:.0f} ms" if target else "-",
-                     verdict(ok) if target else "-"))  # fmt: skip
-        if target is not None:
-            plans.append((name, r["statements"]))
-        print(f"  {name}: median {ms(r['median'])}", flush=True)
+        similar = lambda: iss.list_open_issues_like(db.reader, similar_unit, similar_cat)  # noqa: E731
 
-    rss = peak_rss_mb()
-    db_size = sum(p.stat().st_size for p in (work_dir / "data").glob("dlxh.sqlite3*")) / 2**20
-    rows.append(
-        ("peak RSS of this (serving) process", "", f"{rss:.0f} MB", "", "", "<= 200 MB", verdict(rss <= 200))
-    )
-    if rss > 200:
-        failed.append("peak RSS")
-    rows.append(("database size", "", f"{db_size:,.0f} MiB", "", "", "-", "-"))
-    print()
-    print(table(rows, ("what", "cold", "median", "worst", "queries", "target", "")))
+        cases: list[tuple[str, Callable[[], Awaitable[Any]], float | None]] = [
+            ("digest_for, province leader (whole province)", digest(province), 0.100),
+            ("digest_for, district leader", digest(district), None),
+            ("digest_for, commune leader", digest(commune), None),
+            (f"card_for, typical issue #{typical.id} ({typical.state})", card(commune, typical), 0.010),
+            (f"card_for, hottest issue #{hot.id} ({hot_entries} entries)", card(province, hot), 0.010),
+            (f"/my, member with most reports ({my_count})", my(top_member), 0.010),
+            ("/open first page, province leader", open_(province), 0.020),
+            ("/open first page, commune leader", open_(commune), 0.020),
+            ("similar-issue lookup (report flow)", similar, None),
+            ("/find 'mat dien', province leader", find(province, "mat dien"), None),
+            (
+                "hot-spot check when a report is filed (alert_on_filing)",
+                lambda: leaders.alert_on_filing(ctx_for(db.reader, top_member), typical.id, False),
+                None,
+            ),
+            (
+                "reporters of an issue and its duplicates (reporters_of)",
+                lambda: leaders.reporters_of(ctx_for(db.reader, province), hot.id),
+                None,
+            ),
+        ]
+        print(f"subjects: province leader #{province.id}, district leader #{district.id}, commune leader "
+              f"#{commune.id}, member #{top_member.id}; {args.reps} warm runs each\n")  # fmt: skip
+        rows: list[tuple[str, ...]] = []
+        plans: list[tuple[str, list[str]]] = []
+        failed = []
+        for name, fn, target in cases:
+            r = await timed(fn, db, args.reps, rec)
+            ok = target is None or r["median"] <= target
+            if not ok:
+                failed.append(name)
+            rows.append((name, ms(r["cold"]), ms(r["median"]), ms(r["max"]), str(len(r["statements"])),
+                         f"<= {target * 1000:.0f} ms" if target else "-",
+                         verdict(ok) if target else "-"))  # fmt: skip
+            if target is not None:
+                plans.append((name, r["statements"]))
+            print(f"  {name}: median {ms(r['median'])}", flush=True)
 
-    print("\n## Query plans (EXPLAIN QUERY PLAN of each distinct statement the targeted functions ran)")
-    seen: set[str] = set()
-    for name, statements in plans:
-        print(f"\n### {name}")
-        by_template: dict[str, tuple[str, int]] = {}
-        for sql in statements:
-            key = template(sql)
-            first, n = by_template.get(key, (sql, 0))
-            by_template[key] = (first, n + 1)
-        for key, (sql, n) in by_template.items():
-            if key in seen:
-                print(f"- (x{n}) {short(key)}  [plan above]")
-                continue
-            seen.add(key)
-            print(f"- (x{n}) {short(key)}")
-            if sql.lstrip().upper().startswith(("SELECT", "WITH")):
-                for row in await db.reader.fetchall("EXPLAIN QUERY PLAN " + sql):
-                    print(f"      {row[3]}")
-    await db.close()
+        # the morning's digests job: one digest per leader (125 of them), in one transaction
+        t0 = time.perf_counter()
+        result = await send_digests(services, NOW)
+        took = time.perf_counter() - t0
+        rows.append((f"digests job, every leader ({result})", ms(took), "", "", "", "-", "-"))
+        print(f"  digests job: {ms(took)} ({result})", flush=True)
+
+        rss = peak_rss_mb()
+        db_size = sum(p.stat().st_size for p in (work_dir / "data").glob("dlxh.sqlite3*")) / 2**20
+        rows.append(
+            (
+                "peak RSS of this (serving) process",
+                "",
+                f"{rss:.0f} MB",
+                "",
+                "",
+                "<= 200 MB",
+                verdict(rss <= 200),
+            )
+        )
+        if rss > 200:
+            failed.append("peak RSS")
+        rows.append(("database size", "", f"{db_size:,.0f} MiB", "", "", "-", "-"))
+        print()
+        print(table(rows, ("what", "cold", "median", "worst", "queries", "target", "")))
+
+        print("\n## Query plans (EXPLAIN QUERY PLAN of each distinct statement the targeted functions ran)")
+        seen: set[str] = set()
+        for name, statements in plans:
+            print(f"\n### {name}")
+            by_template: dict[str, tuple[str, int]] = {}
+            for sql in statements:
+                key = template(sql)
+                first, n = by_template.get(key, (sql, 0))
+                by_template[key] = (first, n + 1)
+            for key, (sql, n) in by_template.items():
+                if key in seen:
+                    print(f"- (x{n}) {short(key)}  [plan above]")
+                    continue
+                seen.add(key)
+                print(f"- (x{n}) {short(key)}")
+                if sql.lstrip().upper().startswith(("SELECT", "WITH")):
+                    for row in await db.reader.fetchall("EXPLAIN QUERY PLAN " + sql):
+                        print(f"      {row[3]}")
+    finally:
+        await db.close()
     print()
     print("all targets met" if not failed else "targets NOT met: " + "; ".join(failed))
     return 0

@@ -26,7 +26,7 @@ import sys
 import time
 from bisect import bisect_left
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from itertools import accumulate
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -479,7 +479,7 @@ class Generator:
                     dup_of = f["dup"]
         # --- reports: the first at creation, the rest while the issue was open (hot spots spread out)
         window = max(HOUR, min(end_open, created + (30 if n_reports > 20 else 10) * DAY) - created)
-        times = [created] + sorted(created + r.random() * window for _ in range(n_reports - 1))
+        times = [created, *sorted(created + r.random() * window for _ in range(n_reports - 1))]
         first_text = r.choice(self.pools[code])
         title = first_text.split("\n", 1)[0].strip()
         title = title if len(title) <= 80 else title[:79].rstrip() + "…"

@@ -153,7 +153,7 @@ class OutboxWorker:
     async def run_once(self) -> float:
         """Send what is due now. Returns how long (seconds) until something may be due: 0 = go again at once."""
         now = self.clock.now()
-        rows = await store.list_due_messages(self.db.reader, now, limit=max(50, self.concurrency * 8))
+        rows = await store.list_due_messages(self.db.reader, now, limit=max(50, self.concurrency * 32))
         ready: list[store.OutboxRow] = []
         waits: list[float] = []
         mono = self.monotonic()
@@ -164,13 +164,23 @@ class OutboxWorker:
             else:
                 ready.append(row)
         if ready:
+            unreachable = await store.unreachable_among(
+                self.db.reader, {(r.channel, r.chat_id) for r in ready}
+            )
             sem = asyncio.Semaphore(self.concurrency)
+            sent: list[tuple[store.OutboxRow, Outgoing, str | None]] = []
 
             async def one(r: store.OutboxRow) -> None:
                 async with sem:
-                    await self._deliver(r)
+                    await self._deliver(r, (r.channel, r.chat_id) in unreachable, sent)
 
-            await asyncio.gather(*(one(r) for r in ready))
+            try:
+                await asyncio.gather(*(one(r) for r in ready))
+            finally:
+                # what the channel accepted is recorded in one transaction for the pass: a send slot is free as
+                # soon as its HTTP call is answered, and a long transaction elsewhere (a job prompting thousands)
+                # holds up only this write, not the sends; a kill before it means a resend (at least once)
+                await self._mark_sent(sent)
             return 0.0
         next_time = await store.next_outbox_time(self.db.reader, self.clock.now())
         if next_time is not None:
@@ -196,8 +206,13 @@ class OutboxWorker:
                 return
             await asyncio.sleep(wait)
 
-    async def _deliver(self, row: store.OutboxRow) -> None:
-        if await store.is_chat_unreachable(self.db.reader, row.channel, row.chat_id):
+    async def _deliver(
+        self,
+        row: store.OutboxRow,
+        unreachable: bool,
+        sent: list[tuple[store.OutboxRow, Outgoing, str | None]],
+    ) -> None:
+        if unreachable:
             async with self.db.transaction() as tx:
                 await store.mark_message_failed(tx, row.id, store.UNREACHABLE, "chat marked unreachable")
             return
@@ -237,9 +252,15 @@ class OutboxWorker:
                 row, min(self.settings.max_backoff_seconds, 2 ** min(row.attempts, 10)), repr(exc)
             )
         else:
-            now = self.clock.now()
-            async with self.db.transaction() as tx:
-                await store.mark_message_sent(tx, row.id, now, message_id)
+            sent.append((row, out, message_id))
+
+    async def _mark_sent(self, sent: list[tuple[store.OutboxRow, Outgoing, str | None]]) -> None:
+        if not sent:
+            return
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            await store.mark_messages_sent(tx, [(row.id, message_id) for row, _, message_id in sent], now)
+            for row, out, message_id in sent:
                 if message_id is not None and (out.issue_id is not None or out.draft_ref or out.issue_ids):
                     await store.add_sent_reference(
                         tx,
@@ -252,7 +273,7 @@ class OutboxWorker:
                         now,
                         out.issue_ids,
                     )
-            self.sent_total += 1
+        self.sent_total += len(sent)
 
     async def _retry(self, row: store.OutboxRow, seconds: float, error: str) -> None:
         when: datetime = self.clock.now() + timedelta(seconds=seconds)

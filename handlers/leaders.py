@@ -21,6 +21,7 @@ from storage import members as mem
 from storage import units as un
 from storage.audit import add_audit
 from storage.conversations import Conversation, save_conversation
+from storage.db import MemoTx
 from storage.outbox import list_sent_issue_ids
 
 CARD_ENTRIES = 5
@@ -259,10 +260,11 @@ async def cmd_find(ctx: Context) -> None:
         ctx.reply(ctx.t("find.usage"))
         return
     units = await access.scope_units(ctx.tx, ctx.member)
+    tree = MemoTx(ctx.tx)  # the unit subtrees leads() reads, once for the whole search
     found = []
     for issue, text in await iss.list_issue_texts_in_units(ctx.tx, units):
         if all(word in fold(text) for word in query.split()) and await access.leads(
-            ctx.tx, ctx.settings, ctx.member, issue
+            tree, ctx.settings, ctx.member, issue
         ):
             found.append(issue)
     choices = [[Choice(_line(ctx, i), f"a:iss:card:{i.id}")] for i in found[:LIST_PAGE]]

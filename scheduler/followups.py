@@ -4,6 +4,7 @@ after a gap: what was sent is recorded in the same transaction as the messages."
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.runtime import Services, enqueue
@@ -50,43 +51,50 @@ async def digest_for(ctx: Context, leader: mem.Member, since: datetime) -> tuple
     """The leader's digest text and the issues it names; None when there is nothing to say."""
     lang = leader.language
     units = await access.scope_units(ctx.tx, leader)
-    # A province's digest weighs thousands of issues. access.leads depends on the leader and on three fields
-    # of an issue only (owning unit, unit it is about, category), so it is asked once per distinct triple,
-    # and the unit subtrees it reads are read once per digest.
+    # A province's digest weighs thousands of issues and names a few dozen: the sections are read as keys,
+    # and only the issues named are loaded. access.leads depends on the leader and on the three fields of an
+    # issue a key holds (owning unit, unit it is about, category), so it is asked once per distinct key, with
+    # a probe issue carrying that key, and the unit subtrees it reads are read once per digest.
     tree = MemoTx(ctx.tx)
     visible: dict[tuple[int, int, str], bool] = {}
+    template: list[iss.Issue] = []
 
-    async def keep(issues: list[iss.Issue]) -> list[iss.Issue]:
-        out = []
-        for i in issues:
-            key = (i.owner_unit_id, i.about_unit_id, i.category)
-            if key not in visible:
-                visible[key] = await access.leads(tree, ctx.settings, leader, i)
-            if visible[key]:
-                out.append(i)
-        return out
+    async def keep(keys: list[fu.IssueKey]) -> list[fu.IssueKey]:
+        for k in keys:
+            if k[1:] not in visible:
+                if not template:
+                    template.extend(await iss.get_issues(ctx.tx, [k.id]))
+                probe = replace(template[0], id=k.id, owner_unit_id=k.owner_unit_id,
+                                about_unit_id=k.about_unit_id, category=k.category)  # fmt: skip
+                visible[k[1:]] = await access.leads(tree, ctx.settings, leader, probe)
+        return [k for k in keys if visible[k[1:]]]
 
     sections = [
-        ("digest.new", await keep(await fu.list_issues_created_between(ctx.tx, units, since, ctx.now))),
-        ("digest.overdue", await keep(await fu.list_overdue_issues(ctx.tx, units, ctx.now))),
-        ("digest.waiting", await keep(await fu.list_waiting_issues(ctx.tx, units))),
-        ("digest.escalated", await keep(await fu.list_escalated_to(ctx.tx, leader.unit_id, since))),
-        ("digest.resolved", await keep(await fu.list_issues_resolved_between(ctx.tx, units, since, ctx.now))),
+        ("digest.new", await keep(await fu.list_issue_keys_created_between(ctx.tx, units, since, ctx.now))),
+        ("digest.overdue", await keep(await fu.list_overdue_issue_keys(ctx.tx, units, ctx.now))),
+        ("digest.waiting", await keep(await fu.list_waiting_issue_keys(ctx.tx, units))),
+        ("digest.escalated", await keep(await fu.list_escalated_keys(ctx.tx, leader.unit_id, since))),
+        (
+            "digest.resolved",
+            await keep(await fu.list_issue_keys_resolved_between(ctx.tx, units, since, ctx.now)),
+        ),
     ]
-    if not any(issues for _, issues in sections):
+    if not any(keys for _, keys in sections):
         return None
+    shown = await iss.get_issues(ctx.tx, sorted({k.id for _, keys in sections for k in keys[:DIGEST_LINES]}))
+    issues = {i.id: i for i in shown}
     unit = await un.get_unit(ctx.tx, leader.unit_id)
     local = ctx.now.astimezone(ctx.settings.tz)
     lines = [t(lang, "digest.header", date=local.strftime("%d/%m/%Y"), unit=unit.name if unit else "?")]
     named: list[int] = []
-    for key, issues in sections:
-        if not issues:
+    for key, keys in sections:
+        if not keys:
             continue
-        lines += ["", t(lang, key, count=len(issues))]
-        lines += [_line(lang, i) for i in issues[:DIGEST_LINES]]
-        if len(issues) > DIGEST_LINES:
-            lines.append(t(lang, "digest.more", count=len(issues) - DIGEST_LINES))
-        named += [i.id for i in issues[:DIGEST_LINES] if i.id not in named]
+        lines += ["", t(lang, key, count=len(keys))]
+        lines += [_line(lang, issues[k.id]) for k in keys[:DIGEST_LINES]]
+        if len(keys) > DIGEST_LINES:
+            lines.append(t(lang, "digest.more", count=len(keys) - DIGEST_LINES))
+        named += [k.id for k in keys[:DIGEST_LINES] if k.id not in named]
     lines += ["", t(lang, "digest.footer")]
     return "\n".join(lines), named
 

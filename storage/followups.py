@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from storage.db import Tx
 from storage.issues import OPEN_STATES, Issue
@@ -50,58 +50,130 @@ def _in(ids: list[int]) -> str:
     return ",".join("?" for _ in ids) or "NULL"
 
 
-async def list_issues_created_between(
-    tx: Tx, unit_ids: list[int], after: datetime, until: datetime
-) -> list[Issue]:
-    rows = await tx.fetchall(
-        f"SELECT * FROM issues WHERE owner_unit_id IN ({_in(unit_ids)}) AND created_at > ? AND created_at <= ?"
-        " ORDER BY id",
-        (*unit_ids, ts(after), ts(until)),
+class IssueKey(NamedTuple):
+    """What a visibility check needs of an issue (with ``access.leads``), without loading all of it.
+    ``key[1:]`` is the part the check depends on."""
+
+    id: int
+    owner_unit_id: int
+    about_unit_id: int
+    category: str
+
+
+# The digest's sections as (DISTINCT?, FROM ... ORDER BY ..., params): read either whole (``list_*``) or as keys
+# (``list_*_keys``), which a province's digest needs for thousands of issues of which it names ten.
+_Query = tuple[bool, str, list[Any]]
+
+
+def _created_between(unit_ids: list[int], after: datetime, until: datetime) -> _Query:
+    return (
+        False,
+        f"FROM issues i WHERE i.owner_unit_id IN ({_in(unit_ids)}) AND i.created_at > ? AND i.created_at <= ?"
+        " ORDER BY i.id",
+        [*unit_ids, ts(after), ts(until)],
     )
-    return [Issue.from_row(r) for r in rows]
 
 
-async def list_overdue_issues(tx: Tx, unit_ids: list[int], now: datetime) -> list[Issue]:
-    rows = await tx.fetchall(
-        f"SELECT * FROM issues WHERE owner_unit_id IN ({_in(unit_ids)})"
-        f" AND state IN ({_in(list(OPEN_STATES))}) AND handle_due_at < ? ORDER BY handle_due_at, id",
-        (*unit_ids, *OPEN_STATES, ts(now)),
+def _overdue(unit_ids: list[int], now: datetime) -> _Query:
+    return (
+        False,
+        f"FROM issues i WHERE i.owner_unit_id IN ({_in(unit_ids)})"
+        f" AND i.state IN ({_in(list(OPEN_STATES))}) AND i.handle_due_at < ? ORDER BY i.handle_due_at, i.id",
+        [*unit_ids, *OPEN_STATES, ts(now)],
     )
-    return [Issue.from_row(r) for r in rows]
 
 
-async def list_waiting_issues(tx: Tx, unit_ids: list[int]) -> list[Issue]:
-    """Issues waiting for a leader: not acknowledged yet, reopened, or with a proposed outcome to confirm."""
-    rows = await tx.fetchall(
-        f"SELECT * FROM issues i WHERE i.owner_unit_id IN ({_in(unit_ids)}) AND (i.state IN ('new', 'reopened')"
+def _waiting(unit_ids: list[int]) -> _Query:
+    return (
+        False,
+        f"FROM issues i WHERE i.owner_unit_id IN ({_in(unit_ids)}) AND (i.state IN ('new', 'reopened')"
         " OR (i.state = 'assigned' AND EXISTS (SELECT 1 FROM thread_entries p WHERE p.issue_id = i.id"
         " AND p.kind = 'proposal' AND NOT EXISTS (SELECT 1 FROM thread_entries d WHERE d.issue_id = i.id"
         " AND d.id > p.id AND d.kind IN ('proposal_confirmed', 'proposal_returned')))))"
         " ORDER BY i.id",
-        unit_ids,
+        list(unit_ids),
     )
+
+
+def _resolved_between(unit_ids: list[int], after: datetime, until: datetime) -> _Query:
+    return (
+        False,
+        f"FROM issues i WHERE i.owner_unit_id IN ({_in(unit_ids)}) AND i.resolved_at > ? AND i.resolved_at <= ?"
+        " ORDER BY i.id",
+        [*unit_ids, ts(after), ts(until)],
+    )
+
+
+def _escalated_to(unit_id: int, after: datetime) -> _Query:
+    return (
+        True,
+        "FROM issues i JOIN followups f ON f.issue_id = i.id"
+        f" WHERE f.kind = 'escalate' AND f.unit_id = ? AND f.sent_at > ? AND i.state IN ({_in(list(OPEN_STATES))})"
+        " ORDER BY i.id",
+        [unit_id, ts(after), *OPEN_STATES],
+    )
+
+
+async def _issues(tx: Tx, query: _Query) -> list[Issue]:
+    distinct, tail, params = query
+    rows = await tx.fetchall(("SELECT DISTINCT i.* " if distinct else "SELECT i.* ") + tail, params)
     return [Issue.from_row(r) for r in rows]
+
+
+async def _keys(tx: Tx, query: _Query) -> list[IssueKey]:
+    distinct, tail, params = query
+    head = "SELECT DISTINCT" if distinct else "SELECT"
+    rows = await tx.fetchall(f"{head} i.id, i.owner_unit_id, i.about_unit_id, i.category {tail}", params)
+    return [IssueKey(*r) for r in rows]
+
+
+async def list_issues_created_between(
+    tx: Tx, unit_ids: list[int], after: datetime, until: datetime
+) -> list[Issue]:
+    return await _issues(tx, _created_between(unit_ids, after, until))
+
+
+async def list_issue_keys_created_between(
+    tx: Tx, unit_ids: list[int], after: datetime, until: datetime
+) -> list[IssueKey]:
+    return await _keys(tx, _created_between(unit_ids, after, until))
+
+
+async def list_overdue_issues(tx: Tx, unit_ids: list[int], now: datetime) -> list[Issue]:
+    return await _issues(tx, _overdue(unit_ids, now))
+
+
+async def list_overdue_issue_keys(tx: Tx, unit_ids: list[int], now: datetime) -> list[IssueKey]:
+    return await _keys(tx, _overdue(unit_ids, now))
+
+
+async def list_waiting_issues(tx: Tx, unit_ids: list[int]) -> list[Issue]:
+    """Issues waiting for a leader: not acknowledged yet, reopened, or with a proposed outcome to confirm."""
+    return await _issues(tx, _waiting(unit_ids))
+
+
+async def list_waiting_issue_keys(tx: Tx, unit_ids: list[int]) -> list[IssueKey]:
+    return await _keys(tx, _waiting(unit_ids))
 
 
 async def list_issues_resolved_between(
     tx: Tx, unit_ids: list[int], after: datetime, until: datetime
 ) -> list[Issue]:
-    rows = await tx.fetchall(
-        f"SELECT * FROM issues WHERE owner_unit_id IN ({_in(unit_ids)}) AND resolved_at > ? AND resolved_at <= ?"
-        " ORDER BY id",
-        (*unit_ids, ts(after), ts(until)),
-    )
-    return [Issue.from_row(r) for r in rows]
+    return await _issues(tx, _resolved_between(unit_ids, after, until))
+
+
+async def list_issue_keys_resolved_between(
+    tx: Tx, unit_ids: list[int], after: datetime, until: datetime
+) -> list[IssueKey]:
+    return await _keys(tx, _resolved_between(unit_ids, after, until))
 
 
 async def list_escalated_to(tx: Tx, unit_id: int, after: datetime) -> list[Issue]:
-    rows = await tx.fetchall(
-        "SELECT DISTINCT i.* FROM issues i JOIN followups f ON f.issue_id = i.id"
-        f" WHERE f.kind = 'escalate' AND f.unit_id = ? AND f.sent_at > ? AND i.state IN ({_in(list(OPEN_STATES))})"
-        " ORDER BY i.id",
-        (unit_id, ts(after), *OPEN_STATES),
-    )
-    return [Issue.from_row(r) for r in rows]
+    return await _issues(tx, _escalated_to(unit_id, after))
+
+
+async def list_escalated_keys(tx: Tx, unit_id: int, after: datetime) -> list[IssueKey]:
+    return await _keys(tx, _escalated_to(unit_id, after))
 
 
 # ---------------------------------------------------------------------------------------------- deadlines

@@ -194,6 +194,15 @@ async def get_issue(tx: Tx, issue_id: int) -> Issue | None:
     return Issue.from_row(row) if row else None
 
 
+async def get_issues(tx: Tx, ids: list[int]) -> list[Issue]:
+    """These issues in the order of ``ids``, in one query (unknown ids are left out)."""
+    if not ids:
+        return []
+    rows = await tx.fetchall(f"SELECT * FROM issues WHERE id IN ({','.join('?' for _ in ids)})", ids)
+    found = {r["id"]: Issue.from_row(r) for r in rows}
+    return [found[i] for i in ids if i in found]
+
+
 async def add_report(tx: Tx, issue_id: int, r: NewReport, now: datetime) -> int:
     return await tx.insert(
         "INSERT INTO reports (issue_id, member_id, unit_id, category, place, latitude, longitude, description,"
@@ -368,14 +377,28 @@ async def list_open_issues_like(
         " ORDER BY i.created_at DESC LIMIT ?",
         (unit_id, category, *OPEN_STATES, limit),
     )
+    texts = await _report_texts(tx, [r[0] for r in rows])
     out = []
     for r in rows:
-        texts = await tx.fetchall("SELECT description, place FROM reports WHERE issue_id = ?", (r[0],))
         created = from_ts(r[2])
         assert created is not None
-        body = " ".join([r[3], *(f"{t[0]} {t[1]}" for t in texts)])
+        body = " ".join([r[3], *texts[r[0]]])
         out.append(SimilarCandidate(r[0], r[1], created, r[4], body))
     return out
+
+
+async def _report_texts(tx: Tx, issue_ids: list[int]) -> dict[int, list[str]]:
+    """Each issue's reports as "description place", in report order: one query for all the issues."""
+    texts: dict[int, list[str]] = {i: [] for i in issue_ids}
+    if issue_ids:
+        rows = await tx.fetchall(
+            f"SELECT issue_id, description, place FROM reports WHERE issue_id IN ({','.join('?' for _ in issue_ids)})"
+            " ORDER BY issue_id, id",
+            issue_ids,
+        )
+        for issue_id, description, place in rows:
+            texts[issue_id].append(f"{description} {place}")
+    return texts
 
 
 async def mark_report_withdrawn(tx: Tx, report_id: int, now: datetime) -> None:
@@ -528,12 +551,9 @@ async def list_issue_texts_in_units(
         " ORDER BY id DESC LIMIT ?",
         (*unit_ids, limit),
     )
-    out = []
-    for r in rows:
-        issue = Issue.from_row(r)
-        texts = await tx.fetchall("SELECT description, place FROM reports WHERE issue_id = ?", (issue.id,))
-        out.append((issue, " ".join([issue.title, issue.place, *(f"{t[0]} {t[1]}" for t in texts)])))
-    return out
+    issues = [Issue.from_row(r) for r in rows]
+    texts = await _report_texts(tx, [i.id for i in issues])
+    return [(i, " ".join([i.title, i.place, *texts[i.id]])) for i in issues]
 
 
 async def list_duplicates_of(tx: Tx, issue_id: int) -> list[int]:

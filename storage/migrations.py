@@ -387,13 +387,21 @@ async def upgrade_v7(tx: Tx) -> None:
 
 
 async def upgrade_v8(tx: Tx) -> None:
-    """Indexes the province-scale figures call for (benchmarks/scale.py, benchmarks/RESULTS.md)."""
+    """Indexes the province-scale figures call for (benchmarks/scale.py, benchmarks/RESULTS.md).
+
+    ``issues_owner_state_keys`` extends v4's ``issues_owner_state`` (same leading columns, which it replaces)
+    with what a visibility check needs, so a digest reads its thousands of issue keys from the index alone.
+    """
     await _run(
         tx,
         """
+        CREATE INDEX issues_owner_state_keys
+            ON issues (owner_unit_id, state, handle_due_at, about_unit_id, category);
+        DROP INDEX issues_owner_state;
         CREATE INDEX issues_owner_created ON issues (owner_unit_id, created_at);
         CREATE INDEX issues_owner_resolved ON issues (owner_unit_id, resolved_at);
         CREATE INDEX issues_duplicate_of ON issues (duplicate_of) WHERE duplicate_of IS NOT NULL;
+        CREATE INDEX thread_entries_issue_kind ON thread_entries (issue_id, kind, id);
         CREATE INDEX followups_escalated ON followups (unit_id, kind, sent_at);
         CREATE INDEX reports_unit_category ON reports (unit_id, category, created_at)
         """,
@@ -420,8 +428,9 @@ MIGRATIONS: list[Migration] = [
     Migration(7, "briefing packs: requests waiting to be built and sent", upgrade_v7),
     Migration(
         8,
-        "indexes for a province's scale: issues by owner and creation or resolution, duplicates,"
-        " escalations by unit, recent reports by unit and category",
+        "indexes for a province's scale: issue keys by owner and state, issues by owner and creation or"
+        " resolution, duplicates, thread entries by kind, escalations by unit, recent reports by unit and"
+        " category",
         upgrade_v8,
     ),
 ]

@@ -100,6 +100,14 @@ async def mark_message_sent(tx: Tx, row_id: int, now: datetime, message_id: str 
     )
 
 
+async def mark_messages_sent(tx: Tx, sent: list[tuple[int, str | None]], now: datetime) -> None:
+    """Several rows sent, with their channel message ids, in one statement per row of one transaction."""
+    await tx.executemany(
+        "UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?, attempts = attempts + 1 WHERE id = ?",
+        [(ts(now), message_id, row_id) for row_id, message_id in sent],
+    )
+
+
 async def mark_message_retry(tx: Tx, row_id: int, not_before: datetime, error: str) -> None:
     await tx.execute(
         "UPDATE outbox SET not_before = ?, last_error = ?, attempts = attempts + 1 WHERE id = ?",
@@ -199,6 +207,20 @@ async def is_chat_unreachable(tx: Tx, channel: str, chat_id: str) -> bool:
         "SELECT 1 FROM unreachable_chats WHERE channel = ? AND chat_id = ?", (channel, chat_id)
     )
     return row is not None
+
+
+async def unreachable_among(tx: Tx, chats: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of these (channel, chat) pairs are marked unreachable, in one query."""
+    if not chats:
+        return set()
+    pairs = sorted(chats)
+    rows = await tx.fetchall(
+        "SELECT channel, chat_id FROM unreachable_chats WHERE (channel, chat_id) IN (VALUES "
+        + ", ".join("(?, ?)" for _ in pairs)
+        + ")",
+        [v for pair in pairs for v in pair],
+    )
+    return {(r[0], r[1]) for r in rows}
 
 
 async def list_unreachable_chats(tx: Tx) -> list[tuple[str, str, datetime, str]]:

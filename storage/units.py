@@ -81,11 +81,17 @@ async def list_subtree_ids(tx: Tx, unit_id: int) -> list[int]:
 
 async def list_ancestor_ids(tx: Tx, unit_id: int) -> list[int]:
     """The units above this one, nearest first."""
+    rows = await tx.fetchall(
+        "WITH RECURSIVE up (id, parent_id, depth) AS (SELECT id, parent_id, 0 FROM units WHERE id = ?"
+        " UNION ALL SELECT u.id, u.parent_id, up.depth + 1 FROM units u JOIN up ON u.id = up.parent_id"
+        " WHERE up.depth < 100) SELECT parent_id FROM up WHERE parent_id IS NOT NULL ORDER BY depth",
+        (unit_id,),
+    )  # one query for the whole chain (a job prompting thousands asks it for each member)
     out: list[int] = []
-    current = await get_unit(tx, unit_id)
-    while current is not None and current.parent_id is not None and current.parent_id not in out:
-        out.append(current.parent_id)
-        current = await get_unit(tx, current.parent_id)
+    for (parent_id,) in rows:
+        if parent_id in out:  # a cycle: stop where it closes
+            break
+        out.append(parent_id)
     return out
 
 
