@@ -153,7 +153,8 @@ class OutboxWorker:
     async def run_once(self) -> float:
         """Send what is due now. Returns how long (seconds) until something may be due: 0 = go again at once."""
         now = self.clock.now()
-        rows = await store.list_due_messages(self.db.reader, now, limit=max(50, self.concurrency * 32))
+        async with self.db.committed() as reader:  # never a row whose transaction may still roll back
+            rows = await store.list_due_messages(reader, now, limit=max(50, self.concurrency * 32))
         ready: list[store.OutboxRow] = []
         waits: list[float] = []
         mono = self.monotonic()
@@ -164,9 +165,8 @@ class OutboxWorker:
             else:
                 ready.append(row)
         if ready:
-            unreachable = await store.unreachable_among(
-                self.db.reader, {(r.channel, r.chat_id) for r in ready}
-            )
+            async with self.db.committed() as reader:
+                unreachable = await store.unreachable_among(reader, {(r.channel, r.chat_id) for r in ready})
             sem = asyncio.Semaphore(self.concurrency)
             sent: list[tuple[store.OutboxRow, Outgoing, str | None]] = []
 
@@ -182,7 +182,8 @@ class OutboxWorker:
                 # holds up only this write, not the sends; a kill before it means a resend (at least once)
                 await self._mark_sent(sent)
             return 0.0
-        next_time = await store.next_outbox_time(self.db.reader, self.clock.now())
+        async with self.db.committed() as reader:
+            next_time = await store.next_outbox_time(reader, self.clock.now())
         if next_time is not None:
             waits.append(max(0.0, (next_time - self.clock.now()).total_seconds()))
         return min([*waits, 30.0]) if waits else 30.0

@@ -117,6 +117,13 @@ class Database:
         """Read-only access outside a transaction."""
         return Tx(self.conn)
 
+    @asynccontextmanager
+    async def committed(self) -> AsyncIterator[Tx]:
+        """Reads that must see committed state only: waits for any open transaction on this connection to
+        end (the outbox worker must never send a row whose transaction could still roll back)."""
+        async with self._lock:
+            yield Tx(self.conn)
+
     async def close(self) -> None:
         if self._conn is not None:
             conn, self._conn = self._conn, None

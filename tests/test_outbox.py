@@ -155,3 +155,31 @@ async def test_long_text_is_split_on_lines_and_attachments_go_first(services: Se
     rows = [Outgoing.from_json(r.payload) for r in await store.list_outbox_after(db.reader, 0)]
     assert rows[0].attachments == [att] and rows[0].text == ""
     assert [bool(r.choices) for r in rows[1:]] == [False] * (len(rows) - 2) + [True]
+
+
+async def test_rows_of_an_open_transaction_are_never_sent(services: Services, clock: ManualClock) -> None:
+    """The worker shares the connection with writers: it must wait for their commit, and skip a rollback."""
+    import asyncio
+
+    sender = ScriptedSender()
+    worker, _ = make_worker(services, sender)
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def writer() -> None:
+        try:
+            async with services.db.transaction() as tx:
+                await enqueue(tx, services, [msg("A", "never")], clock.now())
+                entered.set()
+                await release.wait()
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+
+    task = asyncio.create_task(writer())
+    await entered.wait()
+    passing = asyncio.create_task(worker.run_once())
+    await asyncio.sleep(0)  # let the pass start and wait for the writer
+    release.set()
+    await task
+    await passing
+    assert sender.delivered == []
