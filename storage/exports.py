@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from storage.db import BUSY_TIMEOUT_MS
+from storage.issues import Issue
 from storage.timeutil import ts
 
 FETCH = 2000
@@ -128,27 +129,9 @@ def load_members(conn: sqlite3.Connection) -> list[MemberRow]:
 
 
 @dataclass(frozen=True)
-class IssueRow:
-    id: int
-    title: str
-    category: str
-    about_unit_id: int
-    owner_unit_id: int
-    severity: str
-    state: str
-    place: str
-    created_by: int | None
-    created_at: datetime
-    updated_at: datetime
-    ack_due_at: datetime
-    handle_due_at: datetime
-    acknowledged_at: datetime | None
-    resolved_at: datetime | None
-    closed_at: datetime | None
-    assignee_id: int | None
-    agency: str
-    duplicate_of: int | None
-    resolution: str
+class IssueRow(Issue):
+    """An issue as the exports read it: every field of :class:`storage.issues.Issue`, plus counts."""
+
     reports: int  # active (not withdrawn) reports, whenever filed
     reopened: int  # how many times it was reopened
     first_action_at: datetime | None = (
