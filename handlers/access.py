@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.config import Settings
+from bot.core.config import Settings
 from storage import issues as iss
 from storage import members as mem
 from storage import units as un

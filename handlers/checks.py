@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.texts import t
+from bot.core.texts import t
 from handlers import access, leaders
 from handlers.context import Context
 from storage import followups as fu

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from bot.core.messages import Choice, KeyButton
 from handlers.choose import fold, match_option
 from handlers.context import Context
-from handlers.model import Choice, KeyButton
 from handlers.people import role_keyboard
 from storage.conversations import Conversation, delete_conversation, get_conversation, save_conversation
 

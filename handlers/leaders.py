@@ -10,12 +10,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.texts import t
+from bot.core.messages import Attachment, Choice, Outgoing, attachment_dicts
+from bot.core.texts import t
 from handlers import access, flow
 from handlers.choose import fold
 from handlers.context import Context
-from handlers.model import Attachment, Choice, Outgoing
-from handlers.report import attachment_dicts
 from storage import issues as iss
 from storage import members as mem
 from storage import units as un

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from bot.core.enums import ENDED_STATES
+from bot.core.messages import Choice, attachment_dicts
 from handlers import flow
 from handlers.context import Context
-from handlers.model import Choice
-from handlers.report import ENDED_STATES, attachment_dicts
 from storage import issues as iss
 from storage import units as un
 from storage.audit import add_audit

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.core.messages import Outgoing
 from handlers import flow
 from handlers.context import Context
-from handlers.model import Outgoing
 from handlers.people import (
     CODE_ALPHABET,
     CODE_LENGTH,

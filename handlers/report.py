@@ -12,12 +12,13 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from bot.config import Settings
-from bot.workcal import WorkCalendar
+from bot.core.config import Settings
+from bot.core.messages import KeyButton
+from bot.core.workcal import WorkCalendar
 from handlers import flow
 from handlers.choose import fold
 from handlers.context import Context
-from handlers.model import Attachment, KeyButton
+from handlers.leaders import alert_on_filing
 from handlers.people import role_keyboard
 from storage import issues as iss
 from storage import members as mem
@@ -37,7 +38,6 @@ CITIZEN_LIMIT = 300
 DESCRIPTION_LIMIT = 50_000
 SHOWN_DESCRIPTION = 400
 SIMILAR_SHOWN = 3
-ENDED_STATES = ("closed", "duplicate", "closed_without_action", "withdrawn")
 
 
 def _fresh_draft(practice: bool) -> dict[str, Any]:
@@ -609,7 +609,6 @@ async def _confirm(ctx: Context, conv: Conversation) -> None:
         return
     filed = await file_report(ctx.tx, ctx.settings, ctx.calendar, ctx.now, ctx.member, d)
     await announce_filed(ctx, filed, keyboard)
-    from handlers.leaders import alert_on_filing  # the leaders' side builds on filing, not the other way
 
     await alert_on_filing(ctx, filed.issue_id, filed.created)
 
@@ -628,16 +627,3 @@ async def announce_filed(ctx: Context, filed: Filed, keyboard: list[list[KeyButt
     else:
         text = ctx.t("report.added", number=filed.issue_id, reports=filed.reports)
     ctx.reply(text, issue_id=filed.issue_id, keyboard=keyboard)
-
-
-def attachment_dicts(attachments: tuple[Attachment, ...]) -> list[dict[str, Any]]:
-    return [
-        {
-            "kind": a.kind,
-            "file_ref": a.file_ref,
-            "mime_type": a.mime_type,
-            "filename": a.filename,
-            "size": a.size,
-        }
-        for a in attachments
-    ]

@@ -6,13 +6,14 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from bot.config import Settings
-from bot.texts import t
-from bot.workcal import parse_hhmm
+from bot.core.config import Settings
+from bot.core.messages import Choice
+from bot.core.texts import t
+from bot.core.workcal import parse_hhmm
 from handlers import access, flow
 from handlers.context import Context
-from handlers.model import Choice
 from handlers.people import role_keyboard
+from handlers.report import cmd_report
 from storage import members as mem
 from storage import rounds as rs
 from storage import units as un
@@ -170,8 +171,6 @@ async def _answer(ctx: Context, conv: Conversation, value: str) -> None:
         return
     await _save(ctx, conv)
     if value == "yes":
-        from handlers.report import cmd_report
-
         await cmd_report(ctx)
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from bot.texts import all_labels
+from bot.core.messages import Outgoing
+from bot.core.texts import all_labels
 from handlers import briefing, checks, flow, leaders, mine, onboarding, report, rounds
 from handlers.choose import fold
 from handlers.context import Context
-from handlers.model import Outgoing
 from handlers.people import MENU_COMMANDS, ROLE_COMMANDS
 from storage.members import get_member_by_identity
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from bot.core.messages import Choice, Outgoing
+from bot.core.textfmt import local_time, shorten
+from bot.core.texts import t
+from bot.core.workcal import parse_hhmm
 from bot.runtime import Services, enqueue
-from bot.texts import t
-from bot.workcal import parse_hhmm
 from handlers import access, leaders
 from handlers.context import Context
-from handlers.model import Choice, Incoming, Outgoing
 from storage import followups as fu
 from storage import issues as iss
 from storage import members as mem
@@ -25,8 +26,7 @@ DIGEST_LINES = 10
 
 def system_context(services: Services, tx: Tx, now: datetime) -> Context:
     """A handler context for work the scheduler does on nobody's message."""
-    nobody = Incoming(channel="system", chat_id="", sender_id="", update_key="", kind="text")
-    return Context(tx=tx, settings=services.settings, calendar=services.calendar, now=now, incoming=nobody)
+    return Context.for_system(tx, services.settings, services.calendar, now)
 
 
 async def _commit(services: Services, ctx: Context) -> None:
@@ -42,7 +42,7 @@ def _line(lang: str, issue: iss.Issue) -> str:
         "digest.line",
         number=issue.id,
         icon=leaders.ICONS.get(issue.severity, ""),
-        title=leaders._short(issue.title, 50),
+        title=shorten(issue.title, 50),
         state=t(lang, f"state.{issue.state}"),
     )
 
@@ -206,7 +206,7 @@ async def follow_up_deadlines(services: Services, now: datetime) -> str:
                 await leaders.notify(
                     ctx, [m.id for m in people],
                     lambda lang, i=issue: t(lang, "followup.ack_overdue", number=i.id, title=i.title,
-                                            due=leaders._fmt(ctx, i.ack_due_at)),
+                                            due=local_time(i.ack_due_at, ctx.settings.tz)),
                     issue_id=issue.id, urgent=issue.severity == "urgent",
                 )  # fmt: skip
                 ack += 1
@@ -220,7 +220,7 @@ async def follow_up_deadlines(services: Services, now: datetime) -> str:
                 await leaders.notify(
                     ctx, [x for x in targets if x is not None],
                     lambda lang, i=issue: t(lang, "followup.handle_overdue", number=i.id, title=i.title,
-                                            due=leaders._fmt(ctx, i.handle_due_at)),
+                                            due=local_time(i.handle_due_at, ctx.settings.tz)),
                     issue_id=issue.id, urgent=issue.severity == "urgent",
                 )  # fmt: skip
                 handle += 1
@@ -260,7 +260,7 @@ async def _escalate(services: Services, ctx: Context, issue: iss.Issue) -> int:
     chiefs = await mem.list_unit_leaders(ctx.tx, target.id)
     await leaders.send_cards(
         ctx, chiefs, issue, "followup.escalated", issue.severity == "urgent",
-        number=issue.id, title=issue.title, due=leaders._fmt(ctx, issue.handle_due_at), unit=target.name,
+        number=issue.id, title=issue.title, due=local_time(issue.handle_due_at, ctx.settings.tz), unit=target.name,
     )  # fmt: skip
     return 1
 

@@ -24,26 +24,12 @@ async def record_digest(tx: Tx, member_id: int, kind: str, period: str, now: dat
     return cur.rowcount == 1
 
 
-async def last_digest_at(tx: Tx, member_id: int, kind: str) -> datetime | None:
-    value = await tx.fetchval(
-        "SELECT MAX(sent_at) FROM digests WHERE member_id = ? AND kind = ?", (member_id, kind)
-    )
-    return from_ts(value)
-
-
 async def previous_digest_at(tx: Tx, member_id: int, kind: str, current_period: str) -> datetime | None:
     value = await tx.fetchval(
         "SELECT MAX(sent_at) FROM digests WHERE member_id = ? AND kind = ? AND period <> ?",
         (member_id, kind, current_period),
     )
     return from_ts(value)
-
-
-async def digest_sent(tx: Tx, member_id: int, kind: str, period: str) -> bool:
-    row = await tx.fetchone(
-        "SELECT 1 FROM digests WHERE member_id = ? AND kind = ? AND period = ?", (member_id, kind, period)
-    )
-    return row is not None
 
 
 def _in(ids: list[int]) -> str:
@@ -139,17 +125,8 @@ async def list_issue_keys_created_between(
     return await _keys(tx, _created_between(unit_ids, after, until))
 
 
-async def list_overdue_issues(tx: Tx, unit_ids: list[int], now: datetime) -> list[Issue]:
-    return await _issues(tx, _overdue(unit_ids, now))
-
-
 async def list_overdue_issue_keys(tx: Tx, unit_ids: list[int], now: datetime) -> list[IssueKey]:
     return await _keys(tx, _overdue(unit_ids, now))
-
-
-async def list_waiting_issues(tx: Tx, unit_ids: list[int]) -> list[Issue]:
-    """Issues waiting for a leader: not acknowledged yet, reopened, or with a proposed outcome to confirm."""
-    return await _issues(tx, _waiting(unit_ids))
 
 
 async def list_waiting_issue_keys(tx: Tx, unit_ids: list[int]) -> list[IssueKey]:
@@ -166,10 +143,6 @@ async def list_issue_keys_resolved_between(
     tx: Tx, unit_ids: list[int], after: datetime, until: datetime
 ) -> list[IssueKey]:
     return await _keys(tx, _resolved_between(unit_ids, after, until))
-
-
-async def list_escalated_to(tx: Tx, unit_id: int, after: datetime) -> list[Issue]:
-    return await _issues(tx, _escalated_to(unit_id, after))
 
 
 async def list_escalated_keys(tx: Tx, unit_id: int, after: datetime) -> list[IssueKey]:

@@ -319,14 +319,6 @@ async def count_active_reports(tx: Tx, issue_id: int) -> int:
     return int(value or 0)
 
 
-async def is_reporter(tx: Tx, issue_id: int, member_id: int) -> bool:
-    row = await tx.fetchone(
-        "SELECT 1 FROM reports WHERE issue_id = ? AND member_id = ? AND withdrawn_at IS NULL",
-        (issue_id, member_id),
-    )
-    return row is not None
-
-
 @dataclass(frozen=True)
 class MyReportRow:
     report_id: int

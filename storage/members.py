@@ -119,10 +119,6 @@ async def deactivate_member(tx: Tx, member_id: int, now: datetime) -> None:
     await tx.execute("UPDATE members SET active = 0, deactivated_at = ? WHERE id = ?", (ts(now), member_id))
 
 
-async def transfer_identities(tx: Tx, from_member: int, to_member: int) -> None:
-    await tx.execute("UPDATE identities SET member_id = ? WHERE member_id = ?", (to_member, from_member))
-
-
 async def update_member_role(
     tx: Tx, member_id: int, role: str, unit_id: int, sectors: tuple[str, ...]
 ) -> None:

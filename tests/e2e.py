@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import App, build_app
-from bot.clock import Clock
+from bot.core.clock import Clock
 from bot.emulator import TelegramEmulator
 from tests.conftest import make_settings
 

@@ -26,8 +26,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.texts import t
 from bot.emulator import BotMessage, SimUser, TelegramEmulator
-from bot.texts import t
 from storage.db import Database
 from tests.e2e import ROOT, BotProcess
 from tests.seed import invite_code, seed_units

@@ -13,10 +13,10 @@ import pytest
 from docx import Document
 
 from bot.app import App
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
+from bot.core.tables import Row
+from bot.core.texts import t
 from bot.emulator import SimUser, TelegramEmulator
-from bot.tables import Row
-from bot.texts import t
 from handlers import briefing, people, router
 from handlers.admin import import_units
 from scheduler.briefings import briefing_job

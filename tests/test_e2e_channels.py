@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from bot.app import App, build_app
+from bot.core.texts import t
 from bot.emulator import TelegramEmulator
 from bot.emulator.zalo import ZaloEmulator
-from bot.texts import t
 from storage import issues as iss
 from storage import members as mem
 from tests.e2e import emulator_settings

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
+from bot.core.tables import Row
+from bot.core.texts import t
 from bot.emulator import SimUser, TelegramEmulator
-from bot.tables import Row
-from bot.texts import t
 from handlers.admin import import_units
 from storage import issues as iss
 from storage.members import list_members

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
+from bot.core.texts import t
 from bot.emulator import SimUser, TelegramEmulator
-from bot.texts import t
 from storage import issues as iss
 from tests.conftest import VN
 from tests.e2e import running

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
+from bot.core.texts import t
 from bot.emulator import SimUser, TelegramEmulator
-from bot.texts import t
 from storage import issues as iss
 from storage.db import Database
 from tests.e2e import BotProcess, running

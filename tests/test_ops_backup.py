@@ -15,12 +15,14 @@ from typing import Any
 import pytest
 
 from bot.app import App
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
+from bot.core.files import FileStore
+from bot.core.workcal import WorkCalendar
 from bot.emulator import SimUser, TelegramEmulator
-from bot.files import FileStore
-from bot.ops import OpsError, backup, backup_job, list_backups, restore
+from bot.ops.backup import OpsError, backup, list_backups
+from bot.ops.restore import restore
 from bot.runtime import Services
-from bot.workcal import WorkCalendar
+from scheduler.maintenance import backup_job
 from storage import issues as iss
 from storage.db import Database
 from tests.conftest import VN, make_settings

@@ -13,13 +13,13 @@ import aiohttp
 import pytest
 
 from bot.app import AlreadyRunning
-from bot.config import Settings
+from bot.core.config import Settings
+from bot.core.texts import t
 from bot.emulator import SimUser
 from bot.runtime import Services
 from bot.sandbox import add_parser
 from bot.sandbox.seed import PEOPLE, UNITS
 from bot.sandbox.server import Sandbox, SandboxError, run_sandbox
-from bot.texts import t
 from scheduler.runner import Job
 from storage import members as mem
 from storage import units as un

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
+from bot.core.config import Settings
+from bot.core.texts import t
 from bot.sandbox.server import Sandbox
-from bot.texts import t
 from tests.conftest import VN, make_settings
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -6,7 +6,7 @@ import re
 import string
 from pathlib import Path
 
-from bot.texts import EN, VI
+from bot.core.texts import EN, VI
 
 ROOT = Path(__file__).resolve().parent.parent
 VIETNAMESE_LETTERS = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.IGNORECASE)

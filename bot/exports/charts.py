@@ -17,8 +17,8 @@ matplotlib.use("Agg")
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from bot.core.texts import t
 from bot.exports.model import OPEN_STATES, Pack
-from bot.texts import t
 
 FONT = "DejaVu Sans"
 DPI = 110

@@ -19,11 +19,11 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.config import Settings
+from bot.core.config import Settings
+from bot.core.period import parse_period
+from bot.core.workcal import WorkCalendar
 from bot.exports.model import load_pack
 from bot.exports.pack import file_stem, write_csvs, write_xlsx
-from bot.exports.period import parse_period
-from bot.workcal import WorkCalendar
 from storage import exports as ex
 
 FORMATS = ("xlsx", "csv", "docx", "all")
@@ -109,7 +109,7 @@ def run_export(settings: Settings, args: argparse.Namespace, *, stderr: TextIO |
             roots = [u.id for u in units if u.parent_id is None]
             scope_id = roots[0] if len(roots) == 1 else None
         progress = _Progress(err)
-        from bot.clock import SystemClock
+        from bot.core.clock import SystemClock
 
         pack = load_pack(
             conn, settings, WorkCalendar(settings.calendar), period, scope_unit_id=scope_id,

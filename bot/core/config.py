@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.workcal import CalendarSettings, parse_hhmm, parse_interval
+from bot.core.workcal import CalendarSettings, parse_hhmm, parse_interval
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 LANGUAGES = ("vi", "en")

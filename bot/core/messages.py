@@ -91,3 +91,17 @@ class Outgoing:
         if d.get("commands") is not None:
             d["commands"] = [tuple(c) for c in d["commands"]]
         return cls(**d)
+
+
+def attachment_dicts(attachments: tuple[Attachment, ...]) -> list[dict[str, Any]]:
+    """Attachments as the plain dicts a draft (conversation data) stores."""
+    return [
+        {
+            "kind": a.kind,
+            "file_ref": a.file_ref,
+            "mime_type": a.mime_type,
+            "filename": a.filename,
+            "size": a.size,
+        }
+        for a in attachments
+    ]
