@@ -8,7 +8,7 @@ import csv
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -305,17 +305,17 @@ async def cmd_members(settings: Settings, args: argparse.Namespace) -> int:
                 with open(out, "w", encoding="utf-8-sig", newline="") as fh:
                     w = csv.writer(fh)
                     w.writerow(["id", "name", "phone", "unit", "role", "code", "link", "expires"])
-                    for m in imported:
+                    for row in imported:
                         w.writerow(
                             [
-                                m.member_id,
-                                m.name,
-                                m.phone,
-                                m.unit_code,
-                                m.role,
-                                m.invite.code,
-                                m.invite.link,
-                                m.invite.expires_at.astimezone(settings.tz).strftime("%d/%m/%Y"),
+                                row.member_id,
+                                row.name,
+                                row.phone,
+                                row.unit_code,
+                                row.role,
+                                row.invite.code,
+                                row.invite.link,
+                                row.invite.expires_at.astimezone(settings.tz).strftime("%d/%m/%Y"),
                             ]
                         )
                 print(f"members: {len(imported)} imported; invite links in {out}")
@@ -445,7 +445,7 @@ async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     return await run_export(settings, args)
 
 
-COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = {
+COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]] = {
     "run": cmd_run,
     "demo": cmd_demo,
     "sandbox": cmd_sandbox,

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-
 # đ and Đ are letters of their own, not d with a mark: NFD keeps them
 _D = str.maketrans({"\u0111": "d", "\u0110": "D"})
 

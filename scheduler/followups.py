@@ -4,6 +4,7 @@ after a gap: what was sent is recorded in the same transaction as the messages."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -164,9 +165,9 @@ async def send_digests(services: Services, now: datetime) -> str:
             if settings.followups.weekly_summary and first_working_day:
                 week = f"{local.isocalendar().year}-W{local.isocalendar().week:02d}"
                 if await fu.record_digest(tx, leader.id, "weekly", week, now):
-                    text = await weekly_for(ctx, leader, now - timedelta(days=7))
-                    if text is not None:
-                        ctx.send(Outgoing(ident.chat_id, text, channel=ident.channel, proactive=True))
+                    weekly_text = await weekly_for(ctx, leader, now - timedelta(days=7))
+                    if weekly_text is not None:
+                        ctx.send(Outgoing(ident.chat_id, weekly_text, channel=ident.channel, proactive=True))
                         weekly += 1
         await _commit(services, ctx)
     return f"digests {sent}, weekly {weekly}"
@@ -204,9 +205,7 @@ async def follow_up_deadlines(services: Services, now: datetime) -> str:
             if await fu.record_followup(tx, issue.id, "ack", 0, issue.ack_due_at, now):
                 people = await _owning_leaders(ctx, issue)
                 await leaders.notify(
-                    ctx, [m.id for m in people],
-                    lambda lang, i=issue: t(lang, "followup.ack_overdue", number=i.id, title=i.title,
-                                            due=local_time(i.ack_due_at, ctx.settings.tz)),
+                    ctx, [m.id for m in people], _overdue_text(ctx, issue, "followup.ack_overdue", issue.ack_due_at),
                     issue_id=issue.id, urgent=issue.severity == "urgent",
                 )  # fmt: skip
                 ack += 1
@@ -219,8 +218,7 @@ async def follow_up_deadlines(services: Services, now: datetime) -> str:
                 )
                 await leaders.notify(
                     ctx, [x for x in targets if x is not None],
-                    lambda lang, i=issue: t(lang, "followup.handle_overdue", number=i.id, title=i.title,
-                                            due=local_time(i.handle_due_at, ctx.settings.tz)),
+                    _overdue_text(ctx, issue, "followup.handle_overdue", issue.handle_due_at),
                     issue_id=issue.id, urgent=issue.severity == "urgent",
                 )  # fmt: skip
                 handle += 1
@@ -228,6 +226,12 @@ async def follow_up_deadlines(services: Services, now: datetime) -> str:
             escalated += await _escalate(services, ctx, issue)
         await _commit(services, ctx)
     return f"ack {ack}, handle {handle}, escalated {escalated}"
+
+
+def _overdue_text(ctx: Context, issue: iss.Issue, key: str, due: datetime) -> Callable[[str], str]:
+    """The overdue notice about ``issue`` in a given language."""
+    when = local_time(due, ctx.settings.tz)
+    return lambda lang: t(lang, key, number=issue.id, title=issue.title, due=when)
 
 
 async def _owning_leaders(ctx: Context, issue: iss.Issue) -> list[mem.Member]:

@@ -3,6 +3,7 @@ escalations were sent, and the reporters' "is it really resolved?" checks."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -32,7 +33,7 @@ async def previous_digest_at(tx: Tx, member_id: int, kind: str, current_period: 
     return from_ts(value)
 
 
-def _in(ids: list[int]) -> str:
+def _in(ids: Sequence[object]) -> str:
     return ",".join("?" for _ in ids) or "NULL"
 
 

@@ -448,7 +448,8 @@ async def update_issue(
     unknown = set(fields) - set(ISSUE_FIELDS)
     if unknown:
         raise ValueError(f"not issue fields: {sorted(unknown)}")
-    sets, params = ["updated_at = ?"], [ts(now)]
+    sets: list[str] = ["updated_at = ?"]
+    params: list[Any] = [ts(now)]
     for key, value in fields.items():
         sets.append(f"{key} = ?")
         params.append(ts(value) if isinstance(value, datetime) else value)
