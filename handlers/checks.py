@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core.buttons import Action, CheckButton
 from bot.core.texts import t
 from handlers import access, leaders
 from handlers.context import Context
@@ -12,15 +13,13 @@ from storage import units as un
 from storage.audit import add_audit
 from storage.outbox import list_unreachable_chats
 
-ANSWERS = ("resolved", "partly", "not_yet")
 
 
-async def on_action(ctx: Context, data: str) -> bool:
-    """``a:chk:<issue>:<answer>``; False if the data is not ours."""
-    parts = data.split(":")
-    if len(parts) != 4 or parts[1] != "chk" or not parts[2].isdigit() or parts[3] not in ANSWERS:
+async def on_action(ctx: Context, button: Action) -> bool:
+    """The answer to a resolution check; False if the button is not ours."""
+    if not isinstance(button, CheckButton):
         return False
-    issue_id, answer = int(parts[2]), parts[3]
+    issue_id, answer = button.issue_id, button.answer
     issue = await iss.get_issue(ctx.tx, issue_id)
     if issue is None or issue.state != "resolved" or issue.resolved_at is None:
         ctx.reply(ctx.t("check.not_open", number=issue_id))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from bot.core.buttons import FlowOption, decode, encode
 from bot.core.messages import Choice, KeyButton
 from handlers.choose import fold, match_option
 from handlers.context import Context
@@ -41,7 +42,7 @@ def register(flow: Flow) -> Flow:
 
 
 def choice_data(conv: Conversation, value: str) -> str:
-    return f"c{conv.nonce}:{value}"
+    return encode(FlowOption(conv.nonce, value))
 
 
 async def start(ctx: Context, flow: str, step: str, data: dict[str, object] | None = None) -> Conversation:
@@ -162,10 +163,8 @@ async def back(ctx: Context, conv: Conversation) -> None:
 
 
 def parse_choice(data: str) -> tuple[int, str] | None:
-    if not data.startswith("c") or ":" not in data:
-        return None
-    nonce, _, value = data[1:].partition(":")
-    return (int(nonce), value) if nonce.isdigit() else None
+    button = decode(data)
+    return (button.nonce, button.value) if isinstance(button, FlowOption) else None
 
 
 async def on_event(ctx: Context, conv: Conversation) -> None:

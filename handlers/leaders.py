@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.core.buttons import Action, IssueAction, IssueButton, ListKind, ListPage, encode
 from bot.core.messages import Attachment, Choice, Outgoing, attachment_dicts
 from bot.core.texts import t
 from handlers import access, flow
@@ -156,10 +157,14 @@ async def card_for(ctx: Context, viewer: mem.Member, issue: iss.Issue, header: s
         entries="\n".join(lines) or t(lang, "my.thread_empty"),
     )
     actions = await access.allowed_actions(ctx.tx, ctx.settings, viewer, issue)
-    buttons = [Choice(t(lang, f"btn.{a}"), f"a:iss:{a}:{issue.id}") for a in BUTTON_ORDER if a in actions]
+    buttons = [
+        Choice(t(lang, f"btn.{a}"), encode(IssueButton(IssueAction(a), issue.id)))
+        for a in BUTTON_ORDER
+        if a in actions
+    ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     if len(entries) > CARD_ENTRIES:
-        rows.append([Choice(t(lang, "card.more"), f"a:iss:more:{issue.id}:1")])
+        rows.append([Choice(t(lang, "card.more"), encode(IssueButton(IssueAction.MORE, issue.id, 1)))])
     return Outgoing(
         chat_id="", text=(header + "\n\n" + text) if header else text, choices=rows, issue_id=issue.id
     )
@@ -197,7 +202,11 @@ async def _more(ctx: Context, issue: iss.Issue, page: int) -> None:
         )
         for e in chunk
     ]
-    choices = [[Choice(ctx.t("card.more"), f"a:iss:more:{issue.id}:{page + 1}")]] if page < pages else []
+    choices = (
+        [[Choice(ctx.t("card.more"), encode(IssueButton(IssueAction.MORE, issue.id, page + 1)))]]
+        if page < pages
+        else []
+    )
     ctx.reply(
         ctx.t("card.page", number=issue.id, page=page, pages=pages, entries="\n".join(lines)),
         choices=choices,
@@ -221,12 +230,12 @@ async def _list(ctx: Context, kind: str, page: int) -> None:
         ctx.tx, units, overdue_at=overdue_at, limit=LIST_PAGE, offset=page * LIST_PAGE
     )
     visible = [i for i in rows if await access.leads(ctx.tx, ctx.settings, ctx.member, i)]
-    choices = [[Choice(_line(ctx, i), f"a:iss:card:{i.id}")] for i in visible]
+    choices = [[Choice(_line(ctx, i), encode(IssueButton(IssueAction.CARD, i.id)))] for i in visible]
     nav = []
     if page > 0:
-        nav.append(Choice(ctx.t("units.prev"), f"a:lst:{kind}:{page - 1}"))
+        nav.append(Choice(ctx.t("units.prev"), encode(ListPage(ListKind(kind), page - 1))))
     if page + 1 < pages:
-        nav.append(Choice(ctx.t("units.more"), f"a:lst:{kind}:{page + 1}"))
+        nav.append(Choice(ctx.t("units.more"), encode(ListPage(ListKind(kind), page + 1))))
     if nav:
         choices.append(nav)
     header = "list.overdue_header" if kind == "overdue" else "list.open_header"
@@ -266,7 +275,9 @@ async def cmd_find(ctx: Context) -> None:
             tree, ctx.settings, ctx.member, issue
         ):
             found.append(issue)
-    choices = [[Choice(_line(ctx, i), f"a:iss:card:{i.id}")] for i in found[:LIST_PAGE]]
+    choices = [
+        [Choice(_line(ctx, i), encode(IssueButton(IssueAction.CARD, i.id)))] for i in found[:LIST_PAGE]
+    ]
     ctx.reply(ctx.t("find.header", text=ctx.incoming.args.strip()[:60], count=len(found)), choices=choices)
 
 
@@ -508,8 +519,8 @@ async def propose(ctx: Context, issue: iss.Issue, text: str, attachments: list[d
             chat_id=ident.chat_id, channel=ident.channel, issue_id=issue.id, proactive=True,
             urgent=issue.severity == "urgent",
             text=t(lang, "act.proposal", name=ctx.member.name, number=issue.id, text=text),
-            choices=[[Choice(t(lang, "act.confirm_proposal"), f"a:iss:confirm:{issue.id}"),
-                      Choice(t(lang, "act.send_back"), f"a:iss:sendback:{issue.id}")]],
+            choices=[[Choice(t(lang, "act.confirm_proposal"), encode(IssueButton(IssueAction.CONFIRM, issue.id))),
+                      Choice(t(lang, "act.send_back"), encode(IssueButton(IssueAction.SENDBACK, issue.id)))]],
         ))  # fmt: skip
     ctx.reply(ctx.t("act.proposed", number=issue.id), issue_id=issue.id)
 
@@ -652,24 +663,23 @@ async def move(ctx: Context, issue: iss.Issue, unit_id: int) -> None:
 # ---------------------------------------------------------------------------------------------- buttons
 
 
-async def on_action(ctx: Context, data: str) -> bool:
-    """``a:iss:<action>:<id>[:page]`` and ``a:lst:<kind>:<page>``; False if the data is not ours."""
-    parts = data.split(":")
-    if len(parts) >= 4 and parts[1] == "lst" and parts[3].isdigit() and parts[2] in ("open", "overdue"):
+async def on_action(ctx: Context, button: Action) -> bool:
+    """An issue's buttons and the pages of the lists; False if the button is not ours."""
+    if isinstance(button, ListPage):
         if ctx.member.role not in ("leader", "admin"):
             return False
-        await _list(ctx, parts[2], int(parts[3]))
+        await _list(ctx, button.kind, button.page)
         return True
-    if len(parts) < 4 or parts[1] != "iss" or not parts[3].isdigit():
+    if not isinstance(button, IssueButton):
         return False
-    action, number = parts[2], int(parts[3])
+    action, number = button.action, button.issue_id
     issue = await load_for(ctx, number)
     if issue is None:
         return True
     if action == "card":
         await show_card(ctx, issue)
     elif action == "more":
-        await _more(ctx, issue, int(parts[4]) if len(parts) > 4 and parts[4].isdigit() else 1)
+        await _more(ctx, issue, button.page or 1)
     elif action == "ack":
         await acknowledge(ctx, issue)
     elif action == "confirm":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core.buttons import Action, MyIssue, MyPage, encode
 from bot.core.enums import ENDED_STATES
 from bot.core.messages import Choice, attachment_dicts
 from handlers import flow
@@ -47,12 +48,12 @@ async def cmd_my(ctx: Context, page: int = 0) -> None:
             category=cat.label(ctx.lang) if cat else r.category,
             state=ctx.t(f"state.{r.state}"),
         )
-        choices.append([Choice(label, f"a:my:{r.issue_id}")])
+        choices.append([Choice(label, encode(MyIssue(r.issue_id)))])
     nav = []
     if page > 0:
-        nav.append(Choice(ctx.t("units.prev"), f"a:myp:{page - 1}"))
+        nav.append(Choice(ctx.t("units.prev"), encode(MyPage(page - 1))))
     if page + 1 < pages:
-        nav.append(Choice(ctx.t("units.more"), f"a:myp:{page + 1}"))
+        nav.append(Choice(ctx.t("units.more"), encode(MyPage(page + 1))))
     if nav:
         choices.append(nav)
     ctx.reply(ctx.t("my.header", page=page + 1, pages=pages), choices=choices)
@@ -106,16 +107,13 @@ def describe_entry(ctx: Context, e: iss.ThreadEntry) -> str:
     return ctx.t("entry.comment", body=e.body[:500])
 
 
-async def on_action(ctx: Context, data: str) -> bool:
-    """Stateless buttons of the member's view; False if the data is not ours."""
-    parts = data.split(":")
-    if len(parts) != 3 or not parts[2].isdigit():
-        return False
-    if parts[1] == "my":
-        await show_thread(ctx, int(parts[2]))
+async def on_action(ctx: Context, button: Action) -> bool:
+    """Stateless buttons of the member's view; False if the button is not ours."""
+    if isinstance(button, MyIssue):
+        await show_thread(ctx, button.issue_id)
         return True
-    if parts[1] == "myp":
-        await cmd_my(ctx, int(parts[2]))
+    if isinstance(button, MyPage):
+        await cmd_my(ctx, button.page)
         return True
     return False
 

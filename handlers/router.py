@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from bot.core.buttons import Action, decode
 from bot.core.messages import Outgoing
 from bot.core.texts import all_labels
 from handlers import briefing, checks, flow, leaders, mine, onboarding, report, rounds
@@ -84,11 +85,12 @@ async def handle(ctx: Context) -> None:
         await _command(ctx)
         return
     if inc.kind == "choice" and inc.choice.startswith("a:"):
-        handled = (
-            await mine.on_action(ctx, inc.choice)
-            or await leaders.on_action(ctx, inc.choice)
-            or await checks.on_action(ctx, inc.choice)
-            or await rounds.on_action(ctx, inc.choice)
+        button = decode(inc.choice)
+        handled = isinstance(button, Action) and (
+            await mine.on_action(ctx, button)
+            or await leaders.on_action(ctx, button)
+            or await checks.on_action(ctx, button)
+            or await rounds.on_action(ctx, button)
         )
         if not handled:
             ctx.reply(ctx.t("error.bad_button"))

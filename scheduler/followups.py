@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from bot.core.buttons import CheckAnswer, CheckButton, encode
 from bot.core.messages import Choice, Outgoing
 from bot.core.textfmt import local_time, shorten
 from bot.core.texts import t
@@ -271,11 +272,10 @@ async def _escalate(services: Services, ctx: Context, issue: iss.Issue) -> int:
 
 # ---------------------------------------------------------------------------------------------- checks
 
-CHECK_ANSWERS = ("resolved", "partly", "not_yet")
 
 
 def check_choices(lang: str, issue_id: int) -> list[list[Choice]]:
-    return [[Choice(t(lang, f"check.{a}"), f"a:chk:{issue_id}:{a}") for a in CHECK_ANSWERS]]
+    return [[Choice(t(lang, f"check.{a}"), encode(CheckButton(issue_id, a))) for a in CheckAnswer]]
 
 
 async def check_resolutions(services: Services, now: datetime) -> str:
