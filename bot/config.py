@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.clock import Clock, PinnedClockRefused, clock_from_environment
 from bot.workcal import CalendarSettings, parse_hhmm, parse_interval
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -652,6 +653,15 @@ def parse_settings(
         categories=categories,
         source=source,
     )
+
+
+def make_clock(settings: Settings, environ: Mapping[str, str] | None = None) -> Clock:
+    """The clock a ``dlxh`` process runs on: the system's, unless a test pinned its start (see bot.clock)."""
+    urls = [c.base_url for c in (settings.telegram, settings.zalo) if c.enabled]
+    try:
+        return clock_from_environment(os.environ if environ is None else environ, urls)
+    except PinnedClockRefused as exc:
+        raise ConfigError(f"config: {exc}") from None
 
 
 def load_settings(path: Path | str | None = None) -> Settings:

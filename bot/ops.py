@@ -37,7 +37,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import aiosqlite
 
-from bot.config import Settings
+from bot.clock import TEST_START_VARIABLE
+from bot.config import Settings, make_clock
 from bot.files import FileStore
 from scheduler.runner import Job
 from storage import privacy
@@ -674,6 +675,10 @@ async def doctor(
 ) -> list[Check]:
     """Every check, in order; a check that cannot run says so instead of raising."""
     checks: list[Check] = [_check_config(settings)]
+    if os.environ.get(TEST_START_VARIABLE, "").strip():
+        test_clock = f"{TEST_START_VARIABLE} is set: dlxh would run on a test clock, not the real time"
+        fix = f"unset {TEST_START_VARIABLE} (it is for end-to-end tests against an emulator only)"
+        checks.append(Check("clock", False, test_clock, fix))
     server_dates: list[tuple[str, datetime, float]] = []
     if settings.telegram.enabled:
         checks.append(await _check_telegram(settings, timeout))
@@ -985,12 +990,10 @@ async def cli_restore(backup_dir: Path, new_data_dir: Path) -> int:
 
 
 async def cli_privacy_purge(settings: Settings, *, months: int, dry_run: bool) -> int:
-    from bot.clock import SystemClock
-
     db = await Database.open(settings.database_path)
     try:
         result = await purge_private_data(
-            db, FileStore(settings.files_dir), SystemClock().now(), months=months, dry_run=dry_run,
+            db, FileStore(settings.files_dir), make_clock(settings).now(), months=months, dry_run=dry_run,
             actor="cli",
         )  # fmt: skip
     finally:

@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from bot.clock import TEST_START_VARIABLE
 from bot.emulator import TelegramEmulator
 from bot.emulator.zalo import ZaloEmulator
 from bot.ops import Check, backup, cli_doctor, doctor, doctor_main, format_checks
 from storage.db import Database
-from tests.conftest import make_settings
+from tests.conftest import PINNED, make_settings
 from tests.e2e import emulator_settings
 
-NOW = datetime.now(UTC)
+NOW = PINNED
 
 
 @pytest.fixture
@@ -59,7 +60,7 @@ async def test_a_wrong_token_a_missing_database_and_an_old_backup_are_named(
         settings.database_path, settings.files_dir, tmp_path / "backups" / "old", now=NOW - timedelta(days=3)
     )
     settings.database_path.unlink()
-    checks = by_name(await doctor(settings, timeout=2, backup_folder=tmp_path / "backups"))
+    checks = by_name(await doctor(settings, timeout=2, backup_folder=tmp_path / "backups", now=NOW))
     token = checks["telegram token"]
     assert not token.ok and token.message == "Telegram refused the token (from DLXH_TELEGRAM_TOKEN)"
     assert "@BotFather" in token.fix and "WRONG" not in token.message + token.fix
@@ -118,3 +119,18 @@ def test_a_broken_config_is_a_finding(tmp_path: Path, capsys: pytest.CaptureFixt
     assert doctor_main(str(config)) == 1
     out = capsys.readouterr().out
     assert "✘ config: config: unknown key telegram.poll_timout" in out and "1 problem(s) found" in out
+
+
+async def test_a_pinned_test_clock_is_named(
+    tmp_path: Path, emu: TelegramEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DLXH_TELEGRAM_TOKEN", emu.token)
+    monkeypatch.setenv(TEST_START_VARIABLE, NOW.isoformat())
+    checks = by_name(await doctor(emulator_settings(tmp_path, emu), timeout=2))
+    assert not checks["clock"].ok
+    assert (
+        checks["clock"].message
+        == f"{TEST_START_VARIABLE} is set: dlxh would run on a test clock, not the real time"
+    )
+    monkeypatch.delenv(TEST_START_VARIABLE)
+    assert "clock" not in by_name(await doctor(emulator_settings(tmp_path, emu), timeout=2))
