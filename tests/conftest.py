@@ -25,8 +25,8 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 # set their own instant and say so. No test reads the wall clock for anything the app decides with.
 PINNED = datetime(2026, 11, 10, 10, 0, tzinfo=VN)
 
-# The ``clock`` fixture's instant for handler and job tests, which run no job unless they call it: a Tuesday
-# mid-morning (inside December's round window, which the round tests use).
+# The ``clock`` fixture's instant for handler and job tests, which run a job only when they call it: a Tuesday
+# mid-morning in working hours (tests that need another instant, as the round tests do, set it).
 TUESDAY_MORNING = datetime(2026, 12, 1, 9, 30, tzinfo=VN)
 
 
