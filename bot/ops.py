@@ -40,6 +40,7 @@ import aiosqlite
 from bot.clock import TEST_START_VARIABLE
 from bot.config import Settings, make_clock
 from bot.files import FileStore
+from bot.workcal import WorkCalendar
 from scheduler.runner import Job
 from storage import privacy
 from storage.audit import add_audit
@@ -694,6 +695,7 @@ async def doctor(
     checks.append(_check_files(settings))
     checks.append(_check_disk(settings))
     checks.append(_check_time(settings, server_dates, now))
+    checks.append(_check_holidays(settings, now))
     checks.append(_check_backups(settings, backup_folder, now))
     return checks
 
@@ -947,6 +949,17 @@ def _check_time(
         else "; not compared with a server"
     )
     return Check("time", True, f"{settings.timezone}, now {local:%H:%M %d/%m/%Y}{compared}")
+
+
+def _check_holidays(settings: Settings, now: datetime | None) -> Check:
+    """This year's and next year's days off, for the office to compare with the government's announcement."""
+    year = (now or datetime.now(UTC)).astimezone(settings.tz).year
+    calendar = WorkCalendar(settings.calendar)
+    years = [
+        f"{y}: " + ", ".join(d.strftime("%d/%m") for d in calendar.holidays_of(y)) for y in (year, year + 1)
+    ]
+    source = "official calendar" if settings.calendar.official_holidays else "configured dates only"
+    return Check("holidays", True, f"{source}; " + "; ".join(years))
 
 
 def _check_backups(settings: Settings, folder: Path | None, now: datetime | None) -> Check:
