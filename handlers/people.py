@@ -169,6 +169,7 @@ ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
         *_REPORTING,
         "help",
         "me",
+        "invite",
         "phone",
         "leave",
         "link",

@@ -117,3 +117,27 @@ async def test_a_refused_request_keeps_the_member(world: Harness) -> None:
 async def test_with_no_leader_above_the_request_is_not_sent(world: Harness) -> None:
     minh = await join(world, "301", "Lê Quang Minh", "T01", "leader")  # the province's only leader
     assert texts(await minh.say("/leave")) == [t("vi", "leave.no_leader")]
+
+
+async def test_a_leader_invites_members_into_their_own_subtree_only(world: Harness) -> None:
+    minh = await join(world, "301", "Lê Quang Minh", "T01", "leader")  # the province
+    [ask_unit] = await minh.say("/invite")
+    assert ask_unit.text == t("vi", "invite.ask_unit")
+    assert labels(ask_unit) == ["Tỉnh Bình Thuận", "Xã Hàm Thắng", "Xã Hàm Liêm", "✖ Hủy"]
+    [ask_name] = await minh.tap("Xã Hàm Liêm")  # no role question: a leader invites members
+    assert ask_name.text == t("vi", "invite.ask_name")
+    [created] = await minh.say("Võ Thị Hoa")
+    assert created.text.startswith("Đã tạo mã mời cho Võ Thị Hoa (thành viên, Xã Hàm Liêm).\nMã: ")
+
+    hung = await join(world, "201", "Trần Văn Hùng", "X01", "leader")  # a commune
+    [ask_unit] = await hung.say("/invite")
+    assert labels(ask_unit) == ["Xã Hàm Thắng", "✖ Hủy"]  # not the province, not the other commune
+    forged = (
+        ask_unit.choices[0][0].data.rsplit(":", 1)[0]
+        + ":"
+        + str(await world.services.db.reader.fetchval("SELECT id FROM units WHERE code = 'X02'"))
+    )
+    [refused] = await hung.tap_data(forged)
+    assert refused.text.startswith(t("vi", "error.bad_button"))
+    lan = await join(world, "101", "Nguyễn Thị Lan", "X01")
+    assert texts(await lan.say("/invite")) == [t("vi", "error.unknown_command", command="invite")]
