@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import IO, Literal
 
 from bot.channel import Channel
-from bot.core.clock import Clock, SystemClock
+from bot.core.clock import Clock
 from bot.core.config import ConfigError, Settings
 from bot.core.files import FileStore
 from bot.core.texts import t
@@ -203,8 +203,8 @@ def _webhook_mode(
 def build_app(
     settings: Settings,
     *,
+    clock: Clock,
     mode: Mode = "polling",
-    clock: Clock | None = None,
     telegram_token: str | None = None,
     zalo_token: str | None = None,
     webhook_secret: str | None = None,
@@ -212,8 +212,9 @@ def build_app(
     run_jobs: bool = True,
 ) -> App:
     """Assemble the app. A channel whose token is None is not run (see :func:`channel_tokens`); in
-    ``mode="webhook"`` the channels are told about updates by one server (``webhook_secret`` required)."""
-    clock = clock or SystemClock()
+    ``mode="webhook"`` the channels are told about updates by one server (``webhook_secret`` required).
+
+    ``clock`` is required: the CLI passes ``bot.core.config.make_clock(settings)``, tests and the sandbox their own."""
     services = Services(
         db=Database(settings.database_path),
         settings=settings,

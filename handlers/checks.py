@@ -14,7 +14,6 @@ from storage.audit import add_audit
 from storage.outbox import list_unreachable_chats
 
 
-
 async def on_action(ctx: Context, button: Action) -> bool:
     """The answer to a resolution check; False if the button is not ours."""
     if not isinstance(button, CheckButton):

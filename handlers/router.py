@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from bot.core.buttons import Action, decode
 from bot.core.messages import Outgoing
 from bot.core.texts import all_labels
-from handlers import briefing, checks, flow, leaders, mine, onboarding, report, rounds
+from handlers import briefing, checks, flow, leaders, mine, onboarding, report, rounds, selfservice
 from handlers.choose import fold
 from handlers.context import Context
 from handlers.people import MENU_COMMANDS, ROLE_COMMANDS
@@ -41,6 +41,8 @@ COMMANDS: dict[str, Command] = {
     "link": onboarding.cmd_link,
     "channel": onboarding.cmd_channel,
     "briefing": briefing.cmd_briefing,
+    "phone": selfservice.cmd_phone,
+    "leave": selfservice.cmd_leave,
 }
 # commands that make sense in the middle of a conversation (the others ask to finish or /cancel it first)
 MID_FLOW = {
@@ -91,6 +93,7 @@ async def handle(ctx: Context) -> None:
             or await leaders.on_action(ctx, button)
             or await checks.on_action(ctx, button)
             or await rounds.on_action(ctx, button)
+            or await selfservice.on_action(ctx, button)
         )
         if not handled:
             ctx.reply(ctx.t("error.bad_button"))

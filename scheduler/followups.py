@@ -273,7 +273,6 @@ async def _escalate(services: Services, ctx: Context, issue: iss.Issue) -> int:
 # ---------------------------------------------------------------------------------------------- checks
 
 
-
 def check_choices(lang: str, issue_id: int) -> list[list[Choice]]:
     return [[Choice(t(lang, f"check.{a}"), encode(CheckButton(issue_id, a))) for a in CheckAnswer]]
 

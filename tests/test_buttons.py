@@ -14,6 +14,8 @@ from bot.core.buttons import (
     FlowOption,
     IssueAction,
     IssueButton,
+    LeaveAnswer,
+    LeaveButton,
     ListKind,
     ListPage,
     MyIssue,
@@ -33,6 +35,7 @@ OLD = {
     "a:myp:0": MyPage(0),
     "a:rnd:none:4": RoundButton(RoundAnswer.NONE, 4),
     "a:chk:9:not_yet": CheckButton(9, CheckAnswer.NOT_YET),
+    "a:lv:yes:3": LeaveButton(LeaveAnswer.YES, 3),
     "c123:u:45": FlowOption(123, "u:45"),
     "c5:_back": FlowOption(5, "_back"),
 }

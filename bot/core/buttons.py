@@ -10,6 +10,7 @@ those stored in old messages' buttons (a tap on a button sent before an upgrade 
 ``a:myp:<page>``        a page of the member's reports
 ``a:rnd:<answer>:<id>`` the answer to round ``id``'s prompt (``start``, ``none``)
 ``a:chk:<id>:<answer>`` the answer to the resolution check of issue ``id``
+``a:lv:<answer>:<id>``  a leader's answer to leave request ``id`` (``yes``, ``no``)
 ``c<nonce>:<value>``    an option of the conversation with that nonce
 ======================  ===============================================
 
@@ -93,6 +94,17 @@ class CheckButton:
     answer: CheckAnswer
 
 
+class LeaveAnswer(StrEnum):
+    YES = "yes"
+    NO = "no"
+
+
+@dataclass(frozen=True)
+class LeaveButton:
+    answer: LeaveAnswer
+    request_id: int
+
+
 @dataclass(frozen=True)
 class FlowOption:
     """An option of a conversation; ``nonce`` tells a button of an earlier conversation from the current's."""
@@ -101,7 +113,7 @@ class FlowOption:
     value: str
 
 
-Action = IssueButton | ListPage | MyIssue | MyPage | RoundButton | CheckButton  # stateless buttons
+Action = IssueButton | ListPage | MyIssue | MyPage | RoundButton | CheckButton | LeaveButton  # stateless
 Button = Action | FlowOption
 
 
@@ -124,6 +136,8 @@ def encode(button: Button) -> str:
             data = f"a:rnd:{answer}:{round_id}"
         case CheckButton(issue_id, answer):
             data = f"a:chk:{issue_id}:{answer}"
+        case LeaveButton(answer, request_id):
+            data = f"a:lv:{answer}:{request_id}"
         case FlowOption(nonce, value):
             data = f"c{nonce}:{value}"
     if len(data.encode("utf-8")) > LIMIT_BYTES:
@@ -181,4 +195,7 @@ def _decode_action(kind: str, rest: list[str]) -> Action | None:
     if kind == "rnd" and len(rest) == 2 and second is not None:
         answer = _member(RoundAnswer, rest[0])
         return RoundButton(answer, second) if answer is not None else None
+    if kind == "lv" and len(rest) == 2 and second is not None:
+        leave = _member(LeaveAnswer, rest[0])
+        return LeaveButton(leave, second) if leave is not None else None
     return None

@@ -17,7 +17,9 @@ from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
 
+from bot.core.clock import TEST_START_VARIABLE
 from bot.core.config import ConfigError, Settings, load_settings
+from bot.core.workcal import WorkCalendar
 from bot.ops.backup import configured_backup_folder, newest_backup_time
 from bot.zalo import ZaloApi, ZaloApiError
 from storage import privacy
@@ -47,6 +49,10 @@ async def doctor(
 ) -> list[Check]:
     """Every check, in order; a check that cannot run says so instead of raising."""
     checks: list[Check] = [_check_config(settings)]
+    if os.environ.get(TEST_START_VARIABLE, "").strip():
+        test_clock = f"{TEST_START_VARIABLE} is set: dlxh would run on a test clock, not the real time"
+        fix = f"unset {TEST_START_VARIABLE} (it is for end-to-end tests against an emulator only)"
+        checks.append(Check("clock", False, test_clock, fix))
     server_dates: list[tuple[str, datetime, float]] = []
     if settings.telegram.enabled:
         checks.append(await _check_telegram(settings, timeout))
@@ -62,6 +68,7 @@ async def doctor(
     checks.append(_check_files(settings))
     checks.append(_check_disk(settings))
     checks.append(_check_time(settings, server_dates, now))
+    checks.append(_check_holidays(settings, now))
     checks.append(_check_backups(settings, backup_folder, now))
     return checks
 
@@ -310,6 +317,17 @@ def _check_time(
         else "; not compared with a server"
     )
     return Check("time", True, f"{settings.timezone}, now {local:%H:%M %d/%m/%Y}{compared}")
+
+
+def _check_holidays(settings: Settings, now: datetime | None) -> Check:
+    """This year's and next year's days off, for the office to compare with the government's announcement."""
+    year = (now or datetime.now(UTC)).astimezone(settings.tz).year
+    calendar = WorkCalendar(settings.calendar)
+    years = [
+        f"{y}: " + ", ".join(d.strftime("%d/%m") for d in calendar.holidays_of(y)) for y in (year, year + 1)
+    ]
+    source = "official calendar" if settings.calendar.official_holidays else "configured dates only"
+    return Check("holidays", True, f"{source}; " + "; ".join(years))
 
 
 def _check_backups(settings: Settings, folder: Path | None, now: datetime | None) -> Check:

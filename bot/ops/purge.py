@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.core.clock import SystemClock
-from bot.core.config import Settings
+from bot.core.config import Settings, make_clock
 from bot.core.files import FileStore
 from bot.ops.backup import OpsError, months_before, store_files
 from storage import privacy
@@ -81,7 +79,7 @@ async def purge_private_data(
                 files_count += 1
         messages = await privacy.count_delivered_messages_before(tx, cutoff)
         events = await privacy.count_handled_events_before(tx, cutoff)
-        orphans = len(await _orphans(db, files)) if sweep_orphans else 0
+        orphans = len(await _orphans(db, files, now)) if sweep_orphans else 0
         return PurgeResult(
             months, cutoff, True, len(ids), citizens, len(attachments), files_count, messages, events, orphans
         )
@@ -106,7 +104,7 @@ async def purge_private_data(
             deleted += 1
     orphans = 0
     if sweep_orphans:
-        for ref in await _orphans(db, files):
+        for ref in await _orphans(db, files, now):
             if _delete(files, ref):
                 orphans += 1
     result = PurgeResult(
@@ -135,11 +133,11 @@ def _delete(files: FileStore, ref: str) -> bool:
     return True
 
 
-async def _orphans(db: Database, files: FileStore) -> list[str]:
-    """Files older than :data:`ORPHAN_GRACE` that no attachment, pending message or draft names."""
+async def _orphans(db: Database, files: FileStore, now: datetime) -> list[str]:
+    """Files older than :data:`ORPHAN_GRACE` at ``now`` that no attachment, pending message or draft names."""
     texts = await privacy.list_referenced_texts(db.reader)
     named = {m.group(0) for text in texts for m in _REF_RE.finditer(text)}
-    limit = time.time() - ORPHAN_GRACE.total_seconds()  # file times are the real clock's
+    limit = (now - ORPHAN_GRACE).timestamp()  # the app's clock (the system's in production), not time.time()
     out = []
     for rel in store_files(files.root):
         if rel in named or not _REF_RE.fullmatch(rel):
@@ -156,7 +154,7 @@ async def cli_privacy_purge(settings: Settings, *, months: int, dry_run: bool) -
     db = await Database.open(settings.database_path)
     try:
         result = await purge_private_data(
-            db, FileStore(settings.files_dir), SystemClock().now(), months=months, dry_run=dry_run,
+            db, FileStore(settings.files_dir), make_clock(settings).now(), months=months, dry_run=dry_run,
             actor="cli",
         )  # fmt: skip
     finally:
