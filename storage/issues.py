@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.core.enums import IssueState
 from storage.db import Tx
 from storage.timeutil import from_ts, ts
 
@@ -20,7 +21,7 @@ class Issue:
     about_unit_id: int
     owner_unit_id: int
     severity: str
-    state: str
+    state: IssueState
     place: str
     created_by: int | None
     created_at: datetime
@@ -49,7 +50,7 @@ class Issue:
             about_unit_id=row["about_unit_id"],
             owner_unit_id=row["owner_unit_id"],
             severity=row["severity"],
-            state=row["state"],
+            state=IssueState(row["state"]),
             place=row["place"],
             created_by=row["created_by"],
             created_at=req("created_at"),

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from bot.emulator import TelegramEmulator
 from handlers import router
 from storage.db import Database
 from storage.members import set_member_language
+from tests import e2e
 from tests.conftest import PINNED
 from tests.e2e import emulator_settings, process_env, running
 from tests.seed import invite_code, seed_units
@@ -37,15 +39,7 @@ async def app(tmp_path: Path, emu: TelegramEmulator) -> AsyncIterator[App]:
         yield a
 
 
-async def join(
-    app: App, emu: TelegramEmulator, user_id: int, name: str, unit: str = "X01", role: str = "member"
-):  # type: ignore[no-untyped-def]
-    code = await invite_code(app.services.db, app.settings, NOW, unit, role, name)
-    user = emu.user(user_id, name.split()[-1])
-    await user.send_text(f"/start {code}")
-    welcome = await user.next_message()
-    assert welcome.text is not None and welcome.text.startswith(f"Chào mừng đồng chí {name}!")
-    return user
+join = partial(e2e.join, at=NOW)
 
 
 async def test_menus_strangers_see_only_start_and_help(app: App, emu: TelegramEmulator) -> None:
