@@ -39,6 +39,7 @@ from aiohttp import web
 
 from bot.emulator.chats import BotMessage, SimGroup, SimUser, _Chat, text_entities
 from bot.emulator.formatting import EntityParseError, parse_text
+from bot.emulator.server import EmulatorServer
 
 __all__ = [
     "SENDING_METHODS",
@@ -271,7 +272,7 @@ def _json_response(body: dict[str, Any], status: int = 200) -> web.Response:
     )
 
 
-class TelegramEmulator:
+class TelegramEmulator(EmulatorServer):
     """Telegram's Bot API servers plus the people on the other side, in one process."""
 
     def __init__(
@@ -359,43 +360,6 @@ class TelegramEmulator:
         self._by_lower = {name.lower(): name for name in self._handlers}
 
     # ------------------------------------------------------------------ lifecycle
-
-    async def start(self) -> None:
-        """Bind and serve (port 0 picks any free port)."""
-        if self._runner is not None:
-            raise RuntimeError("emulator already started")
-        self._closing = False
-        self._stop_event = asyncio.Event()
-        app = web.Application(client_max_size=64 * 1024 * 1024)
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        runner = web.AppRunner(
-            app, handle_signals=False, access_log=None, handler_cancellation=True, shutdown_timeout=2.0
-        )
-        await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port)
-        try:
-            await site.start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        self._bound_port = runner.addresses[0][1]
-
-    async def stop(self) -> None:
-        """Wake every long poll and slow answer, close the server and its sockets."""
-        self._closing = True
-        self._stop_event.set()
-        self._wake_pollers()
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            await runner.cleanup()
-
-    async def __aenter__(self) -> TelegramEmulator:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
 
     @property
     def base_url(self) -> str:
