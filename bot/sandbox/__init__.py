@@ -34,7 +34,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "--data-dir",
         type=Path,
         default=None,
-        help="the sandbox's own data folder (default: the configured data_dir/sandbox); never the production one",
+        help="the sandbox's own data folder (default: the configured data_dir/sandbox): an empty folder or "
+        "one the sandbox made; never the production one",
     )
     p.add_argument(
         "--fresh",
