@@ -155,7 +155,7 @@ class Sandbox:
             for user in await sd.seed(app, emu, clock.now()):
                 phones[user.id] = user
         except BaseException:
-            await self._close(app, emu, clock, phones)
+            await self._close(app, emu, clock, phones, keep=True)
             raise
         # only now does the page see the new bot: until then it is told the sandbox is starting
         self.clock, self.emu, self.app = clock, emu, app
@@ -177,20 +177,27 @@ class Sandbox:
     async def _stop_bot(self, *, keep: bool = True) -> None:
         """Stop the bot and the emulator; ``keep``: save the clock and the chats for the next start."""
         app, emu, self.app, self.emu = self.app, self.emu, None, None
-        await self._close(app, emu, self.clock, self.phones if keep else {})
+        await self._close(app, emu, self.clock, self.phones, keep=keep)
 
     async def _close(
-        self, app: App | None, emu: TelegramEmulator | None, clock: ManualClock, phones: dict[int, SimUser]
+        self,
+        app: App | None,
+        emu: TelegramEmulator | None,
+        clock: ManualClock,
+        phones: dict[int, SimUser],
+        *,
+        keep: bool,
     ) -> None:
+        """Stop ``app`` and ``emu``; if this sandbox held the database and ``keep``, save the clock and
+        the phones' chats first (only the holder may write the folder)."""
         try:
             if app is not None:
                 await app.stop()
         finally:
-            if self._owns_data:
-                self._owns_data = False
-                if phones and emu is not None:
-                    write_clock(self.settings.data_dir, clock.now())
-                    self._save(emu, phones)
+            owned, self._owns_data = self._owns_data, False
+            if owned and keep and emu is not None:
+                write_clock(self.settings.data_dir, clock.now())
+                self._save(emu, phones)
             if emu is not None:
                 await emu.stop()
 
