@@ -649,6 +649,12 @@ def t(lang: str, key: str, **fields: Any) -> str:
     return template.format(**fields) if fields else template
 
 
+def for_channel(key: str, channel: str) -> str:
+    """``key``'s variant for ``channel`` (``<key>@zalo``: Zalo's wording without buttons or replies), if any."""
+    variant = f"{key}@{channel}"
+    return variant if channel and variant in VI else key
+
+
 def all_labels(key: str) -> set[str]:
     """The text of ``key`` in every language (to recognise a menu button whatever the language)."""
     return {c[key] for c in CATALOGS.values() if key in c}
