@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from handlers import flow
+from handlers.attachments import attachment_dicts
 from handlers.context import Context
 from handlers.model import Choice
-from handlers.report import ENDED_STATES, attachment_dicts
+from handlers.report import ENDED_STATES
 from storage import issues as iss
 from storage import units as un
 from storage.audit import add_audit
