@@ -5,6 +5,7 @@ from __future__ import annotations
 from handlers import flow
 from handlers.context import Context
 from handlers.model import Outgoing
+from handlers.numbers import parse_issue_number
 from handlers.people import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -196,7 +197,8 @@ async def _invite_answer(ctx: Context, conv: Conversation, value: str) -> None:
             conv.data["page"] = max(0, int(conv.data.get("page", 0)) + (1 if value == "_next" else -1))
             await _invite_ask(ctx, conv)
             return
-        unit = await un.get_unit(ctx.tx, int(value)) if value.isdigit() else None
+        unit_id = parse_issue_number(value)  # a unit's id: the same kind of number
+        unit = await un.get_unit(ctx.tx, unit_id) if unit_id is not None else None
         if unit is None or not unit.active:
             await flow.reask(ctx, conv, ctx.t("error.bad_button"))
             return

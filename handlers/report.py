@@ -18,6 +18,7 @@ from handlers.context import Context
 from handlers.filing import Filed, file_report
 from handlers.leaders.notices import alert_on_filing
 from handlers.model import KeyButton
+from handlers.numbers import parse_issue_number
 from handlers.people import role_keyboard
 from storage import issues as iss
 from storage import units as un
@@ -213,6 +214,11 @@ async def _ask_summary(ctx: Context, conv: Conversation) -> None:
     )
     options = [(ctx.t("report.confirm"), "confirm"), (ctx.t("report.change"), "change")]
     await flow.ask_options(ctx, conv, text, options, prefix=_prefix(ctx, conv))
+    category = ctx.settings.category(d["category"])
+    if ctx.out and (
+        (d.get("confidential") and d.get("citizen")) or (category is not None and category.sensitive)
+    ):
+        ctx.out[-1].protect_content = True  # a confidential source or a sensitive matter: no forwarding
 
 
 # ---------------------------------------------------------------------------------------------- answers
@@ -396,8 +402,9 @@ async def _answer_unit(ctx: Context, conv: Conversation, value: str) -> None:
         d["unit_matches"] = None
         await _ask(ctx, conv)
         return
-    if value.startswith("u:") and value[2:].isdigit():
-        chosen = next((u for u in units if u.id == int(value[2:])), None)
+    unit_id = parse_issue_number(value[2:]) if value.startswith("u:") else None
+    if unit_id is not None:
+        chosen = next((u for u in units if u.id == unit_id), None)
         if chosen is None:  # forged: a unit outside the member's subtree
             await flow.reask(ctx, conv, ctx.t("error.bad_button"))
             return

@@ -10,7 +10,7 @@ from typing import Any
 from bot.texts import t
 from handlers import access
 from handlers.context import Context
-from handlers.leaders.notices import notify, reporters_of, send_cards
+from handlers.leaders.notices import notify, notify_reporters, send_cards
 from handlers.model import Attachment, Choice, Outgoing
 from storage import issues as iss
 from storage import members as mem
@@ -78,8 +78,7 @@ async def acknowledge(ctx: Context, issue: iss.Issue) -> None:
         return
     ctx.reply(ctx.t("act.acknowledged", number=issue.id), issue_id=issue.id)
     if ctx.settings.issues.notify_reporters_on_ack:
-        await notify(ctx, await reporters_of(ctx, issue.id),
-                     lambda lang: t(lang, "notice.acknowledged", number=issue.id, title=issue.title), issue_id=issue.id)  # fmt: skip
+        await notify_reporters(ctx, issue, "notice.acknowledged")
 
 
 async def assign(ctx: Context, issue: iss.Issue, assignee_id: int, agency: str = "") -> None:
@@ -105,8 +104,7 @@ async def assign(ctx: Context, issue: iss.Issue, assignee_id: int, agency: str =
         ctx, [person], fresh, "notice.assigned_to_you", fresh.severity == "urgent", number=issue.id
     )
     if ctx.settings.issues.notify_reporters_on_assign:
-        await notify(ctx, await reporters_of(ctx, issue.id),
-                     lambda lang: t(lang, "notice.assigned", number=issue.id, title=issue.title), issue_id=issue.id)  # fmt: skip
+        await notify_reporters(ctx, issue, "notice.assigned")
 
 
 async def resolve(ctx: Context, issue: iss.Issue, text: str, attachments: list[dict[str, Any]]) -> None:
@@ -120,11 +118,7 @@ async def resolve(ctx: Context, issue: iss.Issue, text: str, attachments: list[d
     for a in attachments:
         await iss.add_attachment(ctx.tx, issue.id, ctx.now, entry_id=entry, **a)
     evidence = [Attachment(**a) for a in attachments if a.get("file_ref")]
-    count = await notify(
-        ctx, await reporters_of(ctx, issue.id),
-        lambda lang: t(lang, "notice.resolved", number=issue.id, title=issue.title, resolution=text),
-        issue_id=issue.id, attachments=evidence,
-    )  # fmt: skip
+    count = await notify_reporters(ctx, issue, "notice.resolved", attachments=evidence, resolution=text)
     ctx.reply(ctx.t("act.resolved", number=issue.id, count=count), issue_id=issue.id)
 
 
@@ -144,9 +138,7 @@ async def comment(
         ctx.reply(ctx.t("act.commented", number=issue.id), issue_id=issue.id)
         return
     evidence = [Attachment(**a) for a in attachments if a.get("file_ref")]
-    count = await notify(ctx, await reporters_of(ctx, issue.id),
-                         lambda lang: t(lang, "notice.update", number=issue.id, title=issue.title, text=text),
-                         issue_id=issue.id, attachments=evidence)  # fmt: skip
+    count = await notify_reporters(ctx, issue, "notice.update", attachments=evidence, text=text)
     ctx.reply(ctx.t("act.updated", number=issue.id, count=count), issue_id=issue.id)
 
 
@@ -175,7 +167,7 @@ async def propose(ctx: Context, issue: iss.Issue, text: str, attachments: list[d
         lang = m.language
         ctx.send(Outgoing(
             chat_id=ident.chat_id, channel=ident.channel, issue_id=issue.id, proactive=True,
-            urgent=issue.severity == "urgent",
+            urgent=issue.severity == "urgent", protect_content=access.protected(ctx.settings, issue),
             text=t(lang, "act.proposal", name=ctx.member.name, number=issue.id, text=text),
             choices=[[Choice(t(lang, "act.confirm_proposal"), f"a:iss:confirm:{issue.id}"),
                       Choice(t(lang, "act.send_back"), f"a:iss:sendback:{issue.id}")]],
@@ -229,6 +221,7 @@ async def send_back(ctx: Context, issue: iss.Issue, reason: str) -> None:
             [proposal.actor_id],
             lambda lang: t(lang, "notice.sent_back", number=issue.id, reason=reason),
             issue_id=issue.id,
+            protect_content=access.protected(ctx.settings, issue),
         )
     ctx.reply(ctx.t("act.sent_back", number=issue.id), issue_id=issue.id)
 
@@ -256,9 +249,7 @@ async def close_without_action(ctx: Context, issue: iss.Issue, reason: str) -> N
         is None
     ):
         return
-    await notify(ctx, await reporters_of(ctx, issue.id),
-                 lambda lang: t(lang, "notice.closed_without_action", number=issue.id, title=issue.title, reason=reason),
-                 issue_id=issue.id)  # fmt: skip
+    await notify_reporters(ctx, issue, "notice.closed_without_action", reason=reason)
     ctx.reply(ctx.t("act.closed", number=issue.id), issue_id=issue.id)
 
 
@@ -292,7 +283,8 @@ async def mark_duplicate(ctx: Context, issue: iss.Issue, target_number: int) -> 
     ):
         return
     await notify(ctx, await iss.list_reporter_ids(ctx.tx, issue.id),
-                 lambda lang: t(lang, "notice.duplicate", number=issue.id, target=target.id), issue_id=target.id)  # fmt: skip
+                 lambda lang: t(lang, "notice.duplicate", number=issue.id, target=target.id), issue_id=target.id,
+                 protect_content=access.protected(ctx.settings, issue))  # fmt: skip
     ctx.reply(ctx.t("act.duplicate", number=issue.id, target=target.id), issue_id=issue.id)
 
 

@@ -6,8 +6,9 @@ from handlers import access, flow
 from handlers.context import Context
 from handlers.leaders import actions as act
 from handlers.leaders.card import show_card, show_more
-from handlers.leaders.common import first_number, load_for
+from handlers.leaders.common import first_number, issue_argument, load_for
 from handlers.leaders.lists import show_list
+from handlers.numbers import parse_count, parse_issue_number
 from storage import issues as iss
 
 TEXT_ACTIONS = ("comment", "resolve", "reopen", "close", "dup", "progress", "propose")
@@ -16,14 +17,19 @@ TEXT_ACTIONS = ("comment", "resolve", "reopen", "close", "dup", "progress", "pro
 async def on_action(ctx: Context, data: str) -> bool:
     """``a:iss:<action>:<id>[:page]`` and ``a:lst:<kind>:<page>``; False if the data is not ours."""
     parts = data.split(":")
-    if len(parts) >= 4 and parts[1] == "lst" and parts[3].isdigit() and parts[2] in ("open", "overdue"):
-        if ctx.member.role not in ("leader", "admin"):
-            return False
-        await show_list(ctx, parts[2], int(parts[3]))
-        return True
-    if len(parts) < 4 or parts[1] != "iss" or not parts[3].isdigit():
+    if len(parts) < 4 or parts[1] not in ("lst", "iss"):
         return False
-    issue = await load_for(ctx, int(parts[3]))
+    if parts[1] == "lst":
+        page = parse_count(parts[3])
+        if page is None or parts[2] not in ("open", "overdue") or ctx.member.role not in ("leader", "admin"):
+            return False
+        await show_list(ctx, parts[2], page)
+        return True
+    number = parse_issue_number(parts[3])
+    if number is None:
+        ctx.reply(ctx.t("issue.not_found", number="?"))
+        return True
+    issue = await load_for(ctx, number)
     if issue is not None:
         await _on_issue_button(ctx, issue, parts[2], parts[4:])
     return True
@@ -33,7 +39,7 @@ async def _on_issue_button(ctx: Context, issue: iss.Issue, action: str, rest: li
     if action == "card":
         await show_card(ctx, issue)
     elif action == "more":
-        await show_more(ctx, issue, int(rest[0]) if rest and rest[0].isdigit() else 1)
+        await show_more(ctx, issue, (parse_count(rest[0]) if rest else None) or 1)
     elif action == "ack":
         await act.acknowledge(ctx, issue)
     elif action == "confirm":
@@ -56,11 +62,14 @@ async def _on_issue_button(ctx: Context, issue: iss.Issue, action: str, rest: li
 
 async def _with_issue(ctx: Context, command: str, needs_text: bool) -> tuple[iss.Issue, str] | None:
     args = ctx.incoming.args.strip()
-    number = first_number(args)
+    more = ctx.t("act.usage_dup") if command == "dup" else (ctx.t("act.usage_text") if needs_text else "")
+    usage = ctx.t("act.usage", command=command, more=more)
+    number = await issue_argument(ctx, args, usage=usage)
+    if number is None:
+        return None
     rest = args.split(maxsplit=1)[1].strip() if len(args.split(maxsplit=1)) == 2 else ""
-    if number is None or (needs_text and not rest):
-        more = ctx.t("act.usage_dup") if command == "dup" else (ctx.t("act.usage_text") if needs_text else "")
-        ctx.reply(ctx.t("act.usage", command=command, more=more))
+    if needs_text and not rest:
+        ctx.reply(usage)
         return None
     issue = await load_for(ctx, number)
     return (issue, rest) if issue is not None else None

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from handlers import access
 from handlers.context import Context
+from handlers.numbers import looks_like_number, parse_issue_number
 from storage import issues as iss
-from storage import members as mem
 
 CARD_ENTRIES = 5
 PAGE_ENTRIES = 10
@@ -37,8 +37,21 @@ def fmt_time(ctx: Context, when: datetime) -> str:
 
 def first_number(text: str) -> int | None:
     """The issue number a command's arguments start with ("12", "#12 text"), or None."""
-    head = text.strip().split(maxsplit=1)[0].lstrip("#") if text.strip() else ""
-    return int(head) if head.isdigit() and len(head) < 10 else None
+    words = text.split(maxsplit=1)
+    return parse_issue_number(words[0]) if words else None
+
+
+async def issue_argument(ctx: Context, args: str, *, usage: str) -> int | None:
+    """The issue number a command starts with; else the answer (its usage when nothing like a number was
+    given, "no such issue" for a number that is none: "²", "0", 20 digits) and None."""
+    words = args.split(maxsplit=1)
+    if not words:
+        ctx.reply(usage)
+        return None
+    number = parse_issue_number(words[0])
+    if number is None:
+        ctx.reply(ctx.t("issue.not_found", number="?") if looks_like_number(words[0]) else usage)
+    return number
 
 
 async def load_for(ctx: Context, number: int | None) -> iss.Issue | None:
@@ -53,13 +66,3 @@ async def load_for(ctx: Context, number: int | None) -> iss.Issue | None:
 def short(text: str, limit: int) -> str:
     """``text`` cut to ``limit`` characters, with an ellipsis when cut."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-async def who(ctx: Context, member_id: int | None, cache: dict[int, str]) -> str:
-    """The name of an entry's author (cached per message), or "the system"."""
-    if member_id is None:
-        return ctx.t("card.system")
-    if member_id not in cache:
-        m = await mem.get_member(ctx.tx, member_id)
-        cache[member_id] = m.name if m else "?"
-    return cache[member_id]

@@ -24,6 +24,7 @@ async def notify(
     issue_id: int | None = None,
     attachments: list[Attachment] | None = None,
     urgent: bool = False,
+    protect_content: bool = False,
 ) -> int:
     """Send a proactive message to members, each in their own language; returns how many were reachable."""
     count = 0
@@ -37,6 +38,36 @@ async def notify(
                 attachments=list(attachments or []),
                 proactive=True,
                 urgent=urgent,
+                protect_content=protect_content,
+            )
+        )
+        count += 1
+    return count
+
+
+async def notify_reporters(
+    ctx: Context,
+    issue: iss.Issue,
+    key: str,
+    *,
+    attachments: list[Attachment] | None = None,
+    **fields: Any,
+) -> int:
+    """Tell everyone who reported the issue (or one merged into it) what the leaders shared: ``key`` with the
+    issue's number and its title as each of them may read it (``access.title_for``); returns how many were
+    reachable."""
+    count = 0
+    for m, ident in await mem.list_member_chats(ctx.tx, await reporters_of(ctx, issue.id)):
+        title = await access.member_title(ctx.tx, ctx.settings, m, issue)
+        ctx.send(
+            Outgoing(
+                chat_id=ident.chat_id,
+                channel=ident.channel,
+                text=t(m.language, key, number=issue.id, title=title, **fields),
+                issue_id=issue.id,
+                attachments=list(attachments or []),
+                proactive=True,
+                protect_content=access.protected(ctx.settings, issue),
             )
         )
         count += 1

@@ -11,6 +11,7 @@ from handlers.attachments import attachment_dicts
 from handlers.context import Context
 from handlers.leaders import actions as act
 from handlers.leaders.common import PEOPLE_PAGE, TEXT_LIMIT, first_number
+from handlers.numbers import parse_issue_number
 from storage import issues as iss
 from storage import members as mem
 from storage import units as un
@@ -96,10 +97,11 @@ async def _act_answer(ctx: Context, conv: Conversation, value: str) -> None:
 async def _answer_which(ctx: Context, conv: Conversation, value: str) -> None:
     """A reply to a digest: which of the issues it named."""
     d = conv.data
-    if not value.isdigit() or int(value) not in d["candidates"]:
+    number = parse_issue_number(value)
+    if number is None or number not in d["candidates"]:
         await flow.reask(ctx, conv, ctx.t("error.bad_button"))
         return
-    chosen = await iss.get_issue(ctx.tx, int(value))
+    chosen = await iss.get_issue(ctx.tx, number)
     offers = await _reply_offers(ctx, chosen) if chosen is not None else []
     if chosen is None or not offers:
         await flow.finish(ctx, conv)
@@ -115,14 +117,15 @@ async def _answer_pick(ctx: Context, conv: Conversation, issue: iss.Issue, value
         d["page"] = max(0, int(d.get("page", 0)) + (1 if value == "_next" else -1))
         await _act_ask(ctx, conv)
         return
-    if not value[2:].isdigit():
+    chosen = parse_issue_number(value[2:])  # a member's or a unit's id: the same kind of number
+    if chosen is None:
         await flow.reask(ctx, conv, ctx.t("error.bad_button"))
         return
     await flow.finish(ctx, conv)
     if conv.step == "assign":
-        await act.assign(ctx, issue, int(value[2:]))
+        await act.assign(ctx, issue, chosen)
     else:
-        await act.move(ctx, issue, int(value[2:]))
+        await act.move(ctx, issue, chosen)
 
 
 async def _answer_text(ctx: Context, conv: Conversation, issue: iss.Issue, value: str) -> None:
@@ -252,13 +255,14 @@ flow.register(flow.Flow("act", _act_ask, _act_answer, _act_media))
 def _split_number(text: str) -> tuple[int | None, str]:
     """A leading issue number, as in "12: text" or "#12 text" -> (12, "text"); none -> (None, text)."""
     head, _, rest = text.strip().partition(" ")
-    head = head.rstrip(":.,").lstrip("#")
-    if head.isdigit() and len(head) < 10:
-        return int(head), rest.strip().lstrip(":").strip()
+    number = parse_issue_number(head.rstrip(":.,"))
+    if number is not None:
+        return number, rest.strip().lstrip(":").strip()
     if ":" in text:
         left, _, right = text.partition(":")
-        if left.strip().lstrip("#").isdigit():
-            return int(left.strip().lstrip("#")), right.strip()
+        number = parse_issue_number(left)
+        if number is not None:
+            return number, right.strip()
     return None, text.strip()
 
 
