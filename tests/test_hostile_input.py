@@ -29,13 +29,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from telegram import Update
 
 from bot.app import App, build_app
 from bot.emulator import TelegramEmulator
+from bot.emulator.zalo import ZaloEmulator
 from bot.texts import t
+from bot.webhook import MAX_DEPTH, TELEGRAM_SECRET_HEADER, enable_webhooks, nesting_ok
 from handlers.report import file_report
 from storage import issues as iss
 from storage import members as mem
@@ -48,6 +51,7 @@ FULL = os.environ.get("DLXH_FULL") == "1"
 EXAMPLES = 10_000 if FULL else 500
 NOW = datetime.now(UTC)
 BOT_ID = 123456
+WEBHOOK_SECRET = "hostile-webhook-secret_0123456789"
 
 # people: (telegram id, name, unit, role)
 PEOPLE = [
@@ -71,6 +75,8 @@ ISSUES = [
     ("B2", 111, "o_nhiem_moi_truong", "MKb2ZQX"),
 ]
 MARKER_PREFIX = "ZQX"  # every marker ends with it, and so does every confidential citizen marker
+# a second report on an issue, by a member who joined it from the similar-issue offer: (key, reporter, marker)
+CO_REPORTS = [("A1", 102, "MKa1cZQX"), ("B1", 112, "MKb1cZQX")]
 
 # ---------------------------------------------------------------------------------------------- strategies
 
@@ -125,6 +131,9 @@ SPECIAL = [
     "ZQX",
     "MK",
     "\U0010fffd",
+    "²",
+    "١٢",
+    "99999999999999999999",
 ]
 CHARS = st.characters(exclude_categories=("Cs",), exclude_characters="\x00")
 hostile_text = st.one_of(
@@ -138,6 +147,14 @@ hostile_text = st.one_of(
     st.sampled_from(SPECIAL),
 )
 issue_no = st.integers(0, 9)
+# digits that are digits to str.isdigit and int() but not to us, numbers past SQLite's integers, signs, zero
+ODD_NUMBERS = ["²", "¹", "٣", "١٢", "１２", "𝟙", "⁹", "߁", "0", "00", "-1", "+1", "1e3", "1_000", " 1", "#²"]
+odd_number = st.one_of(
+    st.sampled_from(ODD_NUMBERS),
+    st.integers(2**53 + 1, 2**80).map(str),
+    st.just("9" * 20),
+)
+any_number = st.one_of(issue_no.map(str), odd_number)
 ACTIONS = [
     "card",
     "more",
@@ -188,16 +205,19 @@ VALUES = [
 ]
 choice_value = st.one_of(
     st.sampled_from(VALUES),
-    st.builds(lambda p, n: f"{p}:{n}", st.sampled_from(["u", "i", "m"]), st.integers(0, 9)),
+    st.builds(lambda p, n: f"{p}:{n}", st.sampled_from(["u", "i", "m"]), any_number),
+    odd_number,
 )
 callback_data = st.one_of(
     st.text(CHARS, min_size=1, max_size=64).filter(lambda s: len(s.encode("utf-8")) <= 64),
-    st.builds(lambda a, n: f"a:iss:{a}:{n}", st.sampled_from(ACTIONS), issue_no),
-    st.builds(lambda a, n, p: f"a:iss:{a}:{n}:{p}", st.sampled_from(ACTIONS), issue_no, st.integers(0, 5)),
-    st.builds(lambda k, p: f"a:lst:{k}:{p}", st.sampled_from(["open", "overdue", "x"]), st.integers(0, 3)),
-    st.builds(lambda k, n: f"a:{k}:{n}", st.sampled_from(["my", "myp"]), issue_no),
-    st.builds(lambda n, v: f"c{n}:{v}", st.integers(0, 40), choice_value),
-)
+    st.builds(lambda a, n: f"a:iss:{a}:{n}", st.sampled_from(ACTIONS), any_number),
+    st.builds(lambda a, n, p: f"a:iss:{a}:{n}:{p}", st.sampled_from(ACTIONS), any_number, any_number),
+    st.builds(lambda k, p: f"a:lst:{k}:{p}", st.sampled_from(["open", "overdue", "x"]), any_number),
+    st.builds(lambda k, n: f"a:{k}:{n}", st.sampled_from(["my", "myp"]), any_number),
+    st.builds(lambda n, a: f"a:chk:{n}:{a}", any_number, st.sampled_from(["resolved", "partly", "x"])),
+    st.builds(lambda a, n: f"a:rnd:{a}:{n}", st.sampled_from(["start", "none"]), any_number),
+    st.builds(lambda n, v: f"c{n}:{v}", st.one_of(st.integers(0, 40).map(str), odd_number), choice_value),
+).filter(lambda s: len(s.encode("utf-8")) <= 64)
 COMMANDS = [
     "start",
     "help",
@@ -224,14 +244,18 @@ COMMANDS = [
     "issue_1",
     "issue_3",
     "issue_99",
+    "issue_²",
+    "issue_١",
+    "issue_99999999999999999999",
+    "issue_0",
     "report@dlxh_test_bot",
     "report@other_bot",
 ]
 command_args = st.one_of(
     st.just(""),
-    issue_no.map(str),
-    st.builds(lambda n, m: f"{n} {m}", issue_no, issue_no),
-    st.builds(lambda n, text: f"{n} {text}", issue_no, hostile_text),
+    any_number,
+    st.builds(lambda n, m: f"{n} {m}", any_number, any_number),
+    st.builds(lambda n, text: f"{n} {text}", any_number, hostile_text),
     st.sampled_from(["MKa1ZQX", "MKb1ZQX", "ZQX", "MK", "Mương", "ABCDEFGHJK", "#3"]),
     hostile_text,
 )
@@ -543,6 +567,7 @@ class World:
     member_of: dict[int, mem.Member]  # telegram id -> member
     markers: dict[int, str]  # issue id -> marker
     citizens: dict[int, str]  # issue id -> confidential citizen marker
+    co_reports: dict[str, tuple[int, int]]  # a co-report's marker -> (issue id, its reporter's member id)
     ever: dict[int, set[str]] = field(default_factory=dict)  # chat id -> markers it was ever allowed
     last_outbox: int = 0
     rows_checked: int = 0
@@ -562,6 +587,8 @@ async def setup(tmp_path: Path, emu: TelegramEmulator) -> World:
     member_of: dict[int, mem.Member] = {}
     markers: dict[int, str] = {}
     citizens: dict[int, str] = {}
+    issue_of: dict[str, int] = {}
+    co_reports: dict[str, tuple[int, int]] = {}
     async with s.db.transaction() as tx:
         for uid, name, unit, role in PEOPLE:
             member_id = await mem.create_member(tx, name, role, units[unit], NOW)
@@ -585,35 +612,93 @@ async def setup(tmp_path: Path, emu: TelegramEmulator) -> World:
             }
             filed = await file_report(tx, s.settings, s.calendar, NOW, member_of[reporter], draft)
             await iss.add_thread_entry(
-                tx, filed.issue_id, NOW, "comment", body=f"ghi chú {marker}", shared=True
+                tx, filed.issue_id, NOW, "comment", body=f"cập nhật {update_marker(marker)}", shared=True
+            )
+            await iss.add_thread_entry(
+                tx, filed.issue_id, NOW, "comment", body=f"ghi chú nội bộ {note_marker(marker)}"
             )
             markers[filed.issue_id] = marker
             citizens[filed.issue_id] = citizen
+            issue_of[key] = filed.issue_id
+        for key, reporter, marker in CO_REPORTS:
+            issue = await iss.get_issue(tx, issue_of[key])
+            assert issue is not None
+            draft = {
+                "category": issue.category,
+                "unit_id": issue.about_unit_id,
+                "description": [f"Cùng vụ {marker}"],
+                "severity": "normal",
+                "people": "household",
+                "source": "direct",
+                "citizen": f"Bà Cz{marker}",  # not confidential: still no other reporter's business
+                "confidential": False,
+                "attachments": [],
+                "place": "",
+                "add_to": issue.id,
+            }
+            filed = await file_report(tx, s.settings, s.calendar, NOW, member_of[reporter], draft)
+            assert not filed.created
+            co_reports[marker] = (issue.id, member_of[reporter].id)
         # messages each chat "received" earlier, some about issues it may not see (a member who moved units)
         for uid in PRIVATE_IDS:
             for mid, issue_id in enumerate(sorted(markers), start=1):
                 await add_sent_reference(tx, "telegram", str(uid), str(mid), None, issue_id, "", NOW)
-    world = World(app, emu, member_of, markers, citizens)
+    world = World(app, emu, member_of, markers, citizens, co_reports)
     world.last_outbox = max([r.id for r in await list_outbox_after(s.db.reader, 0)], default=0)
     return world
 
 
+def update_marker(marker: str) -> str:
+    """The marker of an issue's update shared with its reporters (no marker is a part of another)."""
+    return "MU" + marker[2:]
+
+
+def note_marker(marker: str) -> str:
+    """The marker of an issue's internal note, for its leaders only."""
+    return "MN" + marker[2:]
+
+
+def all_markers(world: World) -> list[str]:
+    """Every marker planted: an issue's own (its title and first report), its shared update ("MU…"), its
+    internal note ("MN…"), its confidential citizen, and each co-report's text and citizen ("Bà Cz…")."""
+    out = [*world.citizens.values()]
+    for marker in world.markers.values():
+        out += [marker, update_marker(marker), note_marker(marker)]
+    for marker in world.co_reports:
+        out += [marker, f"Bà Cz{marker}"]
+    return out
+
+
 async def scope(world: World) -> dict[int, set[str]]:
-    """What each member's chat may read, from the data: the test's own statement of the scope rules."""
+    """What each member's chat may read, from the data: the test's own statement of the rule in
+    handlers.access. The owning unit's leaders: everything. A reporter: their own report's words, the
+    shared update. The one who opened the issue: also its title. The assignee: the reports, the update, no
+    citizen. Nobody else: nothing; internal notes and confidential citizens: the leaders only."""
     reader = world.app.services.db.reader
     out: dict[int, set[str]] = {chat: set() for chat in world.member_of}
     for issue_id, marker in world.markers.items():
         issue = await iss.get_issue(reader, issue_id)
         assert issue is not None
         reporters = {r.member_id for r in await iss.list_reports(reader, issue_id)}
+        co = [(mk, who) for mk, (i, who) in world.co_reports.items() if i == issue_id]
         for chat, m in world.member_of.items():
             leader_here = (
                 m.role == "leader" and issue.owner_unit_id == m.unit_id
             )  # communes have no units below
-            if leader_here or m.id in reporters or issue.assignee_id == m.id:
-                out[chat].add(marker)
+            assignee = issue.assignee_id == m.id
             if leader_here:
-                out[chat].add(world.citizens[issue_id])
+                out[chat] |= {marker, update_marker(marker), note_marker(marker), world.citizens[issue_id]}
+                out[chat] |= {x for mk, _ in co for x in (mk, f"Bà Cz{mk}")}
+                continue
+            if m.id in reporters or assignee:
+                out[chat].add(update_marker(marker))
+            if issue.created_by == m.id or assignee:
+                out[chat].add(marker)
+            for mk, who in co:
+                if who == m.id:
+                    out[chat] |= {mk, f"Bà Cz{mk}"}
+                elif assignee:
+                    out[chat].add(mk)
     return out
 
 
@@ -665,11 +750,7 @@ async def feed_and_check(world: World, feed: Feed, events: list[Event], errors: 
             if chat in world.member_of:
                 may = world.ever[chat]
                 seen = _without_echo(payload, e) if chat == e.actor else row.payload
-                leaked = [
-                    mk
-                    for mk in (*world.markers.values(), *world.citizens.values())
-                    if mk in seen and mk not in may
-                ]
+                leaked = [mk for mk in all_markers(world) if mk in seen and mk not in may]
                 assert not leaked, f"{leaked} reached chat {chat} after {e!r}:\n{text[:500]}"
                 continue
             assert MARKER_PREFIX not in row.payload, f"a marker reached chat {chat} after {e!r}"
@@ -733,3 +814,155 @@ def test_hostile_updates_leak_nothing_and_break_nothing(tmp_path: Path) -> None:
         f"({world.rows_with_markers} carrying a marker) in {elapsed:.1f}s"
     )
     assert world.updates >= EXAMPLES and world.rows_checked > EXAMPLES / 2
+
+
+# ---------------------------------------------------------------------------------------------- webhook bodies
+
+json_leaf = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(st.sampled_from('[]{}"\\ a²١'), max_size=8),  # brackets and quotes inside strings do not nest
+)
+json_value = st.recursive(
+    json_leaf,
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=4), children, max_size=3)
+    ),
+    max_leaves=30,
+)
+wrappers = st.lists(st.sampled_from(["[", "{"]), max_size=MAX_DEPTH + 40)
+
+
+def depth(value: Any) -> int:
+    if isinstance(value, list):
+        return 1 + max((depth(v) for v in value), default=0)
+    if isinstance(value, dict):
+        return 1 + max((depth(v) for v in value.values()), default=0)
+    return 0
+
+
+def wrapped(value: Any, around: list[str]) -> Any:
+    for w in reversed(around):
+        value = [value] if w == "[" else {"k": value}
+    return value
+
+
+@settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=not FULL)
+@given(json_value, wrappers)
+def test_nesting_is_measured_on_the_bytes_as_the_parser_would(value: Any, around: list[str]) -> None:
+    body = wrapped(value, around)
+    assert nesting_ok(json.dumps(body).encode()) == (depth(body) <= MAX_DEPTH)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=not FULL)
+@given(
+    st.one_of(
+        st.binary(max_size=2000), st.text(st.sampled_from('[]{}"\\,:1 '), max_size=3000).map(str.encode)
+    )
+)
+def test_any_bytes_are_measured_without_error(raw: bytes) -> None:
+    nesting_ok(raw)
+
+
+def hostile_body(kind: str, value: Any, around: list[str], n: int) -> tuple[bytes, bool]:
+    """A webhook body and whether it should be taken (200) rather than refused (400)."""
+    update = {
+        "update_id": n,
+        "message": {
+            "message_id": n,
+            "date": int(time.time()),
+            "chat": {"id": STRANGERS[0], "type": "private", "first_name": "X"},
+            "from": user_json(STRANGERS[0], "vi"),
+            "text": "Xin chào",
+        },
+    }
+    if kind == "nested_field":  # an update carrying a field nested at random depth
+        body: Any = {**update, "x": wrapped(value, around)}
+        return json.dumps(body).encode(), depth(body) <= MAX_DEPTH
+    if kind == "nested":
+        body = wrapped(value, around)
+        return json.dumps(body).encode(), False  # never a dict with an update_id
+    if kind == "update_id":
+        body = {**update, "update_id": value}
+        taken = type(value) is int and 0 <= value <= 2**53
+        return json.dumps(body).encode(), taken
+    if kind == "json":
+        return json.dumps(value).encode(), False
+    return b"[" * value + b"]" * value, False  # a flood of brackets no encoder would write
+
+
+body_case = st.one_of(
+    st.tuples(st.just("nested_field"), json_value, wrappers),
+    st.tuples(st.just("nested"), json_value, wrappers),
+    st.tuples(
+        st.just("update_id"),
+        st.one_of(json_leaf, st.sampled_from([True, False, 2**64, -1, 1.0, "7"])),
+        st.just([]),
+    ),
+    st.tuples(st.just("json"), json_value, st.just([])),
+    st.tuples(st.just("brackets"), st.integers(0, 20_000), st.just([])),
+)
+
+
+def test_hostile_webhook_bodies_get_400_and_the_server_stays_up(tmp_path: Path) -> None:
+    """Bodies over real HTTP to the webhook server: nested to any depth, at the top or inside an update's
+    field; update_id as a boolean, a float, a string, out of range; any JSON; bracket floods. Each is
+    answered 400 or taken (200) exactly as the rules say, nothing is logged as an error, and the server
+    keeps answering."""
+    loop = asyncio.new_event_loop()
+    errors = ErrorLog()
+    root = logging.getLogger()
+    emu, zemu = TelegramEmulator(), ZaloEmulator()
+    loop.run_until_complete(emu.start())
+    loop.run_until_complete(zemu.start())
+    settings_ = emulator_settings(tmp_path, emu, zalo={"enabled": True, "base_url": zemu.base_url})
+    app = build_app(settings_, telegram_token=emu.token, zalo_token=zemu.token)
+    server = enable_webhooks(app, public_url="https://bot.example.vn", secret=WEBHOOK_SECRET, port=0)
+    loop.run_until_complete(server.start())
+    loop.run_until_complete(app.start())
+    http = httpx.AsyncClient(timeout=30)
+    counter = iter(range(1, 10**9))
+    root.addHandler(errors)
+    try:
+
+        @settings(
+            max_examples=max(50, EXAMPLES // 5),
+            deadline=None,
+            database=None,
+            derandomize=not FULL,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        )
+        @given(body_case)
+        @example(("brackets", 10_000, []))
+        @example(("update_id", True, []))
+        def check(case: tuple[str, Any, list[str]]) -> None:
+            raw, taken = hostile_body(case[0], case[1], case[2], next(counter))
+
+            async def post() -> int:
+                headers = {TELEGRAM_SECRET_HEADER: WEBHOOK_SECRET}
+                answer = await http.post(server.url("/telegram"), content=raw, headers=headers)
+                return answer.status_code
+
+            status = loop.run_until_complete(post())
+            assert status == (200 if taken else 400), (case[0], raw[:120])
+            assert not errors.records, errors.records[0].getMessage()
+
+        check()
+        alive = loop.run_until_complete(
+            http.post(
+                server.url("/telegram"),
+                content=hostile_body("nested_field", 1, [], 10**8)[0],
+                headers={TELEGRAM_SECRET_HEADER: WEBHOOK_SECRET},
+            )
+        )
+        assert alive.status_code == 200
+    finally:
+        root.removeHandler(errors)
+        loop.run_until_complete(http.aclose())
+        loop.run_until_complete(app.stop())
+        loop.run_until_complete(server.stop())
+        loop.run_until_complete(zemu.stop())
+        loop.run_until_complete(emu.stop())
+        loop.close()
