@@ -25,7 +25,6 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +34,7 @@ from hypothesis import strategies as st
 from telegram import Update
 
 from bot.app import App, build_app
+from bot.clock import TickingClock
 from bot.emulator import TelegramEmulator
 from bot.emulator.zalo import ZaloEmulator
 from bot.texts import t
@@ -44,12 +44,13 @@ from storage import issues as iss
 from storage import members as mem
 from storage.migrations import migrate
 from storage.outbox import add_sent_reference, list_outbox_after
+from tests.conftest import PINNED
 from tests.e2e import emulator_settings
 from tests.seed import seed_units
 
 FULL = os.environ.get("DLXH_FULL") == "1"
 EXAMPLES = 10_000 if FULL else 500
-NOW = datetime.now(UTC)
+NOW = PINNED
 BOT_ID = 123456
 WEBHOOK_SECRET = "hostile-webhook-secret_0123456789"
 
@@ -463,7 +464,7 @@ class Feed:
         self.message_id += 1
         uid, mid = e.actor, self.message_id
         chat = e.chat or uid
-        base = {"message_id": mid, "date": int(time.time()), "chat": chat_json(chat, uid)}
+        base = {"message_id": mid, "date": int(NOW.timestamp()), "chat": chat_json(chat, uid)}
         who = {"from": user_json(uid, e.lang)}
         u: dict[str, Any] = {"update_id": self.update_id}
         if e.kind == "text":
@@ -471,7 +472,7 @@ class Feed:
         elif e.kind == "reply":
             replied = {
                 "message_id": e.ref,
-                "date": int(time.time()),
+                "date": int(NOW.timestamp()),
                 "chat": base["chat"],
                 "from": BOT_USER if e.from_bot else user_json(uid + 1, "vi"),
                 "text": "Vụ việc #1",
@@ -482,7 +483,7 @@ class Feed:
                 **base,
                 **who,
                 "message_id": e.ref,
-                "edit_date": int(time.time()),
+                "edit_date": int(NOW.timestamp()),
                 "text": e.text,
             }
         elif e.kind == "media":
@@ -490,7 +491,7 @@ class Feed:
         elif e.kind == "callback":
             message = {
                 "message_id": e.ref,
-                "date": int(time.time()),
+                "date": int(NOW.timestamp()),
                 "chat": base["chat"],
                 "from": BOT_USER,
                 "text": "…",
@@ -522,13 +523,13 @@ class Feed:
         elif e.kind in ("channel_post", "edited_channel_post"):
             post = {
                 "message_id": mid,
-                "date": int(time.time()),
+                "date": int(NOW.timestamp()),
                 "chat": chat_json(CHANNEL, 0),
                 "sender_chat": chat_json(CHANNEL, 0),
                 **text_fields(e.text),
             }
             if e.kind == "edited_channel_post":
-                post["edit_date"] = int(time.time())
+                post["edit_date"] = int(NOW.timestamp())
             u[e.kind] = post
         elif e.kind == "inline_query":
             u["inline_query"] = {
@@ -541,7 +542,7 @@ class Feed:
             u["my_chat_member"] = {
                 "chat": chat_json(GROUPS[0][0], uid),
                 "from": user_json(uid, "vi"),
-                "date": int(time.time()),
+                "date": int(NOW.timestamp()),
                 "old_chat_member": {"status": "left", "user": BOT_USER},
                 "new_chat_member": {"status": "member", "user": BOT_USER},
             }
@@ -576,7 +577,13 @@ class World:
 
 
 async def setup(tmp_path: Path, emu: TelegramEmulator) -> World:
-    app = build_app(emulator_settings(tmp_path, emu), telegram_token=emu.token, lock=False, run_jobs=False)
+    app = build_app(
+        emulator_settings(tmp_path, emu),
+        clock=TickingClock(PINNED),
+        telegram_token=emu.token,
+        lock=False,
+        run_jobs=False,
+    )
     s = app.services
     await s.db.connect()
     await migrate(s.db)
@@ -872,7 +879,7 @@ def hostile_body(kind: str, value: Any, around: list[str], n: int) -> tuple[byte
         "update_id": n,
         "message": {
             "message_id": n,
-            "date": int(time.time()),
+            "date": int(NOW.timestamp()),
             "chat": {"id": STRANGERS[0], "type": "private", "first_name": "X"},
             "from": user_json(STRANGERS[0], "vi"),
             "text": "Xin chào",
@@ -918,7 +925,7 @@ def test_hostile_webhook_bodies_get_400_and_the_server_stays_up(tmp_path: Path) 
     loop.run_until_complete(emu.start())
     loop.run_until_complete(zemu.start())
     settings_ = emulator_settings(tmp_path, emu, zalo={"enabled": True, "base_url": zemu.base_url})
-    app = build_app(settings_, telegram_token=emu.token, zalo_token=zemu.token)
+    app = build_app(settings_, clock=TickingClock(PINNED), telegram_token=emu.token, zalo_token=zemu.token)
     server = enable_webhooks(app, public_url="https://bot.example.vn", secret=WEBHOOK_SECRET, port=0)
     loop.run_until_complete(server.start())
     loop.run_until_complete(app.start())
