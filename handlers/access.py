@@ -67,10 +67,10 @@ async def may_see(tx: Tx, settings: Settings, member: mem.Member, issue: iss.Iss
 # reports, additions and withdrawals; the state changes and updates the leaders shared with reporters (the
 # outcome among them); the state and deadlines. Never: internal notes, the text of an assignment, other
 # reporters' reports, additions, names or citizens; nor the title, which is the first line of the first
-# report, unless they wrote it. The assignee also reads what the job needs: the reports and additions
-# (never their citizens or reporters' names) and the progress and proposals they exchanged with the leaders. Joining an issue makes a
-# member one of its reporters and nothing more. The card, its "more" pages, /issue_N, /my, the notices
-# and the check after a resolution all go through this.
+# report, unless they wrote it. The assignee also reads what the job needs: the reports, the additions and
+# the title (never citizens or reporters' names), and the progress and proposals they exchanged with the
+# leaders. Joining an issue makes a member one of its reporters and nothing more. The card, its "more"
+# pages, /issue_N, /my, the notices and the check after a resolution all go through this.
 
 OWN_KINDS = ("report", "addition", "withdrawn")  # a reporter's own entries
 SHARED_KINDS = ("state", "comment")  # what leaders share with reporters (with ``shared`` set)
@@ -87,7 +87,7 @@ class View:
     creator: bool  # filed the report that opened it: the title is their own words
     own_reports: frozenset[int]
     reporter_ids: frozenset[int]  # the issue's reporters, to name entries without naming people
-    confidential: bool = False  # one of its reports has a confidential source
+    reporter: bool  # filed one of its reports (or added to it from the similar-issue offer)
 
     def sees_entry(self, entry: iss.ThreadEntry) -> bool:
         if self.full:
@@ -124,21 +124,16 @@ class View:
 
 async def view_of(tx: Tx, settings: Settings, member: mem.Member, issue: iss.Issue) -> View | None:
     """What ``member`` may read of ``issue``; None if they may not see it at all."""
-    full = await leads(tx, settings, member, issue)
+    assignee = issue.assignee_id == member.id and member.active
+    creator = issue.created_by == member.id
+    if await leads(tx, settings, member, issue):  # reads everything: only who the reporters are is needed
+        ids = frozenset(await iss.list_reporter_ids(tx, issue.id))
+        return View(member.id, True, assignee, creator, frozenset(), ids, member.id in ids)
     reports = await iss.list_reports(tx, issue.id)
     own = frozenset(r.id for r in reports if r.member_id == member.id)
-    assignee = issue.assignee_id == member.id and member.active
-    if not (full or assignee or own):
+    if not (assignee or own):
         return None
-    return View(
-        member_id=member.id,
-        full=full,
-        assignee=assignee,
-        creator=issue.created_by == member.id,
-        own_reports=own,
-        reporter_ids=frozenset(r.member_id for r in reports),
-        confidential=any(r.confidential and r.citizen for r in reports),
-    )
+    return View(member.id, False, assignee, creator, own, frozenset(r.member_id for r in reports), bool(own))
 
 
 def neutral_title(settings: Settings, lang: str, issue: iss.Issue) -> str:
@@ -149,8 +144,9 @@ def neutral_title(settings: Settings, lang: str, issue: iss.Issue) -> str:
 
 
 def title_for(settings: Settings, lang: str, issue: iss.Issue, view: View | None) -> str:
-    """The title as this person may read it: the first reporter's words only for them and the leaders."""
-    if view is not None and (view.full or view.creator):
+    """The title as this person may read it: the first reporter's words only for them, the assignee (who
+    reads the reports) and the leaders."""
+    if view is not None and (view.full or view.creator or view.assignee):
         return issue.title
     return neutral_title(settings, lang, issue)
 
@@ -160,11 +156,11 @@ async def member_title(tx: Tx, settings: Settings, member: mem.Member, issue: is
     return title_for(settings, member.language, issue, await view_of(tx, settings, member, issue))
 
 
-def protected(settings: Settings, issue: iss.Issue, view: View | None = None) -> bool:
-    """Messages about a sensitive category go out protected (Telegram: no forwarding, no saving), and so do
-    the card, pages and thread of an issue with a confidential source."""
+def protected(settings: Settings, issue: iss.Issue) -> bool:
+    """Messages about a sensitive category go out protected (Telegram: no forwarding, no saving); so does
+    any message that shows a confidential source (the card decides that as it renders one)."""
     category = settings.category(issue.category)
-    return (category is not None and category.sensitive) or (view is not None and view.confidential)
+    return category is not None and category.sensitive
 
 
 async def sees_confidential(tx: Tx, member: mem.Member, issue: iss.Issue) -> bool:

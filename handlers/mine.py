@@ -33,7 +33,7 @@ async def _number_or_answer(ctx: Context, usage_key: str) -> int | None:
 async def may_follow(ctx: Context, issue: iss.Issue) -> bool:
     """A member adds to an issue they reported (even if withdrawn) or are assigned to."""
     view = await access.view_of(ctx.tx, ctx.settings, ctx.member, issue)
-    return view is not None and (view.assignee or bool(view.own_reports))
+    return view is not None and (view.assignee or view.reporter)
 
 
 async def cmd_my(ctx: Context, page: int = 0) -> None:
@@ -98,7 +98,7 @@ async def show_thread(ctx: Context, issue_id: int) -> None:
     if not shown:
         lines.append(ctx.t("my.thread_empty"))
     msg = ctx.reply("\n".join(lines), issue_id=issue.id)
-    msg.protect_content = access.protected(ctx.settings, issue, view)
+    msg.protect_content = access.protected(ctx.settings, issue)  # the thread never shows a citizen
 
 
 def describe_entry(ctx: Context, e: iss.ThreadEntry, view: access.View) -> str:

@@ -12,15 +12,22 @@ table says. The rule under test is ``handlers.access.View``.
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from bot.clock import ManualClock
+from bot.emulator import TelegramEmulator
 from bot.runtime import Services
 from bot.texts import t
 from handlers.model import Outgoing
+from handlers.numbers import parse_count, parse_issue_number
+from handlers.report import file_report
 from scheduler.followups import check_resolutions
+from storage import members as mem
 from storage.outbox import add_sent_reference
+from tests.conftest import PINNED
+from tests.e2e import running
 from tests.harness import Harness, Person, labels
 from tests.seed import invite_code, seed_units
 
@@ -316,3 +323,57 @@ async def test_sensitive_and_confidential_matters_go_out_protected(world: Harnes
     await lan.tap("✔ Gửi báo cáo")
     [secret] = await hung.say("/issue 3")
     assert secret.protect_content and "Ông Năm" in secret.text
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("1", 1),
+        ("#12", 12),
+        (" 12 ", 12),
+        ("007", 7),
+        (str(2**53), 2**53),
+        (str(2**53 + 1), None),
+        ("99999999999999999999", None),
+        ("0", None),
+        ("-1", None),
+        ("+1", None),
+        ("²", None),
+        ("١٢", None),
+        ("１２", None),
+        ("𝟙", None),
+        ("1_000", None),
+        ("1e3", None),
+        ("12a", None),
+        ("", None),
+        ("#", None),
+        ("##1", None),
+    ],
+)
+def test_issue_numbers_are_ascii_digits_in_range(text: str, number: int | None) -> None:
+    assert parse_issue_number(text) == number
+    assert parse_count("0") == 0 and parse_count("²") is None and parse_count(str(2**53 + 1)) is None
+
+
+async def test_protected_messages_reach_telegram_protected(tmp_path: Path, emu: TelegramEmulator) -> None:
+    """Over real HTTP: the Telegram sender passes protect_content, and only for the messages that need it."""
+    async with running(tmp_path, emu) as app:
+        s = app.services
+        await seed_units(s.db, PINNED)
+        code = await invite_code(s.db, s.settings, PINNED, "T01", "leader", "Lê Quang Minh")
+        minh = emu.user(301, "Minh")
+        await minh.send_text(f"/start {code}")
+        await minh.next_message()
+        async with s.db.transaction() as tx:
+            leader = await mem.get_member_by_identity(tx, "telegram", "301")
+            assert leader is not None
+            for category in ("nhung_nhieu_can_bo", "dien_sinh_hoat"):
+                draft = {"category": category, "unit_id": leader.unit_id, "description": ["Vụ việc"],
+                         "severity": "normal", "people": "household", "source": "direct"}  # fmt: skip
+                await file_report(tx, s.settings, s.calendar, s.clock.now(), leader, draft)
+        await minh.send_text("/issue 1")
+        sensitive = await minh.next_message()
+        await minh.send_text("/issue 2")
+        ordinary = await minh.next_message()
+        assert sensitive.text is not None and sensitive.text.startswith("Vụ việc #1")
+        assert sensitive.protected and not ordinary.protected

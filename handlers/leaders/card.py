@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.texts import t
 from handlers import access
 from handlers.context import Context
@@ -21,9 +23,17 @@ from storage import units as un
 from storage.audit import add_audit
 
 
+@dataclass
+class Shown:
+    """What a rendered message showed that changes how it is sent."""
+
+    confidential: bool = False  # a confidential source: sent protected (no forwarding, no saving)
+
+
 async def _report_text(
-    ctx: Context, viewer: mem.Member, view: access.View, issue: iss.Issue, r: iss.Report, lang: str
+    ctx: Context, viewer: mem.Member, view: access.View, issue: iss.Issue, r: iss.Report, shown: Shown
 ) -> str:
+    lang = viewer.language
     text = t(
         lang,
         "card.report_entry",
@@ -37,6 +47,7 @@ async def _report_text(
         else:
             text += t(lang, "card.citizen", citizen=r.citizen)
             if r.confidential:
+                shown.confidential = True
                 await add_audit(ctx.tx, ctx.now, f"member:{viewer.id}", "confidential.view", f"report:{r.id}")
     files = await iss.list_attachments(ctx.tx, issue.id, report_id=r.id)
     if files:
@@ -45,14 +56,15 @@ async def _report_text(
 
 
 async def entry_text(
-    ctx: Context, viewer: mem.Member, view: access.View, issue: iss.Issue, e: iss.ThreadEntry, lang: str
+    ctx: Context, viewer: mem.Member, view: access.View, issue: iss.Issue, e: iss.ThreadEntry, shown: Shown
 ) -> str:
     """One entry the viewer may read (``view.sees_entry``), in their words."""
+    lang = viewer.language
     if e.kind == "report" and e.report_id is not None:
         r = await iss.get_report(ctx.tx, e.report_id)
         if r is None or not view.sees_report_text(r):
             return t(lang, "entry.report")
-        return await _report_text(ctx, viewer, view, issue, r, lang)
+        return await _report_text(ctx, viewer, view, issue, r, shown)
     body = view.entry_body(e)
     if e.kind == "state" and e.to_state:
         base = t(lang, "entry.state", state=t(lang, f"state.{e.to_state}"))
@@ -65,7 +77,12 @@ async def entry_text(
 
 
 async def entry_lines(
-    ctx: Context, viewer: mem.Member, view: access.View, issue: iss.Issue, entries: list[iss.ThreadEntry]
+    ctx: Context,
+    viewer: mem.Member,
+    view: access.View,
+    issue: iss.Issue,
+    entries: list[iss.ThreadEntry],
+    shown: Shown,
 ) -> list[str]:
     lang = viewer.language
     names: dict[int, str] = {}
@@ -85,7 +102,7 @@ async def entry_lines(
                 "card.entry",
                 date=e.at.astimezone(ctx.settings.tz).strftime("%d/%m %H:%M"),
                 who=who,
-                text=await entry_text(ctx, viewer, view, issue, e, lang),
+                text=await entry_text(ctx, viewer, view, issue, e, shown),
             )
         )
     return lines
@@ -112,7 +129,8 @@ async def card_for(ctx: Context, viewer: mem.Member, issue: iss.Issue, header: s
     about = await un.get_unit(ctx.tx, issue.about_unit_id)
     owner = await un.get_unit(ctx.tx, issue.owner_unit_id)
     entries = view.entries(await iss.list_thread(ctx.tx, issue.id))
-    lines = await entry_lines(ctx, viewer, view, issue, entries[-CARD_ENTRIES:])
+    shown = Shown()
+    lines = await entry_lines(ctx, viewer, view, issue, entries[-CARD_ENTRIES:], shown)
     category = ctx.settings.category(issue.category)
     overdue = issue.state in iss.OPEN_STATES and issue.handle_due_at < ctx.now
     text = t(
@@ -143,7 +161,7 @@ async def card_for(ctx: Context, viewer: mem.Member, issue: iss.Issue, header: s
         text=(header + "\n\n" + text) if header else text,
         choices=rows,
         issue_id=issue.id,
-        protect_content=access.protected(ctx.settings, issue, view),
+        protect_content=access.protected(ctx.settings, issue) or shown.confidential,
     )
 
 
@@ -175,11 +193,12 @@ async def show_more(ctx: Context, issue: iss.Issue, page: int) -> None:
     pages = max(1, (len(entries) + PAGE_ENTRIES - 1) // PAGE_ENTRIES)
     page = max(1, min(page, pages))
     chunk = entries[(page - 1) * PAGE_ENTRIES : page * PAGE_ENTRIES]
-    lines = await entry_lines(ctx, ctx.member, view, issue, chunk)
+    shown = Shown()
+    lines = await entry_lines(ctx, ctx.member, view, issue, chunk, shown)
     choices = [[Choice(ctx.t("card.more"), f"a:iss:more:{issue.id}:{page + 1}")]] if page < pages else []
     msg = ctx.reply(
         ctx.t("card.page", number=issue.id, page=page, pages=pages, entries="\n".join(lines)),
         choices=choices,
         issue_id=issue.id,
     )
-    msg.protect_content = access.protected(ctx.settings, issue, view)
+    msg.protect_content = access.protected(ctx.settings, issue) or shown.confidential
