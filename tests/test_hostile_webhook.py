@@ -19,17 +19,11 @@ import httpx
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.app import build_app
-from bot.clock import TickingClock
 from bot.emulator import TelegramEmulator
 from bot.emulator.zalo import ZaloEmulator
-from bot.webhook import MAX_DEPTH, TELEGRAM_SECRET_HEADER, enable_webhooks, nesting_ok
-from tests.conftest import PINNED
-from tests.e2e import emulator_settings
+from bot.webhook import MAX_DEPTH, TELEGRAM_SECRET_HEADER, nesting_ok
 from tests.test_hostile_input import EXAMPLES, FULL, NOW, STRANGERS, ErrorLog, user_json
-
-WEBHOOK_SECRET = "hostile-webhook-secret_0123456789"
-
+from tests.test_webhook import SECRET, webhook_app
 
 json_leaf = st.one_of(
     st.none(),
@@ -130,10 +124,8 @@ def test_hostile_webhook_bodies_get_400_and_the_server_stays_up(tmp_path: Path) 
     emu, zemu = TelegramEmulator(), ZaloEmulator()
     loop.run_until_complete(emu.start())
     loop.run_until_complete(zemu.start())
-    settings_ = emulator_settings(tmp_path, emu, zalo={"enabled": True, "base_url": zemu.base_url})
-    app = build_app(settings_, clock=TickingClock(PINNED), telegram_token=emu.token, zalo_token=zemu.token)
-    server = enable_webhooks(app, public_url="https://bot.example.vn", secret=WEBHOOK_SECRET, port=0)
-    loop.run_until_complete(server.start())
+    running = webhook_app(tmp_path, emu, zemu)  # the webhook tests' own app and server, started
+    app, server = loop.run_until_complete(running.__aenter__())
     loop.run_until_complete(app.start())
     http = httpx.AsyncClient(timeout=30)
     counter = iter(range(1, 10**9))
@@ -154,7 +146,7 @@ def test_hostile_webhook_bodies_get_400_and_the_server_stays_up(tmp_path: Path) 
             raw, taken = hostile_body(case[0], case[1], case[2], next(counter))
 
             async def post() -> int:
-                headers = {TELEGRAM_SECRET_HEADER: WEBHOOK_SECRET}
+                headers = {TELEGRAM_SECRET_HEADER: SECRET}
                 answer = await http.post(server.url("/telegram"), content=raw, headers=headers)
                 return answer.status_code
 
@@ -167,15 +159,14 @@ def test_hostile_webhook_bodies_get_400_and_the_server_stays_up(tmp_path: Path) 
             http.post(
                 server.url("/telegram"),
                 content=hostile_body("nested_field", 1, [], 10**8)[0],
-                headers={TELEGRAM_SECRET_HEADER: WEBHOOK_SECRET},
+                headers={TELEGRAM_SECRET_HEADER: SECRET},
             )
         )
         assert alive.status_code == 200
     finally:
         root.removeHandler(errors)
         loop.run_until_complete(http.aclose())
-        loop.run_until_complete(app.stop())
-        loop.run_until_complete(server.stop())
+        loop.run_until_complete(running.__aexit__(None, None, None))
         loop.run_until_complete(zemu.stop())
         loop.run_until_complete(emu.stop())
         loop.close()
