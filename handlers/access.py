@@ -86,8 +86,10 @@ class View:
     assignee: bool
     creator: bool  # filed the report that opened it: the title is their own words
     own_reports: frozenset[int]
-    reporter_ids: frozenset[int]  # the issue's reporters, to name entries without naming people
-    reporter: bool  # filed one of its reports (or added to it from the similar-issue offer)
+    reporter_ids: frozenset[int]  # the issue's reporters, to name entries without naming people (not
+    # looked up for a full view, which names everyone)
+    reporter: bool  # filed one of its reports, or joined it from the similar-issue offer (not looked up
+    # for a full view)
 
     def sees_entry(self, entry: iss.ThreadEntry) -> bool:
         if self.full:
@@ -126,9 +128,8 @@ async def view_of(tx: Tx, settings: Settings, member: mem.Member, issue: iss.Iss
     """What ``member`` may read of ``issue``; None if they may not see it at all."""
     assignee = issue.assignee_id == member.id and member.active
     creator = issue.created_by == member.id
-    if await leads(tx, settings, member, issue):  # reads everything: only who the reporters are is needed
-        ids = frozenset(await iss.list_reporter_ids(tx, issue.id))
-        return View(member.id, True, assignee, creator, frozenset(), ids, member.id in ids)
+    if await leads(tx, settings, member, issue):  # reads everything: nothing more to look up
+        return View(member.id, True, assignee, creator, frozenset(), frozenset(), False)
     reports = await iss.list_reports(tx, issue.id)
     own = frozenset(r.id for r in reports if r.member_id == member.id)
     if not (assignee or own):
@@ -168,9 +169,12 @@ async def sees_confidential(tx: Tx, member: mem.Member, issue: iss.Issue) -> boo
     return member.role == "leader" and member.unit_id == issue.owner_unit_id
 
 
-async def allowed_actions(tx: Tx, settings: Settings, member: mem.Member, issue: iss.Issue) -> list[str]:
+async def allowed_actions(
+    tx: Tx, settings: Settings, member: mem.Member, issue: iss.Issue, *, leading: bool | None = None
+) -> list[str]:
+    """The actions ``member`` may take on ``issue`` now; ``leading``: ``leads`` already asked."""
     out = []
-    if await leads(tx, settings, member, issue):
+    if leading if leading is not None else await leads(tx, settings, member, issue):
         out += [
             a
             for a, states in LEADER_ACTIONS.items()

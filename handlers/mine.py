@@ -33,7 +33,13 @@ async def _number_or_answer(ctx: Context, usage_key: str) -> int | None:
 async def may_follow(ctx: Context, issue: iss.Issue) -> bool:
     """A member adds to an issue they reported (even if withdrawn) or are assigned to."""
     view = await access.view_of(ctx.tx, ctx.settings, ctx.member, issue)
-    return view is not None and (view.assignee or view.reporter)
+    if view is None:
+        return False
+    if view.full:  # a leader who also reported it (a full view does not look that up)
+        return view.assignee or any(
+            r.member_id == ctx.member.id for r in await iss.list_reports(ctx.tx, issue.id)
+        )
+    return view.assignee or view.reporter
 
 
 async def cmd_my(ctx: Context, page: int = 0) -> None:

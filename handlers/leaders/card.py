@@ -151,7 +151,7 @@ async def card_for(ctx: Context, viewer: mem.Member, issue: iss.Issue, header: s
         reports=await iss.count_active_reports(ctx.tx, issue.id),
         entries="\n".join(lines) or t(lang, "my.thread_empty"),
     )
-    actions = await access.allowed_actions(ctx.tx, ctx.settings, viewer, issue)
+    actions = await access.allowed_actions(ctx.tx, ctx.settings, viewer, issue, leading=view.full)
     buttons = [Choice(t(lang, f"btn.{a}"), f"a:iss:{a}:{issue.id}") for a in BUTTON_ORDER if a in actions]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     if len(entries) > CARD_ENTRIES:
