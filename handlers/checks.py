@@ -5,7 +5,8 @@ from __future__ import annotations
 from bot.texts import t
 from handlers import access, leaders
 from handlers.context import Context
-from handlers.report import deadlines
+from handlers.filing import deadlines
+from handlers.numbers import parse_issue_number
 from storage import followups as fu
 from storage import issues as iss
 from storage import members as mem
@@ -19,9 +20,12 @@ ANSWERS = ("resolved", "partly", "not_yet")
 async def on_action(ctx: Context, data: str) -> bool:
     """``a:chk:<issue>:<answer>``; False if the data is not ours."""
     parts = data.split(":")
-    if len(parts) != 4 or parts[1] != "chk" or not parts[2].isdigit() or parts[3] not in ANSWERS:
+    if len(parts) != 4 or parts[1] != "chk" or parts[3] not in ANSWERS:
         return False
-    issue_id, answer = int(parts[2]), parts[3]
+    issue_id, answer = parse_issue_number(parts[2]), parts[3]
+    if issue_id is None:
+        ctx.reply(ctx.t("issue.not_found", number="?"))
+        return True
     issue = await iss.get_issue(ctx.tx, issue_id)
     if issue is None or issue.state != "resolved" or issue.resolved_at is None:
         ctx.reply(ctx.t("check.not_open", number=issue_id))

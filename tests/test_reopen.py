@@ -10,7 +10,7 @@ from bot.clock import ManualClock
 from bot.runtime import Services
 from bot.tables import Row
 from handlers.admin import import_units
-from handlers.report import deadlines
+from handlers.filing import deadlines
 from scheduler.followups import check_resolutions, follow_up_deadlines
 from storage import issues as iss
 from tests.harness import Harness
