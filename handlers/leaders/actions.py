@@ -10,6 +10,7 @@ from typing import Any
 from bot.texts import t
 from handlers import access
 from handlers.context import Context
+from handlers.filing import deadlines
 from handlers.leaders.notices import notify, notify_reporters, send_cards
 from handlers.model import Attachment, Choice, Outgoing
 from storage import issues as iss
@@ -229,12 +230,13 @@ async def send_back(ctx: Context, issue: iss.Issue, reason: str) -> None:
 async def reopen(ctx: Context, issue: iss.Issue, reason: str) -> None:
     if not await check(ctx, issue, "reopen"):
         return
-    if (
-        await _change_state(
-            ctx, issue, "reopen", "reopened", body=reason, shared=True, closed_at=None, resolved_at=None
-        )
-        is None
-    ):
+    # fresh deadlines from the reopening, by severity as at filing; escalation (keyed on the deadline) starts over
+    ack_due, handle_due = deadlines(ctx.settings, ctx.calendar, issue.severity, ctx.now)
+    changed = await _change_state(
+        ctx, issue, "reopen", "reopened", body=reason, shared=True, closed_at=None, resolved_at=None,
+        ack_due_at=ack_due, handle_due_at=handle_due,
+    )  # fmt: skip
+    if changed is None:
         return
     ctx.reply(ctx.t("act.reopened", number=issue.id), issue_id=issue.id)
 
