@@ -6,6 +6,7 @@ from bot.core.buttons import Action, CheckButton
 from bot.core.texts import t
 from handlers import access, leaders
 from handlers.context import Context
+from handlers.filing import deadlines
 from storage import followups as fu
 from storage import issues as iss
 from storage import members as mem
@@ -39,9 +40,13 @@ async def on_action(ctx: Context, button: Action) -> bool:
         ctx.tx, ctx.now, f"member:{ctx.member.id}", "issue.check", f"issue:{issue.id}", answer=answer
     )
     if answer != "resolved":
+        # reopened: a fresh handling time from now, by severity as at filing; escalation (keyed on the
+        # deadline) starts over with it
+        ack_due, handle_due = deadlines(ctx.settings, ctx.calendar, issue.severity, ctx.now)
         await iss.update_issue(
-            ctx.tx, issue.id, ctx.now, expect_states=("resolved",), state="reopened", resolved_at=None
-        )
+            ctx.tx, issue.id, ctx.now, expect_states=("resolved",), state="reopened", resolved_at=None,
+            ack_due_at=ack_due, handle_due_at=handle_due,
+        )  # fmt: skip
         await iss.add_thread_entry(
             ctx.tx, issue.id, ctx.now, "state", actor_id=ctx.member.id, from_state="resolved", to_state="reopened",
             body=label, shared=True,

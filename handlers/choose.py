@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
+from handlers.numbers import parse_count
+
 # đ and Đ are letters of their own, not d with a mark: NFD keeps them
 _D = str.maketrans({"\u0111": "d", "\u0110": "D"})
 
@@ -31,9 +33,11 @@ class Match:
 def match_option(text: str, labels: list[str]) -> Match:
     """Pick one of ``labels`` (1-based numbers shown to the person) from typed ``text``."""
     raw = text.strip().rstrip(".").strip()
-    if raw.isdigit():
-        n = int(raw)
+    n = parse_count(raw)
+    if n is not None:
         return Match(str(n - 1)) if 1 <= n <= len(labels) else Match(None)
+    if raw.isdigit():  # "²", "١", or more digits than any number: digits, but no option's number
+        return Match(None)
     query = fold(raw)
     if not query:
         return Match(None)

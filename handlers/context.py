@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.core.config import Settings
 from bot.core.messages import Choice, Incoming, KeyButton, Outgoing
+from bot.core.texts import for_channel
 from bot.core.texts import t as translate
 from bot.core.workcal import WorkCalendar
 from storage.db import Tx
@@ -34,7 +35,8 @@ class Context:
         return cls(tx=tx, settings=settings, calendar=calendar, now=now, incoming=SYSTEM)
 
     def t(self, key: str, **kwargs: Any) -> str:
-        return translate(self.lang, key, **kwargs)
+        """A text in the person's language, in the wording of the channel they wrote on."""
+        return translate(self.lang, for_channel(key, self.incoming.channel), **kwargs)
 
     def reply(
         self,

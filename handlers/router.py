@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from bot.core.buttons import Action, decode
+from bot.core.buttons import Action, UnreadableIssue, decode
 from bot.core.messages import Outgoing
 from bot.core.texts import all_labels
 from handlers import briefing, checks, flow, leaders, mine, onboarding, report, rounds, selfservice
 from handlers.choose import fold
 from handlers.context import Context
+from handlers.numbers import looks_like_number, parse_issue_number
 from handlers.people import MENU_COMMANDS, ROLE_COMMANDS
 from storage.members import get_member_by_identity
 
@@ -88,6 +89,9 @@ async def handle(ctx: Context) -> None:
         return
     if inc.kind == "choice" and inc.choice.startswith("a:"):
         button = decode(inc.choice)
+        if isinstance(button, UnreadableIssue):
+            ctx.reply(ctx.t("issue.not_found", number="?"))
+            return
         handled = isinstance(button, Action) and (
             await mine.on_action(ctx, button)
             or await leaders.on_action(ctx, button)
@@ -146,8 +150,12 @@ async def _command(ctx: Context) -> None:
         else:
             await flow.cancel(ctx, conv)
         return
-    if inc.command.startswith("issue_") and inc.command[6:].isdigit():  # the tap target /issue_12
-        await leaders.cmd_issue(ctx, int(inc.command[6:]))
+    if inc.command.startswith("issue_") and looks_like_number(inc.command[6:]):  # the tap target /issue_12
+        number = parse_issue_number(inc.command[6:])
+        if number is None:
+            ctx.reply(ctx.t("issue.not_found", number="?"))
+        else:
+            await leaders.cmd_issue(ctx, number)
         return
     handler = COMMANDS.get(inc.command)
     if handler is None or inc.command not in ROLE_COMMANDS[member.role]:

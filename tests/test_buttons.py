@@ -22,6 +22,7 @@ from bot.core.buttons import (
     MyPage,
     RoundAnswer,
     RoundButton,
+    UnreadableIssue,
     decode,
     encode,
 )
@@ -49,11 +50,18 @@ def test_the_stored_formats_decode_and_encode_back() -> None:
 
 @pytest.mark.parametrize(
     "data",
-    ["", "a:", "a:iss", "a:iss:explode:1", "a:iss:ack:x", "a:iss:ack:1:2:3", "a:lst:all:1", "a:my:-1",
-     "a:chk:1:maybe", "a:rnd:later:1", "b:iss:ack:1", "c:1", "cx:1", "c1", "a:my:١٢", "a:my:" + "9" * 12],
+    ["", "a:", "a:iss", "a:iss:explode:1", "a:iss:ack:1:2:3", "a:lst:all:1", "a:chk:1:maybe", "a:rnd:later:1",
+     "b:iss:ack:1", "c:1", "cx:1", "c1", "c²:1", "a:myp:²", "a:lst:open:²", "a:rnd:start:²"],
 )  # fmt: skip
 def test_forged_or_cut_data_decodes_to_none(data: str) -> None:
     assert decode(data) is None
+
+
+@pytest.mark.parametrize(
+    "data", ["a:iss:ack:x", "a:my:-1", "a:my:١٢", "a:my:" + "9" * 12, "a:chk:²:resolved"]
+)
+def test_a_button_about_an_unreadable_issue_number_decodes_as_such(data: str) -> None:
+    assert decode(data) == UnreadableIssue()
 
 
 def test_nothing_over_64_bytes_is_encoded_or_decoded() -> None:

@@ -49,7 +49,7 @@ join = partial(e2e.join, at=START, full_name_shown=True)
 async def report(user: SimUser, text: str) -> None:
     for action, label in (("text", "/report"), ("tap", "Điện sinh hoạt"), ("tap", "Bỏ qua"), ("press", "Bỏ qua"),
                           ("text", text), ("tap", "Xong"), ("tap", "Bức xúc"), ("tap", "Một vài hộ"),
-                          ("tap", "Tự quan sát"), ("tap", "Không ghi")):  # fmt: skip
+                          ("tap", "Tự quan sát")):  # fmt: skip
         await (
             user.send_text(label)
             if action == "text"

@@ -106,6 +106,12 @@ class LeaveButton:
 
 
 @dataclass(frozen=True)
+class UnreadableIssue:
+    """A button about an issue whose number cannot be read (forged: ``²``, ``١``, 20 digits): answered with
+    the same polite 'no such issue' as a number nobody may see."""
+
+
+@dataclass(frozen=True)
 class FlowOption:
     """An option of a conversation; ``nonce`` tells a button of an earlier conversation from the current's."""
 
@@ -113,7 +119,7 @@ class FlowOption:
     value: str
 
 
-Action = IssueButton | ListPage | MyIssue | MyPage | RoundButton | CheckButton | LeaveButton  # stateless
+Action = IssueButton | ListPage | MyIssue | MyPage | RoundButton | CheckButton | LeaveButton | UnreadableIssue
 Button = Action | FlowOption
 
 
@@ -140,6 +146,8 @@ def encode(button: Button) -> str:
             data = f"a:lv:{answer}:{request_id}"
         case FlowOption(nonce, value):
             data = f"c{nonce}:{value}"
+        case UnreadableIssue():
+            raise ValueError("an unreadable issue number is decoded, never sent")
     if len(data.encode("utf-8")) > LIMIT_BYTES:
         raise ButtonTooLong(f"button data over {LIMIT_BYTES} bytes: {data[:20]}…")
     return data
@@ -175,20 +183,22 @@ def decode(data: str) -> Button | None:
 
 def _decode_action(kind: str, rest: list[str]) -> Action | None:
     first = _number(rest[0])
-    if kind == "my" and len(rest) == 1 and first is not None:
-        return MyIssue(first)
+    if kind == "my" and len(rest) == 1:
+        return MyIssue(first) if first is not None else UnreadableIssue()
     if kind == "myp" and len(rest) == 1 and first is not None:
         return MyPage(first)
-    if kind == "chk" and len(rest) == 2 and first is not None:
+    if kind == "chk" and len(rest) == 2:
         check = _member(CheckAnswer, rest[1])
-        return CheckButton(first, check) if check is not None else None
+        if check is None:
+            return None
+        return CheckButton(first, check) if first is not None else UnreadableIssue()
     second = _number(rest[1]) if len(rest) > 1 else None
-    if kind == "iss" and len(rest) in (2, 3) and second is not None:
+    if kind == "iss" and len(rest) in (2, 3):
         action = _member(IssueAction, rest[0])
         page = _number(rest[2]) if len(rest) == 3 else None
-        if action is None or (len(rest) == 3 and page is None):
+        if action is None or (len(rest) == 3 and page is None and second is not None):
             return None
-        return IssueButton(action, second, page)
+        return IssueButton(action, second, page) if second is not None else UnreadableIssue()
     if kind == "lst" and len(rest) == 2 and second is not None:
         list_kind = _member(ListKind, rest[0])
         return ListPage(list_kind, second) if list_kind is not None else None

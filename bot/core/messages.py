@@ -76,6 +76,7 @@ class Outgoing:
     commands: list[tuple[str, str]] | None = None  # instead of sending: set this chat's command menu
     proactive: bool = False  # not an answer to the person: held back in quiet hours unless urgent
     urgent: bool = False
+    protect_content: bool = False  # a sensitive matter or a confidential source: no forwarding or saving
     channel: str = ""  # set by the dispatcher when empty: the incoming channel
 
     def to_json(self) -> str:
@@ -91,17 +92,3 @@ class Outgoing:
         if d.get("commands") is not None:
             d["commands"] = [tuple(c) for c in d["commands"]]
         return cls(**d)
-
-
-def attachment_dicts(attachments: tuple[Attachment, ...]) -> list[dict[str, Any]]:
-    """Attachments as the plain dicts a draft (conversation data) stores."""
-    return [
-        {
-            "kind": a.kind,
-            "file_ref": a.file_ref,
-            "mime_type": a.mime_type,
-            "filename": a.filename,
-            "size": a.size,
-        }
-        for a in attachments
-    ]
