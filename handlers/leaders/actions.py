@@ -13,7 +13,7 @@ from bot.core.texts import t
 from handlers import access
 from handlers.context import Context
 from handlers.filing import deadlines
-from handlers.leaders.notices import notify, notify_reporters, send_cards
+from handlers.leaders.notices import held_until, notify, notify_reporters, send_cards
 from storage import issues as iss
 from storage import members as mem
 from storage import units as un
@@ -121,7 +121,11 @@ async def resolve(ctx: Context, issue: iss.Issue, text: str, attachments: list[d
         await iss.add_attachment(ctx.tx, issue.id, ctx.now, entry_id=entry, **a)
     evidence = [Attachment(**a) for a in attachments if a.get("file_ref")]
     count = await notify_reporters(ctx, issue, "notice.resolved", attachments=evidence, resolution=text)
-    ctx.reply(ctx.t("act.resolved", number=issue.id, count=count), issue_id=issue.id)
+    held = held_until(ctx)  # say "will go at 07:00" while quiet hours hold the notices, never "sent"
+    if held and count:
+        ctx.reply(ctx.t("act.resolved_held", number=issue.id, count=count, time=held), issue_id=issue.id)
+    else:
+        ctx.reply(ctx.t("act.resolved", number=issue.id, count=count), issue_id=issue.id)
 
 
 async def comment(
@@ -141,7 +145,11 @@ async def comment(
         return
     evidence = [Attachment(**a) for a in attachments if a.get("file_ref")]
     count = await notify_reporters(ctx, issue, "notice.update", attachments=evidence, text=text)
-    ctx.reply(ctx.t("act.updated", number=issue.id, count=count), issue_id=issue.id)
+    held = held_until(ctx)
+    if held and count:
+        ctx.reply(ctx.t("act.updated_held", number=issue.id, count=count, time=held), issue_id=issue.id)
+    else:
+        ctx.reply(ctx.t("act.updated", number=issue.id, count=count), issue_id=issue.id)
 
 
 async def progress(ctx: Context, issue: iss.Issue, text: str, attachments: list[dict[str, Any]]) -> None:
