@@ -33,6 +33,8 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.harness import calibrate  # noqa: E402  (the script runs by path: its root is put first)
+
 CACHE = ROOT / "benchmarks" / ".cache"
 VERSION = 1
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -352,6 +354,7 @@ def main() -> int:
         ).fetchone()[0],
     }
     conn.close()
+    best, median = calibrate()
     with tempfile.TemporaryDirectory(prefix="dlxh-bench-") as tmp:
         out = Path(tmp)
         command = f"dlxh export --period {YEAR}Q4 --format {args.format} --out {out}"
@@ -362,10 +365,15 @@ def main() -> int:
         if proc.returncode != 0:
             print(proc.stderr, file=sys.stderr)
             return 1
+        after = calibrate()
         result = json.loads(proc.stdout.strip().splitlines()[-1])
         files = sorted(out.iterdir())
         size = sum(f.stat().st_size for f in files)
         print(f"machine:  {machine()}")
+        print(
+            f"CPU:      a fixed 2M-addition loop takes {best:.0f} ms best / {median:.0f} ms median of 7 "
+            f"(before the export), {after[0]:.0f} / {after[1]:.0f} ms after; compare runs of similar figures"
+        )
         print(f"database: {db.relative_to(ROOT)} ({db.stat().st_size / 1e6:.0f} MB): {counts['communes']} communes, "
               f"{counts['issues']:,} issues, {counts['reports']:,} reports; 2026Q4: {counts['q4_issues']:,} issues, "
               f"{counts['q4_reports']:,} reports")  # fmt: skip
