@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,11 @@ HEADER = {
     "valign": "vcenter",
     "text_wrap": True,
 }
+# a date-time is a number of days since 30/12/1899 shown with a date format (what write_datetime writes, computed
+# here in two C-level steps; before 01/03/1900 Excel's phantom 29/02/1900 makes it differ: left to the library)
+EXCEL_EPOCH = datetime(1899, 12, 30)
+FIRST_PLAIN_DAY = datetime(1900, 3, 1)
+ONE_DAY = timedelta(days=1)
 SAFE_CACHE = 50_000  # distinct short texts remembered per sheet (names, labels, places)
 SHORT = 64  # longer texts (descriptions) are made safe each time: they rarely repeat
 
@@ -153,7 +158,11 @@ class XlsxWriter:
                 elif kind is int:
                     write_number(r, c, value)
                 elif kind is datetime:
-                    write_datetime(r, c, value, dates[c])
+                    wall = value.replace(tzinfo=None)  # a local time: the cell shows its wall clock
+                    if wall >= FIRST_PLAIN_DAY:
+                        write_number(r, c, (wall - EXCEL_EPOCH) / ONE_DAY, dates[c])
+                    else:
+                        write_datetime(r, c, wall, dates[c])
                 elif value is None:
                     continue
                 elif kind is float:
