@@ -14,6 +14,9 @@ from bot.exports import xlsx
 from bot.exports.xlsx import Column, XlsxWriter
 from tests.conftest import VN
 
+# XlsxWriter's constant_memory mode writes text shaped like this into the XML as it is
+RICH = '<r><t>x</t></r></is></c><c r="E6"><f>1+1</f></c><c><is><r><t>y</t></r>'
+
 
 def test_values_read_back_as_written(tmp_path: Path) -> None:
     path = tmp_path / "a.xlsx"
@@ -24,18 +27,20 @@ def test_values_read_back_as_written(tmp_path: Path) -> None:
         [datetime(1900, 1, 15, 12, 0), None, 2.345, "  cách  "],
         [None, datetime(2026, 2, 28, 23, 59, 59), True, "Xã Hàm Chính\x07"],
         ["", "", None, "Xã Hàm Chính"],
+        [None, None, None, RICH],
     ]
     with XlsxWriter(path) as w:
-        assert w.add_sheet("Báo cáo: quý 4/2026", columns, rows) == 4
+        assert w.add_sheet("Báo cáo: quý 4/2026", columns, rows) == 5
     ws = openpyxl.load_workbook(path)["Báo cáo quý 42026"]
     got = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
     assert got[0] == [datetime(2026, 12, 1, 8, 30, 15), datetime(2026, 11, 10), 7, '\'=HYPERLINK("http://x")']
     assert got[1] == [datetime(1900, 1, 15, 12, 0), None, 2.345, "  cách  "]
     assert got[2] == [None, datetime(2026, 2, 28, 23, 59, 59), True, "Xã Hàm Chính"]
     assert got[3] == [None, None, None, "Xã Hàm Chính"]
+    assert got[4] == [None, None, None, "'" + RICH]  # not copied into the XML as a rich string
     assert ws["A2"].number_format == "dd/mm/yyyy hh:mm" and ws["B2"].number_format == "dd/mm/yyyy"
     assert ws["C3"].number_format == "0.0#"
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:D5"
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:D6"
     assert [c.value for c in ws[1]] == ["Khi nào", "Ngày", "Số", "Chữ"] and ws[1][0].font.b
     with zipfile.ZipFile(path) as z:
         assert not any(b"<f>" in z.read(n) for n in z.namelist())

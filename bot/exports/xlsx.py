@@ -55,6 +55,15 @@ class Column:
             raise ValueError(f"unknown column kind {self.kind!r}")
 
 
+def sheet_text(value: str) -> str:
+    """``cell_text``, and never what XlsxWriter's constant_memory mode copies into the sheet's XML unescaped
+    (text starting with ``<r>`` and ending with ``</r>``, taken for a rich string): that too gets the apostrophe."""
+    text = cell_text(value)
+    if text.startswith("<r>") and text.endswith("</r>"):
+        text = "'" + text
+    return text
+
+
 def column_letter(index: int) -> str:
     """0 -> A, 25 -> Z, 26 -> AA."""
     return xl_col_to_name(index)
@@ -114,7 +123,7 @@ class XlsxWriter:
             ws.set_column(i, i, c.width)
         ws.freeze_panes(1, 0)
         for i, c in enumerate(columns):
-            ws.write_string(0, i, cell_text(c.header), self.header)
+            ws.write_string(0, i, sheet_text(c.header), self.header)
         written = self._rows(ws, columns, rows, progress, every)
         ws.autofilter(0, 0, written, max(len(columns), 1) - 1)
         self.sheets.append((name, written + 1, len(columns)))
@@ -147,11 +156,11 @@ class XlsxWriter:
                     if not value:
                         continue
                     if len(value) > SHORT:
-                        write_string(r, c, cell_text(value))
+                        write_string(r, c, sheet_text(value))
                         continue
                     text = safe.get(value)
                     if text is None:
-                        text = cell_text(value)
+                        text = sheet_text(value)
                         if len(safe) < SAFE_CACHE:
                             safe[value] = text
                     write_string(r, c, text)
@@ -172,7 +181,7 @@ class XlsxWriter:
                 elif kind is date:
                     write_datetime(r, c, value, dates[c])
                 else:
-                    write_string(r, c, cell_text(str(value)))
+                    write_string(r, c, sheet_text(str(value)))
             if progress is not None and r % every == 0:
                 progress(r)
         return r
