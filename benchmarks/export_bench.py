@@ -252,7 +252,17 @@ def cached_database() -> Path:
             Path(str(tmp) + suffix).unlink(missing_ok=True)
         os.replace(tmp, path)
         print(f"generated in {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
+    asyncio.run(
+        _migrate(path)
+    )  # a cached file generated before a later migration gets it, as dlxh migrate does
     return path
+
+
+async def _migrate(path: Path) -> None:
+    from storage.db import Database
+
+    db = await Database.open(path)
+    await db.close()
 
 
 def _settings(db: Path, data: Path) -> object:

@@ -422,6 +422,12 @@ async def upgrade_v9(tx: Tx) -> None:
     await tx.execute("CREATE INDEX leave_requests_member ON leave_requests (member_id, decided_at)")
 
 
+async def upgrade_v10(tx: Tx) -> None:
+    """An index on when each report was filed: an export reads a period's reports in that order (a quarter of
+    a province: 250,000 of 1,000,000 rows, read by range and already sorted instead of a scan and a sort)."""
+    await _run(tx, "CREATE INDEX reports_created ON reports (created_at)")
+
+
 MIGRATIONS: list[Migration] = [
     Migration(
         1, "runtime: conversations, processed updates, outbox, sent messages, audit log, jobs", upgrade_v1
@@ -448,6 +454,7 @@ MIGRATIONS: list[Migration] = [
         upgrade_v8,
     ),
     Migration(9, "members' requests to leave the group", upgrade_v9),
+    Migration(10, "exports: reports by when they were filed", upgrade_v10),
 ]
 
 
