@@ -232,6 +232,10 @@ VI: dict[str, str] = {
     "card.more": "Xem thêm diễn biến",
     "card.entry": "• {date} — {who}: {text}",
     "card.system": "Hệ thống",
+    "card.who_you": "Đồng chí",
+    "card.who_reporter": "Người phản ánh khác",
+    "card.who_unit": "Cán bộ phụ trách",
+    "card.assigned": "đã giao cán bộ xử lý",
     "card.report_entry": "Báo cáo ({people}; {source}): {description}",
     "card.citizen": " Người phản ánh: {citizen}.",
     "card.citizen_hidden": " Người phản ánh: (giữ bí mật).",
@@ -532,6 +536,10 @@ EN: dict[str, str] = {
     "card.more": "More entries",
     "card.entry": "• {date} — {who}: {text}",
     "card.system": "System",
+    "card.who_you": "You",
+    "card.who_reporter": "Another reporter",
+    "card.who_unit": "The officials in charge",
+    "card.assigned": "assigned to an official",
     "card.report_entry": "Report ({people}; {source}): {description}",
     "card.citizen": " Citizen: {citizen}.",
     "card.citizen_hidden": " Citizen: (confidential).",
@@ -647,6 +655,12 @@ def t(lang: str, key: str, **fields: Any) -> str:
     if template is None:
         raise KeyError(f"no text {key!r}")
     return template.format(**fields) if fields else template
+
+
+def for_channel(key: str, channel: str) -> str:
+    """``key``'s variant for ``channel`` (``<key>@zalo``: Zalo's wording without buttons or replies), if any."""
+    variant = f"{key}@{channel}"
+    return variant if channel and variant in VI else key
 
 
 def all_labels(key: str) -> set[str]:
