@@ -258,6 +258,9 @@ VI: dict[str, str] = {
     "act.resolved": "Vụ việc #{number} đã chuyển sang “Đã xử lý”; kết quả đã gửi tới {count} người báo cáo.",
     "act.commented": "Đã ghi chú nội bộ vào vụ việc #{number}.",
     "act.updated": "Đã gửi cập nhật vụ việc #{number} tới {count} người báo cáo.",
+    "act.resolved_held": "Vụ việc #{number} đã chuyển sang “Đã xử lý”; kết quả sẽ gửi tới {count} người báo cáo "
+    "lúc {time} (giờ nghỉ).",
+    "act.updated_held": "Cập nhật vụ việc #{number} sẽ gửi tới {count} người báo cáo lúc {time} (giờ nghỉ).",
     "act.reopened": "Đã mở lại vụ việc #{number}.",
     "act.duplicate": "Đã đánh dấu vụ việc #{number} trùng với #{target}.",
     "act.moved": "Đã chuyển vụ việc #{number} sang {unit}.",
@@ -562,6 +565,9 @@ EN: dict[str, str] = {
     "act.resolved": "Issue #{number} is now “Resolved”; the outcome went to {count} reporter(s).",
     "act.commented": "Internal comment added to issue #{number}.",
     "act.updated": "Update on issue #{number} sent to {count} reporter(s).",
+    "act.resolved_held": "Issue #{number} is now “Resolved”; the outcome will go to {count} reporter(s) at {time} "
+    "(quiet hours).",
+    "act.updated_held": "The update on issue #{number} will go to {count} reporter(s) at {time} (quiet hours).",
     "act.reopened": "Issue #{number} reopened.",
     "act.duplicate": "Issue #{number} marked as a duplicate of #{target}.",
     "act.moved": "Issue #{number} moved to {unit}.",

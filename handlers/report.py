@@ -339,6 +339,11 @@ async def _answer_pick(ctx: Context, conv: Conversation, value: str) -> None:
         await flow.reask(ctx, conv, ctx.t("error.bad_button"))
         return
     conv.data[conv.step] = value
+    if conv.step == "source" and value == "observed":
+        # what the member saw themselves: there is no citizen to record, so no citizen question
+        conv.data["citizen"], conv.data["confidential"], conv.data["editing"] = "", False, False
+        await _to_summary(ctx, conv)
+        return
     await _advance(ctx, conv)
 
 

@@ -52,3 +52,21 @@ async def test_a_reporter_saying_not_yet_reopens_with_a_fresh_deadline_and_no_es
     assert await follow_up_deadlines(services, clock.now()) == "ack 1, handle 0, escalated 0"
     clock.set(handle_due + timedelta(minutes=1))
     assert await follow_up_deadlines(services, clock.now()) == "ack 0, handle 1, escalated 0"
+
+
+async def test_a_leader_reopening_gives_fresh_deadlines(
+    world: Harness, services: Services, clock: ManualClock
+) -> None:
+    a = await person(world, "101", "Lan", "X11", "member")
+    hung = await person(world, "201", "Hùng", "X11", "leader")
+    await file_by_taps(a, "Thôn 1 mất điện")
+    await hung.say("/resolve 1 Đã thay dây")
+    await hung.tap("Không, gửi kết quả luôn")
+    clock.advance(timedelta(days=20))
+    await hung.say("/reopen 1 Người dân báo lại vẫn mất điện")
+    issue = await iss.get_issue(services.db.reader, 1)
+    assert issue is not None and issue.state == "reopened"
+    assert (issue.ack_due_at, issue.handle_due_at) == deadlines(
+        services.settings, services.calendar, issue.severity, clock.now()
+    )
+    assert await follow_up_deadlines(services, clock.now()) == "ack 0, handle 0, escalated 0"

@@ -10,7 +10,8 @@ from typing import Any
 from bot.texts import t
 from handlers import access
 from handlers.context import Context
-from handlers.leaders.notices import notify, notify_reporters, send_cards
+from handlers.filing import deadlines
+from handlers.leaders.notices import held_until, notify, notify_reporters, send_cards
 from handlers.model import Attachment, Choice, Outgoing
 from storage import issues as iss
 from storage import members as mem
@@ -119,7 +120,11 @@ async def resolve(ctx: Context, issue: iss.Issue, text: str, attachments: list[d
         await iss.add_attachment(ctx.tx, issue.id, ctx.now, entry_id=entry, **a)
     evidence = [Attachment(**a) for a in attachments if a.get("file_ref")]
     count = await notify_reporters(ctx, issue, "notice.resolved", attachments=evidence, resolution=text)
-    ctx.reply(ctx.t("act.resolved", number=issue.id, count=count), issue_id=issue.id)
+    held = held_until(ctx)  # say "will go at 07:00" while quiet hours hold the notices, never "sent"
+    if held and count:
+        ctx.reply(ctx.t("act.resolved_held", number=issue.id, count=count, time=held), issue_id=issue.id)
+    else:
+        ctx.reply(ctx.t("act.resolved", number=issue.id, count=count), issue_id=issue.id)
 
 
 async def comment(
@@ -139,7 +144,11 @@ async def comment(
         return
     evidence = [Attachment(**a) for a in attachments if a.get("file_ref")]
     count = await notify_reporters(ctx, issue, "notice.update", attachments=evidence, text=text)
-    ctx.reply(ctx.t("act.updated", number=issue.id, count=count), issue_id=issue.id)
+    held = held_until(ctx)
+    if held and count:
+        ctx.reply(ctx.t("act.updated_held", number=issue.id, count=count, time=held), issue_id=issue.id)
+    else:
+        ctx.reply(ctx.t("act.updated", number=issue.id, count=count), issue_id=issue.id)
 
 
 async def progress(ctx: Context, issue: iss.Issue, text: str, attachments: list[dict[str, Any]]) -> None:
@@ -229,12 +238,13 @@ async def send_back(ctx: Context, issue: iss.Issue, reason: str) -> None:
 async def reopen(ctx: Context, issue: iss.Issue, reason: str) -> None:
     if not await check(ctx, issue, "reopen"):
         return
-    if (
-        await _change_state(
-            ctx, issue, "reopen", "reopened", body=reason, shared=True, closed_at=None, resolved_at=None
-        )
-        is None
-    ):
+    # fresh deadlines from the reopening, by severity as at filing; escalation (keyed on the deadline) starts over
+    ack_due, handle_due = deadlines(ctx.settings, ctx.calendar, issue.severity, ctx.now)
+    changed = await _change_state(
+        ctx, issue, "reopen", "reopened", body=reason, shared=True, closed_at=None, resolved_at=None,
+        ack_due_at=ack_due, handle_due_at=handle_due,
+    )  # fmt: skip
+    if changed is None:
         return
     ctx.reply(ctx.t("act.reopened", number=issue.id), issue_id=issue.id)
 

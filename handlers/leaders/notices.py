@@ -74,6 +74,13 @@ async def notify_reporters(
     return count
 
 
+def held_until(ctx: Context) -> str:
+    """When notices sent now will leave ("07:00 02/12/2026"), if quiet hours hold them; "" if they go at once."""
+    if not ctx.calendar.is_quiet(ctx.now):
+        return ""
+    return ctx.calendar.next_non_quiet(ctx.now).astimezone(ctx.settings.tz).strftime("%H:%M %d/%m/%Y")
+
+
 async def reporters_of(ctx: Context, issue_id: int) -> list[int]:
     """Everyone who reported this issue or an issue merged into it as a duplicate."""
     ids = await iss.list_reporter_ids(ctx.tx, issue_id)
