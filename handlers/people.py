@@ -147,6 +147,7 @@ _LEADING = (
     "round",
     "topics",
     "briefing",
+    "poll",
 )
 ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
     "member": (

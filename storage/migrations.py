@@ -408,6 +408,54 @@ async def upgrade_v8(tx: Tx) -> None:
     )
 
 
+async def upgrade_v9(tx: Tx) -> None:
+    """Quick polls: the question and its options, who it went to, each member's one (changeable) answer, and the
+    tallies by unit kept at closing (the answers themselves fall under the privacy purge)."""
+    await _run(
+        tx,
+        """
+        CREATE TABLE polls (
+            id INTEGER PRIMARY KEY,
+            unit_id INTEGER NOT NULL REFERENCES units (id),
+            created_by INTEGER NOT NULL REFERENCES members (id),
+            question TEXT NOT NULL,
+            options TEXT NOT NULL,
+            allow_other INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            closes_at TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'closed')),
+            closed_at TEXT,
+            recipients INTEGER
+        );
+        CREATE INDEX polls_state ON polls (state, closes_at);
+        CREATE TABLE poll_recipients (
+            poll_id INTEGER NOT NULL REFERENCES polls (id),
+            member_id INTEGER NOT NULL REFERENCES members (id),
+            unit_id INTEGER NOT NULL REFERENCES units (id),
+            sent_at TEXT NOT NULL,
+            PRIMARY KEY (poll_id, member_id)
+        );
+        CREATE TABLE poll_answers (
+            poll_id INTEGER NOT NULL REFERENCES polls (id),
+            member_id INTEGER NOT NULL REFERENCES members (id),
+            unit_id INTEGER NOT NULL REFERENCES units (id),
+            choice INTEGER NOT NULL,
+            other_text TEXT NOT NULL DEFAULT '',
+            answered_at TEXT NOT NULL,
+            changes INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (poll_id, member_id)
+        );
+        CREATE TABLE poll_tallies (
+            poll_id INTEGER NOT NULL REFERENCES polls (id),
+            unit_id INTEGER NOT NULL REFERENCES units (id),
+            choice INTEGER NOT NULL,
+            answers INTEGER NOT NULL,
+            PRIMARY KEY (poll_id, unit_id, choice)
+        )
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(
         1, "runtime: conversations, processed updates, outbox, sent messages, audit log, jobs", upgrade_v1
@@ -432,6 +480,11 @@ MIGRATIONS: list[Migration] = [
         " resolution, duplicates, thread entries by kind, escalations by unit, recent reports by unit and"
         " category",
         upgrade_v8,
+    ),
+    Migration(
+        9,
+        "quick polls: polls, their recipients, one answer per member, tallies by unit at closing",
+        upgrade_v9,
     ),
 ]
 
