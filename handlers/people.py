@@ -148,6 +148,7 @@ _LEADING = (
     "topics",
     "briefing",
     "poll",
+    "announce",
 )
 ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
     "member": (

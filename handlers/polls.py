@@ -8,7 +8,6 @@ open, the choice exists), and a new answer replaces the old one.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, time, timedelta
 
 from handlers import flow
@@ -22,6 +21,7 @@ from handlers.poll_results import (
     results_text,
     send_batch,
 )
+from handlers.when import parse_moment
 from storage import members as mem
 from storage import polls as pl
 from storage import units as un
@@ -41,8 +41,6 @@ CLOSE_AFTER = {
     "d7": timedelta(days=7),
 }
 EARLIEST, LATEST = timedelta(minutes=15), timedelta(days=60)
-_TIME_RE = re.compile(r"\b(\d{1,2})\s*[:hg]\s*(\d{2})\b")
-_DATE_RE = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}))?\b")
 
 
 async def may_view(tx: Tx, member: mem.Member, poll: pl.Poll) -> bool:
@@ -86,18 +84,7 @@ def closes_from(ctx: Context, value: str) -> datetime | None:
         if value == "h2":
             return ctx.now + CLOSE_AFTER[value]
         return datetime.combine(local.date() + CLOSE_AFTER[value], time(17, 0), tz)
-    hm, dm = _TIME_RE.search(value), _DATE_RE.search(_TIME_RE.sub(" ", value))
-    if hm is None or dm is None:
-        return None
-    hour, minute, day, month = int(hm[1]), int(hm[2]), int(dm[1]), int(dm[2])
-    year = int(dm[3]) if dm[3] else local.year
-    try:
-        when = datetime(year, month, day, hour, minute, tzinfo=tz)
-    except ValueError:
-        return None
-    if dm[3] is None and when < ctx.now:
-        when = when.replace(year=year + 1)
-    return when
+    return parse_moment(value, ctx.now, tz)
 
 
 async def _ask(ctx: Context, conv: Conversation) -> None:

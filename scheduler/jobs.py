@@ -35,6 +35,7 @@ def outbox_catchup(worker: OutboxWorker | None) -> Job:
 
 
 def all_jobs(services: Services, worker: OutboxWorker | None) -> list[Job]:
+    from scheduler.announcements import run_announcements
     from scheduler.briefings import briefing_job
     from scheduler.followups import check_resolutions, follow_up_deadlines, send_digests
     from scheduler.polls import run_polls
@@ -59,6 +60,12 @@ def all_jobs(services: Services, worker: OutboxWorker | None) -> list[Job]:
             "the periodic round: open and prompt, remind, close and brief",
             run_rounds,
             every_seconds=600,
+        ),
+        Job(
+            "announcements",
+            "send announcements at their time to the members not reached yet",
+            run_announcements,
+            every_seconds=60,
         ),
         Job(
             "polls",

@@ -456,6 +456,42 @@ async def upgrade_v9(tx: Tx) -> None:
     )
 
 
+async def upgrade_v10(tx: Tx) -> None:
+    """Announcements: the message a leader sends to the members of their subtree (all, a unit's subtree or a
+    sector), when, and for each member when it was queued, read ("Đã đọc") and reminded."""
+    await _run(
+        tx,
+        """
+        CREATE TABLE announcements (
+            id INTEGER PRIMARY KEY,
+            unit_id INTEGER NOT NULL REFERENCES units (id),
+            created_by INTEGER NOT NULL REFERENCES members (id),
+            target_unit_id INTEGER NOT NULL REFERENCES units (id),
+            sector TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL,
+            attachment TEXT NOT NULL DEFAULT '',
+            send_at TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'scheduled' CHECK (state IN ('scheduled', 'sent')),
+            sent_at TEXT
+        );
+        CREATE INDEX announcements_state ON announcements (state, send_at);
+        CREATE TABLE announcement_recipients (
+            announcement_id INTEGER NOT NULL REFERENCES announcements (id),
+            member_id INTEGER NOT NULL REFERENCES members (id),
+            unit_id INTEGER NOT NULL REFERENCES units (id),
+            channel TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            queued_at TEXT NOT NULL,
+            read_at TEXT,
+            reminders INTEGER NOT NULL DEFAULT 0,
+            reminded_at TEXT,
+            PRIMARY KEY (announcement_id, member_id)
+        )
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(
         1, "runtime: conversations, processed updates, outbox, sent messages, audit log, jobs", upgrade_v1
@@ -485,6 +521,11 @@ MIGRATIONS: list[Migration] = [
         9,
         "quick polls: polls, their recipients, one answer per member, tallies by unit at closing",
         upgrade_v9,
+    ),
+    Migration(
+        10,
+        "announcements: the message, its audience and time, each member's delivery, read receipt and reminders",
+        upgrade_v10,
     ),
 ]
 

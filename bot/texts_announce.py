@@ -1,0 +1,83 @@
+"""Texts of announcements (thông báo, định hướng): the leader's guided message, the member's "Đã đọc", counts."""
+
+VI: dict[str, str] = {
+    "cmd.announce": "Gửi thông báo, định hướng đến thành viên (/announce N: số đã nhận, đã đọc)",
+    "ann.usage": "Gõ /announce để soạn thông báo mới, hoặc /announce N để xem thông báo số N đã đến và được đọc "
+    "thế nào.",
+    "ann.not_found": "Không có thông báo số {id} trong phạm vi của đồng chí.",
+    "ann.ask_audience": "Thông báo mới: gửi đến ai?",
+    "ann.audience_all_option": "Tất cả thành viên",
+    "ann.audience_unit_option": "Thành viên một đơn vị",
+    "ann.audience_sector_option": "Thành viên một lĩnh vực",
+    "ann.ask_unit": "Chọn đơn vị (thông báo đến thành viên của đơn vị đó và các đơn vị trực thuộc):",
+    "ann.ask_sector": "Chọn lĩnh vực:",
+    "ann.ask_text": "Đồng chí gõ nội dung thông báo (tối đa {limit} ký tự). Có thể gửi kèm một ảnh hoặc một tệp, "
+    "nội dung ghi ở phần chú thích.",
+    "ann.kept_attachment": "Đã nhận tệp đính kèm. Đồng chí gõ nội dung thông báo.",
+    "ann.ask_when": "Gửi khi nào? Bấm “Gửi ngay”, hoặc gõ giờ và ngày (ví dụ: 07:30 12/11). Trong giờ nghỉ "
+    "(ban đêm), thông báo được giữ lại đến sáng.",
+    "ann.when_now": "Gửi ngay",
+    "ann.time_out_of_range": "Thời điểm gửi phải từ bây giờ đến tối đa {days} ngày tới.",
+    "ann.audience_unit": "thành viên của {unit}",
+    "ann.audience_sector": "thành viên lĩnh vực {sector}",
+    "ann.with_attachment": "\n(kèm một tệp đính kèm)",
+    "ann.preview": "Xem lại thông báo gửi đến {audience} ({count} người), thời gian: {when}.\n\n{text}{attached}",
+    "ann.send": "Gửi thông báo",
+    "ann.no_members": "Chưa có thành viên nào trong phạm vi này nhận được tin nhắn, nên chưa gửi được thông báo.",
+    "ann.scheduled": "Đã lên lịch thông báo số {id}, gửi lúc {when}. Xem tình hình: /announce {id}",
+    "ann.queued": "Đang gửi thông báo số {id}. Xem số đã nhận, đã đọc: /announce {id}",
+    "ann.queued_quiet": "Đã nhận thông báo số {id}; đang trong giờ nghỉ nên thông báo sẽ đến thành viên vào buổi "
+    "sáng. Xem tình hình: /announce {id}",
+    "ann.message": "📢 Thông báo của {unit}:\n\n{text}\n\nĐồng chí bấm “Đã đọc” sau khi đọc.",
+    "ann.reminder": "Nhắc đồng chí: thông báo của {unit} chưa được xác nhận đã đọc.\n\n{text}",
+    "ann.read_button": "✔ Đã đọc",
+    "ann.read_thanks": "Cảm ơn đồng chí đã xác nhận đã đọc thông báo.",
+    "ann.already_read": "Đồng chí đã xác nhận đọc thông báo này rồi.",
+    "ann.counts_header": "📢 Thông báo số {id} ({when}): {text}",
+    "ann.counts_scheduled": "Chưa gửi; sẽ gửi lúc {when}.",
+    "ann.counts_total": "Gửi đến {total} người: đã nhận {delivered}, đã đọc {read}.",
+    "ann.counts_unit": "• {unit}: đã nhận {delivered}/{total}, đã đọc {read}",
+    "ann.remind_button": "Nhắc người chưa đọc ({count})",
+    "ann.reminded": "Đã gửi lời nhắc đến {count} người chưa đọc.",
+}
+
+EN: dict[str, str] = {
+    "cmd.announce": "Send an announcement to the members (/announce N: delivered and read)",
+    "ann.usage": "Type /announce to write a new announcement, or /announce N to see how announcement N was "
+    "delivered and read.",
+    "ann.not_found": "There is no announcement number {id} within your scope.",
+    "ann.ask_audience": "New announcement: who should receive it?",
+    "ann.audience_all_option": "All members",
+    "ann.audience_unit_option": "The members of one unit",
+    "ann.audience_sector_option": "The members of one sector",
+    "ann.ask_unit": "Choose the unit (its members and those of the units below it receive it):",
+    "ann.ask_sector": "Choose the sector:",
+    "ann.ask_text": "Type the announcement (at most {limit} characters). You may send one photo or file with it, "
+    "the text as its caption.",
+    "ann.kept_attachment": "Attachment received. Now type the announcement.",
+    "ann.ask_when": "When should it go out? Tap “Send now”, or type a time and date (e.g. 07:30 12/11). During "
+    "quiet hours (at night) it waits until the morning.",
+    "ann.when_now": "Send now",
+    "ann.time_out_of_range": "The sending time must be between now and {days} days from now.",
+    "ann.audience_unit": "the members of {unit}",
+    "ann.audience_sector": "the members of the sector {sector}",
+    "ann.with_attachment": "\n(with one attachment)",
+    "ann.preview": "Check the announcement to {audience} ({count} people), time: {when}.\n\n{text}{attached}",
+    "ann.send": "Send the announcement",
+    "ann.no_members": "No member the bot can reach is in this audience yet, so the announcement cannot be sent.",
+    "ann.scheduled": "Announcement number {id} is scheduled for {when}. Its progress: /announce {id}",
+    "ann.queued": "Sending announcement number {id}. Delivered and read: /announce {id}",
+    "ann.queued_quiet": "Announcement number {id} received; it is quiet time, so members get it in the morning. "
+    "Its progress: /announce {id}",
+    "ann.message": "📢 Announcement from {unit}:\n\n{text}\n\nPlease tap “Read” once you have read it.",
+    "ann.reminder": "Reminder: you have not yet confirmed reading this announcement from {unit}.\n\n{text}",
+    "ann.read_button": "✔ Read",
+    "ann.read_thanks": "Thank you for confirming you have read the announcement.",
+    "ann.already_read": "You have already confirmed reading this announcement.",
+    "ann.counts_header": "📢 Announcement number {id} ({when}): {text}",
+    "ann.counts_scheduled": "Not sent yet; it goes out at {when}.",
+    "ann.counts_total": "To {total} people: {delivered} delivered, {read} read.",
+    "ann.counts_unit": "• {unit}: delivered {delivered}/{total}, read {read}",
+    "ann.remind_button": "Remind those who have not read it ({count})",
+    "ann.reminded": "A reminder went to the {count} people who have not read it.",
+}
