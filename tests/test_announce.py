@@ -3,11 +3,12 @@ with nothing created, the job completes once, read receipts and the purge's rete
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
 from bot.clock import ManualClock
+from bot.ops import purge_private_data
 from bot.runtime import Services
 from bot.texts import t
 from scheduler.announcements import run_announcements
@@ -78,3 +79,27 @@ async def test_a_sector_audience_and_polite_refusals(
     await minh.tap("✖ Hủy")
     async with services.db.transaction() as tx:
         assert await an.get_announcement(tx, 2) is None
+
+
+async def test_the_privacy_purge_forgets_read_receipts(
+    world: Harness, services: Services, clock: ManualClock
+) -> None:
+    minh = await person(world, "301", "Minh", "T01", "leader")
+    member = await person(world, "101", "Nông", "X01")
+    await minh.say("/announce")
+    await minh.tap("Tất cả thành viên")
+    await minh.say("Họp tổ sáng thứ Bảy")
+    await minh.tap("Gửi ngay")
+    await minh.tap("Gửi thông báo")
+    await member.tap("✔ Đã đọc")
+    assert await run_announcements(services, clock.now()) == "queued 0, completed 1"
+    later = clock.now() + timedelta(days=24 * 31)
+    dry = await purge_private_data(services.db, services.files, later, months=24, dry_run=True)
+    assert dry.read_receipts == 1
+    recent = await purge_private_data(services.db, services.files, clock.now(), months=24)
+    assert recent.read_receipts == 0
+    done = await purge_private_data(services.db, services.files, later, months=24)
+    assert done.read_receipts == 1
+    async with services.db.transaction() as tx:
+        assert await an.count_by_unit(tx, 1) == []
+        assert await an.get_announcement(tx, 1) is not None  # what was announced stays on record

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot.clock import ManualClock
+from bot.ops import purge_private_data
 from bot.runtime import Services
 from bot.texts import t
 from handlers import poll_results
@@ -100,3 +101,32 @@ async def test_the_job_sends_in_batches_once_and_closes_once(
     assert await run_polls(services, clock.now()) == "nothing due"
     results = [o for o in await world.collect() if o.chat_id == "301"]
     assert len(results) == 1 and "Đã trả lời: 0/5" in results[0].text
+
+
+async def test_the_privacy_purge_forgets_who_answered_and_keeps_the_tallies(
+    world: Harness, services: Services, clock: ManualClock
+) -> None:
+    minh = await person(world, "301", "Minh", "T01", "leader")
+    members = [await person(world, str(100 + i), f"TV {i}", "X01") for i in range(5)]
+    await minh.say("/poll")
+    await minh.say("Câu hỏi?")
+    await minh.say("Có\nKhông")
+    await minh.tap("Không")
+    await minh.tap("Sau 2 giờ")
+    await minh.tap("Gửi thăm dò")
+    for m in members:
+        await m.tap("Có")
+    clock.advance(timedelta(hours=2))
+    assert await run_polls(services, clock.now()) == "sent 0, closed 1"
+    later = clock.now() + timedelta(days=24 * 31)
+    dry = await purge_private_data(services.db, services.files, later, months=24, dry_run=True)
+    assert dry.poll_answers == 5 and "would clear" in dry.summary() and "5 poll answer(s)" in dry.summary()
+    async with services.db.transaction() as tx:
+        assert await pl.get_own_choice(tx, 1, 2) is not None  # the dry run changed nothing
+    done = await purge_private_data(services.db, services.files, later, months=24)
+    assert done.poll_answers == 5
+    async with services.db.transaction() as tx:
+        assert await pl.count_answers(tx, 1) == []
+        assert sum(x.answers for x in await pl.list_tallies(tx, 1)) == 5
+    results = (await minh.say("/poll 1"))[-1]
+    assert "Đã trả lời: 5/5" in results.text and "1. Có: 5 (100 %)" in results.text
