@@ -130,3 +130,26 @@ async def test_the_privacy_purge_forgets_who_answered_and_keeps_the_tallies(
         assert sum(x.answers for x in await pl.list_tallies(tx, 1)) == 5
     results = (await minh.say("/poll 1"))[-1]
     assert "Đã trả lời: 5/5" in results.text and "1. Có: 5 (100 %)" in results.text
+
+
+async def test_an_english_speaking_member_reads_the_poll_in_english(
+    world: Harness, services: Services, clock: ManualClock
+) -> None:
+    minh = await person(world, "301", "Minh", "T01", "leader")
+    member = await person(world, "101", "Anna", "X01")
+    await member.say("/language")
+    await member.tap("English")
+    await minh.say("/poll")
+    await minh.say("Câu hỏi?")
+    await minh.say("Có\nKhông")
+    await minh.tap("Có")
+    await minh.tap("Sau 2 giờ")
+    await minh.tap("Gửi thăm dò")
+    [prompt] = [o for o in world.sent_to("101") if "Câu hỏi?" in o.text]
+    closes = "12:00 10/11/2026"
+    assert prompt.text == t("en", "poll.prompt", unit="Tỉnh Bình Thuận", question="Câu hỏi?", closes=closes)
+    assert labels(prompt) == ["Có", "Không", "Other (in my own words)"]
+    [asked] = await member.tap("Other (in my own words)")
+    assert asked.text == t("en", "poll.ask_other_text", limit=300)
+    [recorded] = await member.say("Cần thêm thông tin")
+    assert recorded.text == t("en", "poll.recorded", option="Cần thêm thông tin", closes=closes)
