@@ -200,14 +200,14 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             )
         except ValueError as exc:
             raise ConfigError(f"config: webhook: {exc}") from exc
+    stop = asyncio.Event()  # a SIGTERM while starting stops the bot cleanly once it has started
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     try:
         await app.start()
     except AlreadyRunning as exc:
         raise CliError(str(exc)) from exc
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     logging.getLogger("dlxh").info("dlxh is running (database %s); Ctrl+C stops it", settings.database_path)
     try:
         await stop.wait()

@@ -347,6 +347,8 @@ def _calendar(data: Any) -> CalendarSettings:
     )
     holidays = _dates(s, "holidays")
     makeup = _dates(s, "makeup_workdays")
+    not_holidays = _dates(s, "not_holidays")
+    official = s.get("official_holidays", bool, True, "true or false")
     hold = s.get("hold_on_days_off", bool, True, "true or false")
     s.finish()
     try:
@@ -355,6 +357,8 @@ def _calendar(data: Any) -> CalendarSettings:
             office_hours=intervals,
             holidays=holidays,
             makeup_workdays=makeup,
+            official_holidays=official,
+            not_holidays=not_holidays,
             quiet_start=quiet_start,
             quiet_end=quiet_end,
             hold_on_days_off=hold,

@@ -40,6 +40,7 @@ import aiosqlite
 from bot.clock import TEST_START_VARIABLE
 from bot.config import Settings, make_clock
 from bot.files import FileStore
+from bot.workcal import WorkCalendar
 from scheduler.runner import Job
 from storage import announcements, polls, privacy
 from storage.audit import add_audit
@@ -565,7 +566,7 @@ async def purge_private_data(
                 files_count += 1
         messages = await privacy.count_delivered_messages_before(tx, cutoff)
         events = await privacy.count_handled_events_before(tx, cutoff)
-        orphans = len(await _orphans(db, files)) if sweep_orphans else 0
+        orphans = len(await _orphans(db, files, now)) if sweep_orphans else 0
         answers = await polls.count_answers_closed_before(tx, cutoff)
         receipts = await announcements.count_receipts_before(tx, cutoff)
         return PurgeResult(
@@ -596,7 +597,7 @@ async def purge_private_data(
             deleted += 1
     orphans = 0
     if sweep_orphans:
-        for ref in await _orphans(db, files):
+        for ref in await _orphans(db, files, now):
             if _delete(files, ref):
                 orphans += 1
     result = PurgeResult(
@@ -626,11 +627,11 @@ def _delete(files: FileStore, ref: str) -> bool:
     return True
 
 
-async def _orphans(db: Database, files: FileStore) -> list[str]:
-    """Files older than :data:`ORPHAN_GRACE` that no attachment, pending message or draft names."""
+async def _orphans(db: Database, files: FileStore, now: datetime) -> list[str]:
+    """Files older than :data:`ORPHAN_GRACE` at ``now`` that no attachment, pending message or draft names."""
     texts = await privacy.list_referenced_texts(db.reader)
     named = {m.group(0) for text in texts for m in _REF_RE.finditer(text)}
-    limit = time.time() - ORPHAN_GRACE.total_seconds()  # file times are the real clock's
+    limit = (now - ORPHAN_GRACE).timestamp()  # the app's clock (the system's in production), not time.time()
     out = []
     for rel in _store_files(files.root):
         if rel in named or not _REF_RE.fullmatch(rel):
@@ -705,6 +706,7 @@ async def doctor(
     checks.append(_check_files(settings))
     checks.append(_check_disk(settings))
     checks.append(_check_time(settings, server_dates, now))
+    checks.append(_check_holidays(settings, now))
     checks.append(_check_backups(settings, backup_folder, now))
     return checks
 
@@ -958,6 +960,17 @@ def _check_time(
         else "; not compared with a server"
     )
     return Check("time", True, f"{settings.timezone}, now {local:%H:%M %d/%m/%Y}{compared}")
+
+
+def _check_holidays(settings: Settings, now: datetime | None) -> Check:
+    """This year's and next year's days off, for the office to compare with the government's announcement."""
+    year = (now or datetime.now(UTC)).astimezone(settings.tz).year
+    calendar = WorkCalendar(settings.calendar)
+    years = [
+        f"{y}: " + ", ".join(d.strftime("%d/%m") for d in calendar.holidays_of(y)) for y in (year, year + 1)
+    ]
+    source = "official calendar" if settings.calendar.official_holidays else "configured dates only"
+    return Check("holidays", True, f"{source}; " + "; ".join(years))
 
 
 def _check_backups(settings: Settings, folder: Path | None, now: datetime | None) -> Check:

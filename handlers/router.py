@@ -5,7 +5,19 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.texts import all_labels
-from handlers import announce, briefing, checks, flow, leaders, mine, onboarding, polls, report, rounds
+from handlers import (
+    announce,
+    briefing,
+    checks,
+    flow,
+    leaders,
+    mine,
+    onboarding,
+    polls,
+    report,
+    rounds,
+    selfservice,
+)
 from handlers.choose import fold
 from handlers.context import Context
 from handlers.model import Outgoing
@@ -40,6 +52,8 @@ COMMANDS: dict[str, Command] = {
     "link": onboarding.cmd_link,
     "channel": onboarding.cmd_channel,
     "briefing": briefing.cmd_briefing,
+    "phone": selfservice.cmd_phone,
+    "leave": selfservice.cmd_leave,
     "poll": polls.cmd_poll,
     "announce": announce.cmd_announce,
 }
@@ -91,6 +105,7 @@ async def handle(ctx: Context) -> None:
             or await leaders.on_action(ctx, inc.choice)
             or await checks.on_action(ctx, inc.choice)
             or await rounds.on_action(ctx, inc.choice)
+            or await selfservice.on_action(ctx, inc.choice)
             or await polls.on_action(ctx, inc.choice)
             or await announce.on_action(ctx, inc.choice)
         )

@@ -409,6 +409,20 @@ async def upgrade_v8(tx: Tx) -> None:
 
 
 async def upgrade_v9(tx: Tx) -> None:
+    """Members' requests to leave the group, pending until a leader decides (one pending per member)."""
+    await tx.execute(
+        "CREATE TABLE leave_requests ("
+        " id INTEGER PRIMARY KEY,"
+        " member_id INTEGER NOT NULL REFERENCES members(id),"
+        " requested_at TEXT NOT NULL,"
+        " decided_at TEXT,"
+        " decided_by INTEGER REFERENCES members(id),"
+        " outcome TEXT NOT NULL DEFAULT '')"
+    )
+    await tx.execute("CREATE INDEX leave_requests_member ON leave_requests (member_id, decided_at)")
+
+
+async def upgrade_v10(tx: Tx) -> None:
     """Quick polls: the question and its options, who it went to, each member's one (changeable) answer, and the
     tallies by unit kept at closing (the answers themselves fall under the privacy purge)."""
     await _run(
@@ -456,7 +470,7 @@ async def upgrade_v9(tx: Tx) -> None:
     )
 
 
-async def upgrade_v10(tx: Tx) -> None:
+async def upgrade_v11(tx: Tx) -> None:
     """Announcements: the message a leader sends to the members of their subtree (all, a unit's subtree or a
     sector), when, and for each member when it was queued, read ("Đã đọc") and reminded."""
     await _run(
@@ -517,15 +531,16 @@ MIGRATIONS: list[Migration] = [
         " category",
         upgrade_v8,
     ),
-    Migration(
-        9,
-        "quick polls: polls, their recipients, one answer per member, tallies by unit at closing",
-        upgrade_v9,
-    ),
+    Migration(9, "members' requests to leave the group", upgrade_v9),
     Migration(
         10,
-        "announcements: the message, its audience and time, each member's delivery, read receipt and reminders",
+        "quick polls: polls, their recipients, one answer per member, tallies by unit at closing",
         upgrade_v10,
+    ),
+    Migration(
+        11,
+        "announcements: the message, its audience and time, each member's delivery, read receipt and reminders",
+        upgrade_v11,
     ),
 ]
 

@@ -38,13 +38,14 @@ async def test_healthy_against_the_emulator(
     await backup(settings.database_path, settings.files_dir, tmp_path / "backups" / "first")
     checks = await doctor(settings, timeout=2, backup_folder=tmp_path / "backups")
     assert [c.name for c in checks] == [
-        "config", "telegram token", "database", "file store", "disk space", "time", "backups",
+        "config", "telegram token", "database", "file store", "disk space", "time", "holidays", "backups",
     ]  # fmt: skip
     assert all(c.ok for c in checks), format_checks(checks)
     found = by_name(checks)
     assert found["telegram token"].message == "the bot is @dlxh_test_bot"
     assert "schema v" in found["database"].message and "(current)" in found["database"].message
     assert "within" in found["time"].message  # compared with the emulator's Date header
+    assert found["holidays"].message.startswith("official calendar; ")
     assert emu.token not in format_checks(checks)
     assert await cli_doctor(settings) == 0
     assert capsys.readouterr().out.rstrip().endswith("all checks passed")
@@ -134,3 +135,13 @@ async def test_a_pinned_test_clock_is_named(
     )
     monkeypatch.delenv(TEST_START_VARIABLE)
     assert "clock" not in by_name(await doctor(emulator_settings(tmp_path, emu), timeout=2))
+
+
+async def test_the_holidays_of_this_and_next_year_are_listed(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, telegram={"enabled": False}, calendar={"holidays": ["2026-12-31"]})
+    checks = by_name(await doctor(settings, timeout=1, now=NOW))
+    message = checks["holidays"].message
+    assert message.startswith(
+        "official calendar; 2026: 01/01, 16/02, 17/02, 18/02, 19/02, 20/02, 26/04, 27/04"
+    )
+    assert "31/08, 01/09, 02/09, 24/11, 31/12; 2027: 01/01, 04/02, 05/02" in message

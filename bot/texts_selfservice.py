@@ -1,0 +1,52 @@
+"""Texts for self-service: one's own phone number, asking to leave the group."""
+
+VI: dict[str, str] = {
+    "cmd.phone": "Xem hoặc sửa số điện thoại của mình",
+    "cmd.leave": "Xin thôi tham gia Tổ dư luận xã hội",
+    "phone.current": "Số điện thoại hệ thống đang lưu cho đồng chí: {phone}.\nĐể sửa, đồng chí gõ /phone kèm số "
+    "mới, ví dụ: /phone 0905 123 456",
+    "phone.bad": "Số này không phải số di động Việt Nam hợp lệ (10 chữ số, bắt đầu bằng 03, 05, 07, 08 hoặc 09; "
+    "có thể viết +84). Đồng chí vui lòng gõ lại, ví dụ: /phone 0905 123 456",
+    "phone.saved": "Đã lưu số điện thoại của đồng chí: {phone}.",
+    "leave.sent": "Đã gửi đề nghị thôi tham gia của đồng chí tới lãnh đạo {unit}. Trong khi chờ lãnh đạo xem xét, "
+    "đồng chí vẫn là thành viên và vẫn dùng hệ thống như thường.",
+    "leave.pending": "Đồng chí đã gửi đề nghị thôi tham gia ngày {date}; đề nghị đang chờ lãnh đạo xem xét.",
+    "leave.no_leader": "Đơn vị của đồng chí chưa có lãnh đạo trên hệ thống để xem xét đề nghị. Đồng chí vui lòng "
+    "liên hệ quản trị viên.",
+    "leave.ask_leader": "Đồng chí {name} ({unit}) đề nghị thôi tham gia Tổ dư luận xã hội. Nếu đồng chí đồng ý, "
+    "tài khoản của thành viên này sẽ ngừng hoạt động và các vụ việc đang giao cho thành viên này trở về lãnh đạo.",
+    "leave.approve": "Đồng ý",
+    "leave.refuse": "Không đồng ý",
+    "leave.approved_member": "Lãnh đạo đã đồng ý đề nghị thôi tham gia của đồng chí. Cảm ơn đồng chí đã đóng góp "
+    "cho công tác dư luận xã hội.",
+    "leave.refused_member": "Lãnh đạo chưa đồng ý đề nghị thôi tham gia của đồng chí; đồng chí vẫn là thành viên. "
+    "Nếu cần, đồng chí vui lòng trao đổi trực tiếp với lãnh đạo đơn vị.",
+    "leave.approved_leader": "Đã đồng ý: đồng chí {name} thôi tham gia; các vụ việc đang giao đã trở về lãnh đạo.",
+    "leave.refused_leader": "Đã ghi nhận: không đồng ý đề nghị thôi tham gia của đồng chí {name}.",
+    "leave.decided": "Đề nghị của đồng chí {name} đã được xem xét trước đó.",
+}
+
+EN: dict[str, str] = {
+    "cmd.phone": "See or correct your phone number",
+    "cmd.leave": "Ask to leave the public-opinion group",
+    "phone.current": "The phone number on record for you: {phone}.\nTo change it, type /phone and the new number, "
+    "for example: /phone 0905 123 456",
+    "phone.bad": "That is not a valid Vietnamese mobile number (10 digits starting with 03, 05, 07, 08 or 09; +84 "
+    "is fine). Please type it again, for example: /phone 0905 123 456",
+    "phone.saved": "Your phone number is saved: {phone}.",
+    "leave.sent": "Your request to leave has gone to the leaders of {unit}. Until they decide you remain a member "
+    "and can use the bot as usual.",
+    "leave.pending": "You asked to leave on {date}; the request is waiting for the leaders' decision.",
+    "leave.no_leader": "Your unit has no leader on the system to decide on the request. Please contact the "
+    "administrator.",
+    "leave.ask_leader": "{name} ({unit}) asks to leave the public-opinion group. If you approve, their account "
+    "stops and the matters assigned to them return to the leaders.",
+    "leave.approve": "Approve",
+    "leave.refuse": "Refuse",
+    "leave.approved_member": "The leaders approved your request to leave. Thank you for your work for the group.",
+    "leave.refused_member": "The leaders did not approve your request to leave; you remain a member. If need be, "
+    "please talk to your unit's leaders.",
+    "leave.approved_leader": "Approved: {name} has left; the matters assigned to them have returned to the leaders.",
+    "leave.refused_leader": "Noted: the request of {name} to leave is refused.",
+    "leave.decided": "The request of {name} was already decided.",
+}
