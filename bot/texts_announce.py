@@ -10,6 +10,8 @@ VI: dict[str, str] = {
     "ann.audience_unit_option": "Thành viên một đơn vị",
     "ann.audience_sector_option": "Thành viên một lĩnh vực",
     "ann.ask_unit": "Chọn đơn vị (thông báo đến thành viên của đơn vị đó và các đơn vị trực thuộc):",
+    "ann.ask_unit_typed": "Đơn vị không có trong danh sách: gõ tên hoặc mã đơn vị.",
+    "ann.unknown_unit": "Không tìm thấy đơn vị “{text}” trong phạm vi của đồng chí. Đồng chí vui lòng chọn hoặc gõ lại.",
     "ann.ask_sector": "Chọn lĩnh vực:",
     "ann.ask_text": "Đồng chí gõ nội dung thông báo (tối đa {limit} ký tự). Có thể gửi kèm một ảnh hoặc một tệp, "
     "nội dung ghi ở phần chú thích.",
@@ -51,6 +53,8 @@ EN: dict[str, str] = {
     "ann.audience_unit_option": "The members of one unit",
     "ann.audience_sector_option": "The members of one sector",
     "ann.ask_unit": "Choose the unit (its members and those of the units below it receive it):",
+    "ann.ask_unit_typed": "A unit not in the list: type its name or code.",
+    "ann.unknown_unit": "There is no unit “{text}” within your scope. Please choose or type it again.",
     "ann.ask_sector": "Choose the sector:",
     "ann.ask_text": "Type the announcement (at most {limit} characters). You may send one photo or file with it, "
     "the text as its caption.",

@@ -20,6 +20,8 @@ VI: dict[str, str] = {
     "poll.bad_time": "Hệ thống chưa đọc được thời gian này. Đồng chí vui lòng gõ theo dạng giờ:phút ngày/tháng "
     "(ví dụ: 17:00 25/11).",
     "poll.time_out_of_range": "Thời điểm kết thúc phải sau ít nhất 15 phút và không quá 60 ngày kể từ bây giờ.",
+    "poll.closes_before_morning": "Đang trong giờ nghỉ: thăm dò chỉ đến thành viên lúc {morning}. Đồng chí "
+    "vui lòng chọn thời điểm kết thúc muộn hơn.",
     "poll.preview": "Xem lại cuộc thăm dò gửi đến các thành viên của {unit}:\n\n{question}\n{options}\n\nKết thúc "
     "lúc {closes}. Thành viên chỉ thấy câu hỏi; đồng chí chỉ thấy số lượng, không thấy ai chọn gì.",
     "poll.send": "Gửi thăm dò",
@@ -64,6 +66,8 @@ EN: dict[str, str] = {
     "poll.close_d7": "17:00 in 7 days",
     "poll.bad_time": "I could not read that time. Please type it as hour:minute day/month (e.g. 17:00 25/11).",
     "poll.time_out_of_range": "The closing time must be at least 15 minutes and at most 60 days from now.",
+    "poll.closes_before_morning": "It is quiet time: the poll reaches the members only at {morning}. Please "
+    "choose a later closing time.",
     "poll.preview": "Check the poll to the members of {unit}:\n\n{question}\n{options}\n\nCloses at {closes}. "
     "Members see only the question; you see only counts, never who chose what.",
     "poll.send": "Send the poll",

@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.texts import t
 from handlers import flow
 from handlers.briefing import scope_unit
+from handlers.choose import fold, match_option
 from handlers.context import Context
 from handlers.model import Attachment, Choice, Outgoing
 from handlers.when import parse_moment
@@ -124,6 +125,24 @@ async def show_counts(ctx: Context, ann: an.Announcement) -> None:
     ctx.reply("\n".join(lines), choices=choices)
 
 
+async def _units_below(tx: Tx, root: int) -> list[un.Unit]:
+    ids = set(await un.list_subtree_ids(tx, root)) - {root}
+    return sorted((u for u in await un.list_units(tx) if u.id in ids), key=lambda u: u.name)
+
+
+async def _unit_named(tx: Tx, root: int, value: str) -> int | None:
+    """A unit below ``root``: a tapped one (its id) or a typed code or name."""
+    units = await _units_below(tx, root)
+    if value.isascii() and value.isdigit():
+        return next((u.id for u in units if u.id == int(value)), None)
+    typed = fold(value)
+    exact = [u.id for u in units if typed in (fold(u.code), fold(u.name))]
+    if len(exact) == 1:
+        return exact[0]
+    m = match_option(value, [u.name for u in units])
+    return units[int(m.value)].id if m.value is not None else None
+
+
 async def _audience_label(ctx: Context, d: dict[str, object]) -> str:
     if d.get("sector"):
         sector = ctx.settings.sector(str(d["sector"]))
@@ -140,10 +159,11 @@ async def _ask(ctx: Context, conv: Conversation) -> None:
         options = [(ctx.t(f"ann.audience_{key}_option"), key) for key in ("all", "unit", "sector")]
         await flow.ask_options(ctx, conv, ctx.t("ann.ask_audience"), options)
     elif step == "unit":
-        ids = [u for u in await un.list_subtree_ids(ctx.tx, int(d["unit_id"])) if u != int(d["unit_id"])]
-        units = sorted((u for u in await un.list_units(ctx.tx) if u.id in ids), key=lambda u: u.name)
+        units = await _units_below(ctx.tx, int(d["unit_id"]))
         options = [(u.name, str(u.id)) for u in units[:UNIT_CHOICES]]
-        await flow.ask_options(ctx, conv, ctx.t("ann.ask_unit"), options, columns=2)
+        many = len(units) > UNIT_CHOICES  # the rest are typed (a name or a code)
+        text = ctx.t("ann.ask_unit") + ("\n" + ctx.t("ann.ask_unit_typed") if many else "")
+        await flow.ask_options(ctx, conv, text, options, columns=2, free_text=many)
     elif step == "sector":
         options = [(s.vi if ctx.lang == "vi" else s.en, s.code) for s in ctx.settings.sectors]
         await flow.ask_options(ctx, conv, ctx.t("ann.ask_sector"), options, columns=2)
@@ -170,10 +190,11 @@ async def _answer(ctx: Context, conv: Conversation, value: str) -> None:
             d["target_unit_id"], d["sector"] = d["unit_id"], ""
         await flow.goto(ctx, conv, {"all": "text", "unit": "unit", "sector": "sector"}[value])
     elif step == "unit":
-        if int(value) not in await un.list_subtree_ids(ctx.tx, int(d["unit_id"])):
-            await flow.reask(ctx, conv, ctx.t("error.bad_button"))
+        unit_id = await _unit_named(ctx.tx, int(d["unit_id"]), value)
+        if unit_id is None:
+            await flow.reask(ctx, conv, ctx.t("ann.unknown_unit", text=value.strip()[:80]))
             return
-        d["target_unit_id"], d["sector"] = int(value), ""
+        d["target_unit_id"], d["sector"] = unit_id, ""
         await flow.goto(ctx, conv, "text")
     elif step == "sector":
         d["target_unit_id"], d["sector"] = d["unit_id"], value

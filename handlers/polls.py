@@ -148,6 +148,9 @@ async def _answer(ctx: Context, conv: Conversation, value: str) -> None:
             await flow.reask(ctx, conv, ctx.t("poll.bad_time"))
         elif not ctx.now + EARLIEST <= when <= ctx.now + LATEST:
             await flow.reask(ctx, conv, ctx.t("poll.time_out_of_range"))
+        elif when <= ctx.calendar.next_non_quiet(ctx.now) + EARLIEST:
+            morning = fmt_time(ctx.settings, ctx.calendar.next_non_quiet(ctx.now))
+            await flow.reask(ctx, conv, ctx.t("poll.closes_before_morning", morning=morning))
         else:
             d["closes_at"] = when.isoformat()
             await flow.goto(ctx, conv, "confirm")

@@ -11,11 +11,12 @@ from bot.clock import ManualClock
 from bot.ops import purge_private_data
 from bot.runtime import Services
 from bot.texts import t
+from handlers import announce
 from scheduler.announcements import run_announcements
 from storage import announcements as an
 from storage import members as mem
 from tests.conftest import VN
-from tests.harness import Harness, Person
+from tests.harness import Harness, Person, labels
 from tests.seed import invite_code, seed_units
 
 NOW = datetime(2026, 11, 10, 10, 0, tzinfo=VN)
@@ -103,3 +104,23 @@ async def test_the_privacy_purge_forgets_read_receipts(
     async with services.db.transaction() as tx:
         assert await an.count_by_unit(tx, 1) == []
         assert await an.get_announcement(tx, 1) is not None  # what was announced stays on record
+
+
+async def test_a_unit_beyond_the_listed_ones_is_typed(
+    world: Harness, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(announce, "UNIT_CHOICES", 1)
+    minh = await person(world, "301", "Minh", "T01", "leader")
+    await person(world, "101", "Thắng", "X01")
+    await person(world, "102", "Liêm", "X02")
+    await minh.say("/announce")
+    [ask] = await minh.tap("Thành viên một đơn vị")
+    assert labels(ask)[0] == "Xã Hàm Liêm" and "Xã Hàm Thắng" not in labels(ask)
+    [msg] = await minh.say("Xã Không Có")
+    assert msg.text.startswith(t("vi", "ann.unknown_unit", text="Xã Không Có"))
+    await minh.say("ham thang")  # accents optional
+    await minh.say("Thông báo riêng cho xã")
+    [preview] = await minh.tap("Gửi ngay")
+    assert "thành viên của Xã Hàm Thắng (1 người)" in preview.text
+    out = await minh.tap("Gửi thông báo")
+    assert [o.chat_id for o in out if o.chat_id != "301"] == ["101"]

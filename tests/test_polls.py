@@ -153,3 +153,17 @@ async def test_an_english_speaking_member_reads_the_poll_in_english(
     assert asked.text == t("en", "poll.ask_other_text", limit=300)
     [recorded] = await member.say("Cần thêm thông tin")
     assert recorded.text == t("en", "poll.recorded", option="Cần thêm thông tin", closes=closes)
+
+
+async def test_at_night_a_poll_must_close_after_the_morning(world: Harness, clock: ManualClock) -> None:
+    minh = await person(world, "301", "Minh", "T01", "leader")
+    await person(world, "101", "Thắng", "X01")
+    clock.set(datetime(2026, 11, 10, 22, 30, tzinfo=VN))
+    await minh.say("/poll")
+    await minh.say("Câu hỏi?")
+    await minh.say("Có\nKhông")
+    await minh.tap("Không")
+    [msg] = await minh.tap("Sau 2 giờ")
+    assert msg.text.startswith(t("vi", "poll.closes_before_morning", morning="07:00 11/11/2026"))
+    [preview] = await minh.tap("17:00 ngày mai")
+    assert "17:00 11/11/2026" in preview.text
