@@ -24,6 +24,25 @@ VI: dict[str, str] = {
     "leave.approved_leader": "Đã đồng ý: đồng chí {name} thôi tham gia; các vụ việc đang giao đã trở về lãnh đạo.",
     "leave.refused_leader": "Đã ghi nhận: không đồng ý đề nghị thôi tham gia của đồng chí {name}.",
     "leave.decided": "Đề nghị của đồng chí {name} đã được xem xét trước đó.",
+    "guide.member": "Báo cáo thế nào cho tốt:\n"
+    "• Một báo cáo cho một việc: việc gì, ở đâu, từ khi nào, bao nhiêu người quan tâm.\n"
+    "• Ghi đúng điều người dân nói; ý kiến của đồng chí ghi riêng. Ảnh, tin nhắn thoại, tệp đều gửi kèm được.\n"
+    "• Việc gấp, có nguy cơ thành điểm nóng thì chọn mức “Khẩn cấp”: lãnh đạo được báo ngay, cả ban đêm.\n"
+    "Sau khi gửi: lãnh đạo đơn vị tiếp nhận, giao người xử lý và báo kết quả lại cho đồng chí; xem tình hình "
+    "bằng /my, bổ sung bằng /add.\n"
+    "Ai thấy báo cáo: lãnh đạo đơn vị của đồng chí và cấp trên; thành viên khác không thấy. Nếu đồng chí chọn "
+    "giữ bí mật nguồn tin, chỉ lãnh đạo đơn vị phụ trách thấy tên và số điện thoại người cung cấp.\n"
+    "Muốn thử trước? Gõ /practice: báo cáo tập, không gửi đi đâu.",
+    "guide.leader": "Việc của lãnh đạo:\n"
+    "• Báo cáo khẩn cấp đến ngay; mỗi sáng 07:00 có bản tổng hợp (mới, quá hạn, chờ xử lý).\n"
+    "• Mở một vụ việc bằng /issue số, rồi chọn: tiếp nhận, giao xử lý, ghi ý kiến, báo kết quả. Trả lời thẳng "
+    "vào tin nhắn về vụ việc cũng được.\n"
+    "• Kết quả xử lý được gửi tới mọi người đã báo cáo; hai tuần sau hệ thống hỏi lại họ đã ổn chưa.\n"
+    "• Ý kiến nội bộ (/comment) chỉ lãnh đạo thấy; người báo cáo chỉ nhận điều đồng chí chọn gửi họ.\n"
+    "• /invite mời thành viên vào đơn vị mình hoặc đơn vị cấp dưới; /round, /topics cho đợt nắm tình hình "
+    "định kỳ; /briefing cho báo cáo tổng hợp.",
+    "guide.admin": "Việc của quản trị viên: mời người dùng (/invite, mọi vai trò, mọi đơn vị), theo dõi người "
+    "không nhận được tin (/unreachable); danh sách đơn vị và thành viên nhập bằng lệnh dlxh trên máy chủ.",
 }
 
 EN: dict[str, str] = {
@@ -49,4 +68,24 @@ EN: dict[str, str] = {
     "leave.approved_leader": "Approved: {name} has left; the matters assigned to them have returned to the leaders.",
     "leave.refused_leader": "Noted: the request of {name} to leave is refused.",
     "leave.decided": "The request of {name} was already decided.",
+    "guide.member": "How to report well:\n"
+    "• One report per matter: what, where, since when, how many people care.\n"
+    "• Write down what people say; your own view separately. Photos, voice messages and files can go with it.\n"
+    "• If it is pressing and could flare up, choose “Urgent”: the leaders are alerted at once, even at night.\n"
+    "After you send it: your unit's leaders take it up, assign it and tell you the outcome; follow it with /my, "
+    "add to it with /add.\n"
+    "Who sees it: the leaders of your unit and the units above; other members do not. If you keep the source "
+    "confidential, only the responsible unit's leaders see the informant's name and phone.\n"
+    "Want to try first? Type /practice: a practice report that goes nowhere.",
+    "guide.leader": "A leader's work:\n"
+    "• Urgent reports arrive at once; every morning at 07:00 a digest (new, overdue, waiting).\n"
+    "• Open a matter with /issue and its number, then choose: acknowledge, assign, comment, report the outcome. "
+    "Replying to a message about a matter works too.\n"
+    "• The outcome goes to everyone who reported it; two weeks later they are asked whether it really is "
+    "resolved.\n"
+    "• Internal comments (/comment) are for leaders only; reporters receive only what you choose to send them.\n"
+    "• /invite brings members into your unit or a unit below it; /round and /topics for the periodic round; "
+    "/briefing for the briefing pack.",
+    "guide.admin": "An administrator's work: invite people (/invite, any role, any unit) and follow those who do "
+    "not receive messages (/unreachable); units and members are imported with the dlxh command on the server.",
 }

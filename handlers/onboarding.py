@@ -98,8 +98,9 @@ async def cmd_start(ctx: Context) -> None:
 
 
 async def cmd_help(ctx: Context) -> None:
+    """A short guide in plain words for the person's role, then the commands they may use."""
     member = ctx.member
-    lines = [ctx.t("help.header", role=ctx.t(f"role.{member.role}"))]
+    lines = [ctx.t("help.header", role=ctx.t(f"role.{member.role}")), ctx.t(f"guide.{member.role}"), ""]
     lines += [f"/{name} — {desc}" for name, desc in role_commands(member.role, ctx.t)]
     ctx.reply("\n".join(lines), keyboard=role_keyboard(member.role, ctx.t))
 

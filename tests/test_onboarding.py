@@ -104,7 +104,9 @@ async def test_language_switch_changes_texts_and_menu(
     [done] = await hung.tap("English")
     assert done.text == "Switched to English."
     [helped] = await hung.say("/help")
-    assert helped.text.startswith("How to use the bot (leader):")
+    guide, commands = helped.text.split("\n\n", 1)
+    assert guide == "How to use the bot (leader):\n" + t("en", "guide.leader")  # plain words, then commands
+    assert commands.startswith("/start — ")
 
 
 async def test_admin_invites_from_the_chat_by_typing_and_tapping(
