@@ -14,6 +14,7 @@ from handlers import flow
 from handlers.briefing import scope_unit
 from handlers.context import Context
 from handlers.poll_results import (
+    LABEL_LIMIT,
     OTHER,
     answer_choices,
     fmt_time,
@@ -31,7 +32,7 @@ from storage.db import Tx
 
 ROLES = ("leader", "admin")
 QUESTION_LIMIT = 300
-OPTION_LIMIT = 100
+OPTION_LIMIT = LABEL_LIMIT  # an option is its button's label, whole
 OTHER_LIMIT = 300
 MIN_OPTIONS, MAX_OPTIONS = 2, 6
 CLOSE_AFTER = {
