@@ -57,18 +57,18 @@ async def test_joins_and_the_bots_own_membership(emu: TelegramEmulator, bot: Ptb
     await group.promote_bot(hung)
     assert [m.user.id for m in await bot.get_chat_administrators(GROUP)] == [emu.bot_id]
     await group.remove_bot(hung)
-    with pytest.raises(Forbidden, match="(?i)kicked"):
+    with pytest.raises(Forbidden, match=r"(?i)kicked"):
         await bot.send_message(GROUP, "còn ai không?")
 
 
 async def test_forum_topics(emu: TelegramEmulator, bot: PtbBot) -> None:
     hung = emu.user(11, "Hùng")
     group = emu.group(GROUP, "Thường trực xã")
-    with pytest.raises(BadRequest, match="(?i)not a forum"):
+    with pytest.raises(BadRequest, match=r"(?i)not a forum"):
         await bot.create_forum_topic(GROUP, "#12 Mất nước")
     group.enable_topics()
     assert (await bot.get_chat(GROUP)).is_forum is True
-    with pytest.raises(BadRequest, match="(?i)not enough rights"):
+    with pytest.raises(BadRequest, match=r"(?i)not enough rights"):
         await bot.create_forum_topic(GROUP, "#12 Mất nước")
     await group.promote_bot(hung)
     topic = await bot.create_forum_topic(GROUP, "#12 Mất nước")
@@ -78,7 +78,7 @@ async def test_forum_topics(emu: TelegramEmulator, bot: PtbBot) -> None:
     assert sent.reply_to_message is not None and sent.reply_to_message.forum_topic_created is not None
     [alert] = group.topic_messages(topic.message_thread_id)
     assert alert.text == "Vụ việc #12: khẩn" and alert.reply_to_message_id is None
-    with pytest.raises(BadRequest, match="(?i)thread not found"):
+    with pytest.raises(BadRequest, match=r"(?i)thread not found"):
         await bot.send_message(GROUP, "lạc", message_thread_id=999)
 
     await group.send_text(hung, "bàn chuyện khác", topic=topic.message_thread_id)
