@@ -124,6 +124,14 @@ async def handle(ctx: Context) -> None:
             ctx.reply(ctx.t("reply.no_issue"))
             return
     if conv is not None:
+        command = _menu_command(inc.text) if inc.kind == "text" else None
+        if command is not None and command in ROLE_COMMANDS[member.role]:
+            # a main-menu button pressed mid-conversation is that command, not an answer to the step
+            if command in MID_FLOW:
+                await COMMANDS[command](ctx)
+            else:
+                await flow.reask(ctx, conv, ctx.t("flow.busy"))
+            return
         await flow.on_event(ctx, conv)
         return
     if inc.kind == "choice":
