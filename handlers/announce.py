@@ -18,6 +18,7 @@ from handlers.briefing import scope_unit
 from handlers.choose import fold, match_option
 from handlers.context import Context
 from handlers.model import Attachment, Choice, Outgoing
+from handlers.numbers import looks_like_number, parse_issue_number
 from handlers.when import parse_moment
 from storage import announcements as an
 from storage import members as mem
@@ -89,17 +90,18 @@ async def cmd_announce(ctx: Context) -> None:
     if ctx.member.role not in ROLES:
         ctx.reply(ctx.t("error.unknown_command", command="announce"))
         return
-    arg = ctx.incoming.args.strip().lstrip("#")
+    arg = ctx.incoming.args.strip()
     if not arg:
         unit_id = await scope_unit(ctx.tx, ctx.member)
         await flow.start(ctx, "announce", "audience", {"unit_id": unit_id})
         return
-    if not (arg.isascii() and arg.isdigit() and len(arg) <= 12):
+    number = parse_issue_number(arg)
+    if number is None and not looks_like_number(arg):
         ctx.reply(ctx.t("ann.usage"))
         return
-    ann = await an.get_announcement(ctx.tx, int(arg))
+    ann = await an.get_announcement(ctx.tx, number) if number is not None else None
     if ann is None or not await may_view(ctx.tx, ctx.member, ann):
-        ctx.reply(ctx.t("ann.not_found", id=arg))
+        ctx.reply(ctx.t("ann.not_found", id=arg.removeprefix("#")[:20]))
         return
     await show_counts(ctx, ann)
 
@@ -133,8 +135,9 @@ async def _units_below(tx: Tx, root: int) -> list[un.Unit]:
 async def _unit_named(tx: Tx, root: int, value: str) -> int | None:
     """A unit below ``root``: a tapped one (its id) or a typed code or name."""
     units = await _units_below(tx, root)
-    if value.isascii() and value.isdigit():
-        return next((u.id for u in units if u.id == int(value)), None)
+    number = parse_issue_number(value)
+    if number is not None:
+        return next((u.id for u in units if u.id == number), None)
     typed = fold(value)
     exact = [u.id for u in units if typed in (fold(u.code), fold(u.name))]
     if len(exact) == 1:
@@ -278,9 +281,8 @@ async def on_action(ctx: Context, data: str) -> bool:
     parts = data.split(":")
     if len(parts) != 4 or parts[:2] != ["a", "ann"] or parts[3] not in ("r", "m"):
         return False
-    if not (parts[2].isascii() and parts[2].isdigit() and len(parts[2]) <= 12):
-        return False
-    ann = await an.get_announcement(ctx.tx, int(parts[2]))
+    number = parse_issue_number(parts[2])
+    ann = await an.get_announcement(ctx.tx, number) if number is not None else None
     if ann is None:
         ctx.reply(ctx.t("error.bad_button"))
         return True

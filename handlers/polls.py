@@ -13,6 +13,7 @@ from datetime import datetime, time, timedelta
 from handlers import flow
 from handlers.briefing import scope_unit
 from handlers.context import Context
+from handlers.numbers import looks_like_number, parse_count, parse_issue_number
 from handlers.poll_results import (
     LABEL_LIMIT,
     OTHER,
@@ -62,17 +63,18 @@ async def cmd_poll(ctx: Context) -> None:
     if ctx.member.role not in ROLES:
         ctx.reply(ctx.t("error.unknown_command", command="poll"))
         return
-    arg = ctx.incoming.args.strip().lstrip("#")
+    arg = ctx.incoming.args.strip()
     if not arg:
         unit_id = await scope_unit(ctx.tx, ctx.member)
         await flow.start(ctx, "poll", "question", {"unit_id": unit_id})
         return
-    if not (arg.isascii() and arg.isdigit() and len(arg) <= 12):
+    number = parse_issue_number(arg)
+    if number is None and not looks_like_number(arg):
         ctx.reply(ctx.t("poll.usage"))
         return
-    poll = await pl.get_poll(ctx.tx, int(arg))
+    poll = await pl.get_poll(ctx.tx, number) if number is not None else None
     if poll is None or not await may_view(ctx.tx, ctx.member, poll):
-        ctx.reply(ctx.t("poll.not_found", id=arg))
+        ctx.reply(ctx.t("poll.not_found", id=arg.removeprefix("#")[:20]))
         return
     ctx.reply(await results_text(ctx.tx, ctx.settings, ctx.lang, poll))
 
@@ -194,14 +196,12 @@ flow.register(flow.Flow("poll", _ask, _answer))
 # ---------------------------------------------------------------------------------------------- the member's answer
 
 
-def parse_action(data: str) -> tuple[int, str] | None:
-    """``a:pol:<poll>:<n|o>`` as (poll id, choice); None if the data is not a poll button."""
+def parse_action(data: str) -> tuple[int | None, str] | None:
+    """``a:pol:<poll>:<n|o>`` as (poll id, choice), the id None if it is no number; None if not a poll button."""
     parts = data.split(":")
-    if len(parts) != 4 or parts[:2] != ["a", "pol"] or not (parts[2].isascii() and parts[2].isdigit()):
+    if len(parts) != 4 or parts[:2] != ["a", "pol"]:
         return None
-    if len(parts[2]) > 12:
-        return None
-    return int(parts[2]), parts[3]
+    return parse_issue_number(parts[2]), parts[3]
 
 
 async def on_action(ctx: Context, data: str) -> bool:
@@ -209,8 +209,8 @@ async def on_action(ctx: Context, data: str) -> bool:
     if parsed is None:
         return False
     poll_id, raw = parsed
-    poll = await pl.get_poll(ctx.tx, poll_id)
-    unit_id = await pl.get_recipient_unit(ctx.tx, poll_id, ctx.member.id) if poll else None
+    poll = await pl.get_poll(ctx.tx, poll_id) if poll_id is not None else None
+    unit_id = await pl.get_recipient_unit(ctx.tx, poll.id, ctx.member.id) if poll else None
     if poll is None or unit_id is None:
         ctx.reply(ctx.t("error.bad_button"))
         return True
@@ -224,10 +224,11 @@ async def on_action(ctx: Context, data: str) -> bool:
             return True
         await flow.start(ctx, "poll_other", "text", {"poll_id": poll.id})
         return True
-    if not (raw.isascii() and raw.isdigit() and int(raw) < len(poll.options)):
+    choice = parse_count(raw)
+    if choice is None or choice >= len(poll.options):
         ctx.reply(ctx.t("error.bad_button"))
         return True
-    await _record(ctx, poll, unit_id, int(raw), "")
+    await _record(ctx, poll, unit_id, choice, "")
     return True
 
 

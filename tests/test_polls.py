@@ -76,6 +76,12 @@ async def test_set_up_refuses_bad_input_and_creates_nothing(world: Harness) -> N
     assert msg.text == t("vi", "error.unknown_command", command="poll")
     [msg] = await minh.say("/poll abc")
     assert msg.text == t("vi", "poll.usage")
+    for odd in ("²", "#99999999999999999999", "0"):
+        [msg] = await minh.say(f"/poll {odd}")
+        assert msg.text == t("vi", "poll.not_found", id=odd.removeprefix("#")), odd
+    for data in ("a:pol:²:0", "a:pol:1:²", "a:pol::0"):
+        [msg] = await member.tap_data(data)
+        assert msg.text == t("vi", "error.bad_button"), data
 
 
 async def test_the_job_sends_in_batches_once_and_closes_once(

@@ -51,6 +51,7 @@ class BotMessage:
     parse_mode: str | None = None
     deleted: bool = False  # deleteMessage was called on it
     thread_id: int | None = None  # the forum topic it was posted in
+    protected: bool = False  # sent with protect_content: the client offers no forwarding or saving
 
     def labels(self) -> list[str]:
         """The inline button labels, row after row."""
