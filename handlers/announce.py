@@ -68,7 +68,7 @@ def member_message(target: an.Target, ann: an.Announcement, unit: str, *, remind
         choices=read_choices(target.language, ann),
         attachments=attachments,
         channel=target.channel,
-        proactive=True,  # TODO(lead): the outbox priority below alerts and answers (issue 17) once it lands
+        proactive=True,  # bulk: quiet hours wait, and (issue 17) sent after alerts and answers
     )
 
 

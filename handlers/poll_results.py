@@ -64,7 +64,7 @@ async def send_batch(tx: Tx, settings: Settings, poll: pl.Poll, now: datetime) -
             member_text(settings, r.language, poll, name),
             choices=answer_choices(r.language, poll),
             channel=r.channel,
-            proactive=True,  # TODO(lead): the outbox priority below alerts and answers (issue 17) once it lands
+            proactive=True,  # bulk: quiet hours wait, and (issue 17) sent after alerts and answers
         )
         for r in batch
     ]
