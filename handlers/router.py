@@ -7,7 +7,19 @@ from collections.abc import Awaitable, Callable
 from bot.core.buttons import Action, UnreadableIssue, decode
 from bot.core.messages import Outgoing
 from bot.core.texts import all_labels
-from handlers import briefing, checks, flow, leaders, mine, onboarding, report, rounds, selfservice
+from handlers import (
+    announce,
+    briefing,
+    checks,
+    flow,
+    leaders,
+    mine,
+    onboarding,
+    polls,
+    report,
+    rounds,
+    selfservice,
+)
 from handlers.choose import fold
 from handlers.context import Context
 from handlers.numbers import looks_like_number, parse_issue_number
@@ -44,6 +56,8 @@ COMMANDS: dict[str, Command] = {
     "briefing": briefing.cmd_briefing,
     "phone": selfservice.cmd_phone,
     "leave": selfservice.cmd_leave,
+    "poll": polls.cmd_poll,
+    "announce": announce.cmd_announce,
 }
 # commands that make sense in the middle of a conversation (the others ask to finish or /cancel it first)
 MID_FLOW = {
@@ -98,6 +112,8 @@ async def handle(ctx: Context) -> None:
             or await checks.on_action(ctx, button)
             or await rounds.on_action(ctx, button)
             or await selfservice.on_action(ctx, button)
+            or await polls.on_action(ctx, button)
+            or await announce.on_action(ctx, button)
         )
         if not handled:
             ctx.reply(ctx.t("error.bad_button"))

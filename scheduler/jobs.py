@@ -8,8 +8,10 @@ from datetime import datetime, timedelta
 from bot.core.messages import Outgoing
 from bot.core.texts import t
 from bot.runtime import Services, enqueue
+from scheduler.announcements import run_announcements
 from scheduler.briefings import briefing_job
 from scheduler.followups import check_resolutions, follow_up_deadlines, send_digests
+from scheduler.polls import run_polls
 from scheduler.rounds import run_rounds
 from scheduler.runner import Job, keep_since
 from storage.conversations import delete_conversation, list_idle_conversations, mark_conversation_reminded
@@ -58,6 +60,18 @@ def all_jobs(services: Services, wake_outbox: Callable[[], None] | None) -> list
             "the periodic round: open and prompt, remind, close and brief",
             run_rounds,
             every_seconds=600,
+        ),
+        Job(
+            "announcements",
+            "send announcements at their time to the members not reached yet",
+            run_announcements,
+            every_seconds=60,
+        ),
+        Job(
+            "polls",
+            "quick polls: send to the members, close and send the results",
+            run_polls,
+            every_seconds=60,
         ),
         Job(
             "resolution_checks",

@@ -67,7 +67,8 @@ def privacy_job(months: int = 24, *, hour: int = 3, minute: int = 45) -> Job:
 
     async def run_due(services: Services, now: datetime) -> str:
         result = await purge_private_data(services.db, services.files, now, months=months)
-        if result.citizens or result.files or result.messages or result.events or result.orphans:
+        counts = (result.citizens, result.files, result.messages, result.events, result.orphans)
+        if any(counts) or result.poll_answers or result.read_receipts:
             log.info("%s", result.summary())
         return result.summary()
 

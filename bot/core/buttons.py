@@ -11,6 +11,8 @@ those stored in old messages' buttons (a tap on a button sent before an upgrade 
 ``a:rnd:<answer>:<id>`` the answer to round ``id``'s prompt (``start``, ``none``)
 ``a:chk:<id>:<answer>`` the answer to the resolution check of issue ``id``
 ``a:lv:<answer>:<id>``  a leader's answer to leave request ``id`` (``yes``, ``no``)
+``a:pol:<id>:<choice>`` a member's answer to poll ``id`` (an option's number, or ``o``: in their own words)
+``a:ann:<id>:<act>``    announcement ``id``: ``r`` a member read it, ``m`` a leader reminds the unread
 ``c<nonce>:<value>``    an option of the conversation with that nonce
 ======================  ===============================================
 
@@ -106,6 +108,23 @@ class LeaveButton:
 
 
 @dataclass(frozen=True)
+class PollButton:
+    poll_id: int
+    choice: str  # an option's number ("0", "1", …) or "o" (other: in one's own words); checked by the poll
+
+
+class AnnouncementAct(StrEnum):
+    READ = "r"
+    REMIND = "m"
+
+
+@dataclass(frozen=True)
+class AnnouncementButton:
+    announcement_id: int
+    act: AnnouncementAct
+
+
+@dataclass(frozen=True)
 class UnreadableIssue:
     """A button about an issue whose number cannot be read (forged: ``²``, ``١``, 20 digits): answered with
     the same polite 'no such issue' as a number nobody may see."""
@@ -119,7 +138,18 @@ class FlowOption:
     value: str
 
 
-Action = IssueButton | ListPage | MyIssue | MyPage | RoundButton | CheckButton | LeaveButton | UnreadableIssue
+Action = (
+    IssueButton
+    | ListPage
+    | MyIssue
+    | MyPage
+    | RoundButton
+    | CheckButton
+    | LeaveButton
+    | PollButton
+    | AnnouncementButton
+    | UnreadableIssue
+)
 Button = Action | FlowOption
 
 
@@ -144,6 +174,10 @@ def encode(button: Button) -> str:
             data = f"a:chk:{issue_id}:{answer}"
         case LeaveButton(answer, request_id):
             data = f"a:lv:{answer}:{request_id}"
+        case PollButton(poll_id, choice):
+            data = f"a:pol:{poll_id}:{choice}"
+        case AnnouncementButton(announcement_id, act):
+            data = f"a:ann:{announcement_id}:{act}"
         case FlowOption(nonce, value):
             data = f"c{nonce}:{value}"
         case UnreadableIssue():
@@ -208,4 +242,9 @@ def _decode_action(kind: str, rest: list[str]) -> Action | None:
     if kind == "lv" and len(rest) == 2 and second is not None:
         leave = _member(LeaveAnswer, rest[0])
         return LeaveButton(leave, second) if leave is not None else None
+    if kind == "pol" and len(rest) == 2 and first is not None:
+        return PollButton(first, rest[1])
+    if kind == "ann" and len(rest) == 2 and first is not None:
+        act = _member(AnnouncementAct, rest[1])
+        return AnnouncementButton(first, act) if act is not None else None
     return None

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from bot.core.config import Settings, make_clock
 from bot.core.files import FileStore
 from bot.ops.backup import OpsError, months_before, store_files
-from storage import privacy
+from storage import announcements, polls, privacy
 from storage.audit import add_audit
 from storage.db import Database
 from storage.timeutil import ts
@@ -33,6 +33,8 @@ class PurgeResult:
     messages: int  # delivered outbox rows deleted
     events: int  # handled inbound events deleted
     orphans: int = 0  # unreferenced files deleted (files nothing names, older than the grace period)
+    poll_answers: int = 0  # answers (who chose what) of polls closed before the cutoff; their tallies stay
+    read_receipts: int = 0  # per-member delivery and read rows of announcements sent before the cutoff
 
     def summary(self) -> str:
         verb = "would clear" if self.dry_run else "cleared"
@@ -41,6 +43,7 @@ class PurgeResult:
             f"{verb} {self.citizens} citizen detail(s), {self.attachments} attachment(s) / {self.files} file(s), "
             f"{self.messages} old delivered message(s), {self.events} handled inbound event(s)"
             + (f", {self.orphans} unreferenced file(s)" if self.orphans else "")
+            + f", {self.poll_answers} poll answer(s), {self.read_receipts} announcement receipt(s)"
         )
 
 
@@ -80,9 +83,12 @@ async def purge_private_data(
         messages = await privacy.count_delivered_messages_before(tx, cutoff)
         events = await privacy.count_handled_events_before(tx, cutoff)
         orphans = len(await _orphans(db, files, now)) if sweep_orphans else 0
+        answers = await polls.count_answers_closed_before(tx, cutoff)
+        receipts = await announcements.count_receipts_before(tx, cutoff)
         return PurgeResult(
-            months, cutoff, True, len(ids), citizens, len(attachments), files_count, messages, events, orphans
-        )
+            months, cutoff, True, len(ids), citizens, len(attachments), files_count, messages, events, orphans,
+            answers, receipts,
+        )  # fmt: skip
     async with db.transaction() as tx:
         ids = await privacy.list_expired_issue_ids(tx, cutoff)
         citizens = await privacy.clear_citizen_details(tx, ids)
@@ -91,10 +97,13 @@ async def purge_private_data(
         refs = sorted({ref for _, ref in attachments})
         messages = await privacy.delete_delivered_messages_before(tx, cutoff)
         events = await privacy.delete_handled_events_before(tx, cutoff)
+        answers = await polls.delete_answers_closed_before(tx, cutoff)
+        receipts = await announcements.delete_receipts_before(tx, cutoff)
         await add_audit(
             tx, now, actor, "privacy.purge", None,
             months=months, cutoff=ts(cutoff), issues=len(ids), citizens=citizens,
             attachments=len(attachments), files=len(refs), messages=messages, events=events,
+            poll_answers=answers, read_receipts=receipts,
         )  # fmt: skip
     deleted = 0
     for ref in refs:
@@ -108,8 +117,9 @@ async def purge_private_data(
             if _delete(files, ref):
                 orphans += 1
     result = PurgeResult(
-        months, cutoff, False, len(ids), citizens, len(attachments), deleted, messages, events, orphans
-    )
+        months, cutoff, False, len(ids), citizens, len(attachments), deleted, messages, events, orphans,
+        answers, receipts,
+    )  # fmt: skip
     log.debug("%s", result.summary())
     return result
 
