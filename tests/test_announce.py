@@ -9,7 +9,7 @@ import pytest
 
 from bot.core.clock import ManualClock
 from bot.core.texts import t
-from bot.ops import purge_private_data
+from bot.ops.purge import purge_private_data
 from bot.runtime import Services
 from handlers import announce
 from scheduler.announcements import run_announcements

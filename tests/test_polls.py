@@ -10,7 +10,7 @@ import pytest
 
 from bot.core.clock import ManualClock
 from bot.core.texts import t
-from bot.ops import purge_private_data
+from bot.ops.purge import purge_private_data
 from bot.runtime import Services
 from handlers import poll_results
 from handlers.poll_results import roll_up
