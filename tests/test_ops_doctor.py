@@ -120,7 +120,11 @@ def test_a_broken_config_is_a_finding(tmp_path: Path, capsys: pytest.CaptureFixt
     config.write_text("[telegram]\npoll_timout = 5\n", encoding="utf-8")
     assert doctor_main(str(config)) == 1
     out = capsys.readouterr().out
-    assert "✘ config: config: unknown key telegram.poll_timout" in out and "1 problem(s) found" in out
+    assert (
+        f"✘ config: {config}, line 2: unknown key telegram.poll_timout; did you mean telegram.poll_timeout?\n"
+        in out
+    )
+    assert "    fix: correct the key named above" in out and "1 problem(s) found" in out
 
 
 async def test_a_pinned_test_clock_is_named(

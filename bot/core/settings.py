@@ -17,7 +17,13 @@ LANGUAGES = ("vi", "en")
 
 
 class ConfigError(Exception):
-    """A configuration problem, phrased as one line naming the key."""
+    """A configuration problem, phrased as one line naming the file, the line and the key where there is one;
+    ``key`` is that key ("" when none is named), ``fix`` how to put it right when the line does not say."""
+
+    def __init__(self, message: str, *, key: str = "", fix: str = "") -> None:
+        super().__init__(message)
+        self.key = key
+        self.fix = fix
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import asyncio
 import email.utils
 import os
 import shutil
+import stat
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -64,6 +65,7 @@ async def doctor(
         date = await _server_date(settings.zalo.base_url, timeout)
         if date is not None:
             server_dates.append(("Zalo", *date))
+    checks += _check_token_files(settings)
     checks.append(await _check_database(settings))
     checks.append(_check_files(settings))
     checks.append(_check_disk(settings))
@@ -99,6 +101,31 @@ def _check_config(settings: Settings) -> Check:
 def _missing_token_fix(env: str, file: str) -> str:
     where = f" or put it in {file}" if file else " or set token_file to a file holding it"
     return f"export {env}=<token>{where}"
+
+
+def _check_token_files(settings: Settings) -> list[Check]:
+    """A token or secret file others on the machine can read is a leak waiting to happen: name it."""
+    named = [
+        ("telegram", settings.telegram.token_file if settings.telegram.enabled else ""),
+        ("zalo", settings.zalo.token_file if settings.zalo.enabled else ""),
+        ("webhook", settings.webhook.secret_file if settings.webhook.enabled else ""),
+    ]
+    checks = []
+    for section, name in named:
+        path = Path(name) if name else None
+        if path is None or not path.is_file():
+            continue  # a missing file is the token check's finding
+        mode = path.stat().st_mode
+        if mode & (stat.S_IRGRP | stat.S_IROTH | stat.S_IWGRP | stat.S_IWOTH):
+            checks.append(
+                Check(
+                    f"{section} token file",
+                    False,
+                    f"{path} can be read by other users of this machine (mode {stat.filemode(mode)})",
+                    f"chmod 600 {path} (and chown it to the bot's user)",
+                )
+            )
+    return checks
 
 
 async def _check_telegram(settings: Settings, timeout: float) -> Check:
@@ -362,6 +389,7 @@ def doctor_main(config: str | None) -> int:
     try:
         settings = load_settings(config)
     except ConfigError as exc:
-        print(format_checks([Check("config", False, str(exc), "correct the key named above")]))
+        fix = exc.fix or ("correct the key named above" if exc.key else "")
+        print(format_checks([Check("config", False, str(exc).removeprefix("config: "), fix)]))
         return 1
     return asyncio.run(cli_doctor(settings))
