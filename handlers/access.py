@@ -22,8 +22,9 @@ LEADER_ACTIONS = {
     "close": OPEN,
     "reopen": ("resolved", "closed"),
     "confirm": OPEN,
+    "extend": OPEN,  # ask for a later handling deadline (handlers/leaders/extension.py)
 }
-ASSIGNEE_ACTIONS = {"progress": ("assigned", "reopened"), "propose": ("assigned", "reopened")}
+ASSIGNEE_ACTIONS = {"progress": ("assigned", "reopened"), "propose": ("assigned", "reopened"), "extend": OPEN}
 
 
 async def scope_units(tx: Tx, member: mem.Member) -> list[int]:
@@ -68,13 +69,15 @@ async def may_see(tx: Tx, settings: Settings, member: mem.Member, issue: iss.Iss
 # outcome among them); the state and deadlines. Never: internal notes, the text of an assignment, other
 # reporters' reports, additions, names or citizens; nor the title, which is the first line of the first
 # report, unless they wrote it. The assignee also reads what the job needs: the reports, the additions and
-# the title (never citizens or reporters' names), and the progress and proposals they exchanged with the
-# leaders. Joining an issue makes a member one of its reporters and nothing more. The card, its "more"
-# pages, /issue_N, /my, the notices and the check after a resolution all go through this.
+# the title (never citizens or reporters' names), and the progress, proposals and extension requests they
+# exchanged with the leaders; an approved extension's new deadline is shared with the reporters. Joining an
+# issue makes a member one of its reporters and nothing more. The card, its "more" pages, /issue_N, /my, the
+# notices and the check after a resolution all go through this.
 
 OWN_KINDS = ("report", "addition", "withdrawn")  # a reporter's own entries
-SHARED_KINDS = ("state", "comment")  # what leaders share with reporters (with ``shared`` set)
-ASSIGNEE_KINDS = ("progress", "proposal", "proposal_returned", "proposal_confirmed")
+SHARED_KINDS = ("state", "comment", "extension")  # what leaders share with reporters (with ``shared`` set)
+ASSIGNEE_KINDS = ("progress", "proposal", "proposal_returned", "proposal_confirmed", "extension_asked",
+                  "extension_refused")  # fmt: skip
 
 
 @dataclass(frozen=True)

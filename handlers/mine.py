@@ -119,6 +119,8 @@ def describe_entry(ctx: Context, e: iss.ThreadEntry, view: access.View) -> str:
     if e.kind == "state" and e.to_state:
         text = ctx.t("entry.state", state=ctx.t(f"state.{e.to_state}"))
         return f"{text}. {body}" if body else text
+    if e.kind == "extension":  # the new deadline, shared with the reporters
+        return ctx.t("entry.extension", text=body[:300])
     return ctx.t("entry.comment", body=body[:500])
 
 

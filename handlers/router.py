@@ -48,6 +48,7 @@ COMMANDS: dict[str, Command] = {
     "comment": leaders.cmd_comment,
     "reopen": leaders.cmd_reopen,
     "dup": leaders.cmd_dup,
+    "extend": leaders.cmd_extend,
     "unreachable": checks.cmd_unreachable,
     "round": rounds.cmd_round,
     "topics": rounds.cmd_topics,

@@ -15,6 +15,7 @@ from bot.core.workcal import parse_hhmm
 from bot.runtime import Services, enqueue
 from handlers import access, leaders
 from handlers.context import Context
+from storage import extensions as ext
 from storage import followups as fu
 from storage import issues as iss
 from storage import members as mem
@@ -125,7 +126,9 @@ async def weekly_for(ctx: Context, leader: mem.Member, start: datetime) -> str |
         for unit_id, count in await fu.count_created_by(ctx.tx, units, start, ctx.now, "about_unit_id"):
             u = await un.get_unit(ctx.tx, unit_id)
             lines.append(t(lang, "weekly.line", name=u.name if u else "?", count=count))
-    on_time = [i for i in resolved if i.resolved_at is not None and i.resolved_at <= i.handle_due_at]
+    # on time by the deadline before any extension (storage.extensions.counted_deadline)
+    before = await ext.list_original_deadlines(ctx.tx, [i.id for i in resolved])
+    on_time = [i for i in resolved if i.resolved_at and i.resolved_at <= before.get(i.id, i.handle_due_at)]
     lines.append("")
     if resolved:
         share = f"{100 * len(on_time) / len(resolved):.0f} %"

@@ -137,12 +137,13 @@ class IssueRow(Issue):
     first_action_at: datetime | None = (
         None  # the first leader's decision (acknowledged, assigned, resolved …)
     )
+    original_handle_due_at: datetime | None = None  # before an approved extension (storage.extensions)
 
 
 _ISSUE_COLUMNS = (
     "i.id, i.title, i.category, i.about_unit_id, i.owner_unit_id, i.severity, i.state, i.place, i.created_by,"
     " i.created_at, i.updated_at, i.ack_due_at, i.handle_due_at, i.acknowledged_at, i.resolved_at, i.closed_at,"
-    " i.assignee_id, i.agency, i.duplicate_of, i.resolution"
+    " i.assignee_id, i.agency, i.duplicate_of, i.resolution, i.original_handle_due_at"
 )
 
 
@@ -150,7 +151,8 @@ def _issue(r: Any) -> IssueRow:
     return IssueRow(
         r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8],
         from_ts(r[9]), from_ts(r[10]), from_ts(r[11]), from_ts(r[12]),  # type: ignore[arg-type]
-        from_ts(r[13]), from_ts(r[14]), from_ts(r[15]), r[16], r[17], r[18], r[19], r[20], r[21], from_ts(r[22]),
+        from_ts(r[13]), from_ts(r[14]), from_ts(r[15]), r[16], r[17], r[18], r[19], r[21], r[22], from_ts(r[23]),
+        from_ts(r[20]),
     )  # fmt: skip
 
 

@@ -445,11 +445,16 @@ ISSUE_FIELDS = (
 async def update_issue(
     tx: Tx, issue_id: int, now: datetime, *, expect_states: tuple[str, ...] | None = None, **fields: Any
 ) -> bool:
-    """Set fields; with ``expect_states``, only if the issue is in one of them (of two racers, one wins)."""
+    """Set fields; with ``expect_states``, only if the issue is in one of them (of two racers, one wins).
+
+    A new ``handle_due_at`` set here (a reopening's) is an original deadline again: the one kept from before
+    an extension is cleared (only ``storage.extensions.extend_deadline`` moves a deadline and keeps it)."""
     unknown = set(fields) - set(ISSUE_FIELDS)
     if unknown:
         raise ValueError(f"not issue fields: {sorted(unknown)}")
     sets: list[str] = ["updated_at = ?"]
+    if "handle_due_at" in fields:
+        sets.append("original_handle_due_at = NULL")
     params: list[Any] = [ts(now)]
     for key, value in fields.items():
         sets.append(f"{key} = ?")

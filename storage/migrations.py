@@ -512,6 +512,33 @@ async def upgrade_v12(tx: Tx) -> None:
     await _run(tx, "CREATE INDEX reports_created ON reports (created_at)")
 
 
+async def upgrade_v13(tx: Tx) -> None:
+    """Deadline extensions (gia hạn): the requests and their one decision, and on each issue the handling
+    deadline it had before its first approved extension (NULL: never extended since filing or reopening), which
+    the handling statistics count (see ``storage.extensions``)."""
+    await tx.execute("ALTER TABLE issues ADD COLUMN original_handle_due_at TEXT")
+    await _run(
+        tx,
+        """
+        CREATE TABLE extension_requests (
+            id INTEGER PRIMARY KEY,
+            issue_id INTEGER NOT NULL REFERENCES issues (id),
+            requested_by INTEGER NOT NULL REFERENCES members (id),
+            requested_at TEXT NOT NULL,
+            old_due_at TEXT NOT NULL,
+            new_due_at TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending'
+                CHECK (state IN ('pending', 'approved', 'refused', 'lapsed')),
+            decided_by INTEGER REFERENCES members (id),
+            decided_at TEXT
+        );
+        CREATE INDEX extension_requests_issue ON extension_requests (issue_id, id);
+        CREATE UNIQUE INDEX extension_requests_pending ON extension_requests (issue_id) WHERE state = 'pending'
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(
         1, "runtime: conversations, processed updates, outbox, sent messages, audit log, jobs", upgrade_v1
@@ -549,6 +576,11 @@ MIGRATIONS: list[Migration] = [
         upgrade_v11,
     ),
     Migration(12, "exports: reports by when they were filed", upgrade_v12),
+    Migration(
+        13,
+        "deadline extensions: requests and their decision, each issue's handling deadline before extension",
+        upgrade_v13,
+    ),
 ]
 
 

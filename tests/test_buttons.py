@@ -11,6 +11,8 @@ from bot.core.buttons import (
     ButtonTooLong,
     CheckAnswer,
     CheckButton,
+    ExtensionAnswer,
+    ExtensionButton,
     FlowOption,
     IssueAction,
     IssueButton,
@@ -37,6 +39,7 @@ OLD = {
     "a:rnd:none:4": RoundButton(RoundAnswer.NONE, 4),
     "a:chk:9:not_yet": CheckButton(9, CheckAnswer.NOT_YET),
     "a:lv:yes:3": LeaveButton(LeaveAnswer.YES, 3),
+    "a:ext:no:8": ExtensionButton(ExtensionAnswer.REFUSE, 8),
     "c123:u:45": FlowOption(123, "u:45"),
     "c5:_back": FlowOption(5, "_back"),
 }
@@ -51,7 +54,7 @@ def test_the_stored_formats_decode_and_encode_back() -> None:
 @pytest.mark.parametrize(
     "data",
     ["", "a:", "a:iss", "a:iss:explode:1", "a:iss:ack:1:2:3", "a:lst:all:1", "a:chk:1:maybe", "a:rnd:later:1",
-     "b:iss:ack:1", "c:1", "cx:1", "c1", "c²:1", "a:myp:²", "a:lst:open:²", "a:rnd:start:²"],
+     "a:ext:maybe:1", "a:ext:yes:²", "b:iss:ack:1", "c:1", "cx:1", "c1", "c²:1", "a:myp:²", "a:lst:open:²", "a:rnd:start:²"],
 )  # fmt: skip
 def test_forged_or_cut_data_decodes_to_none(data: str) -> None:
     assert decode(data) is None

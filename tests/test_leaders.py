@@ -76,6 +76,7 @@ async def test_a_leader_of_another_commune_can_neither_read_nor_act(world: Harne
         "Trùng vụ việc…",
         "Chuyển đơn vị",
         "Đóng không xử lý",
+        "Xin gia hạn",
     ]
     [minh_list] = await c["minh"].say("/open")
     assert labels(minh_list) == ["#1 🟠 Thôn 3 mất điện hai ngày nay, bà con rấ… — Mới tiếp nhận"]
@@ -138,7 +139,7 @@ async def test_assign_progress_propose_confirm_and_resolve_notice(world: Harness
     assert out[0].text == t("vi", "act.assigned", number=1, name="Phạm Văn Điện")
     to_dien = [o for o in out if o.chat_id == "302"]
     assert to_dien[0].text.startswith(t("vi", "notice.assigned_to_you", number=1))
-    assert labels(to_dien[0]) == ["Báo tiến độ", "Đề xuất kết quả"]
+    assert labels(to_dien[0]) == ["Báo tiến độ", "Đề xuất kết quả", "Xin gia hạn"]
     await c["dien"].tap_data("a:iss:progress:1")
     [noted] = await c["dien"].say("Đã cử tổ kỹ thuật xuống kiểm tra")
     assert noted.text == t("vi", "act.progress_noted", number=1)

@@ -13,6 +13,7 @@ those stored in old messages' buttons (a tap on a button sent before an upgrade 
 ``a:lv:<answer>:<id>``  a leader's answer to leave request ``id`` (``yes``, ``no``)
 ``a:pol:<id>:<choice>`` a member's answer to poll ``id`` (an option's number, or ``o``: in their own words)
 ``a:ann:<id>:<act>``    announcement ``id``: ``r`` a member read it, ``m`` a leader reminds the unread
+``a:ext:<answer>:<id>`` a leader's answer to deadline-extension request ``id`` (``yes``, ``no``)
 ``c<nonce>:<value>``    an option of the conversation with that nonce
 ======================  ===============================================
 
@@ -43,6 +44,7 @@ class IssueAction(StrEnum):
     PROPOSE = "propose"
     CONFIRM = "confirm"
     SENDBACK = "sendback"
+    EXTEND = "extend"  # ask for more time ("Xin gia hạn")
 
 
 class ListKind(StrEnum):
@@ -124,6 +126,17 @@ class AnnouncementButton:
     act: AnnouncementAct
 
 
+class ExtensionAnswer(StrEnum):
+    APPROVE = "yes"
+    REFUSE = "no"
+
+
+@dataclass(frozen=True)
+class ExtensionButton:
+    answer: ExtensionAnswer
+    request_id: int
+
+
 @dataclass(frozen=True)
 class UnreadableIssue:
     """A button about an issue whose number cannot be read (forged: ``²``, ``١``, 20 digits): answered with
@@ -148,6 +161,7 @@ Action = (
     | LeaveButton
     | PollButton
     | AnnouncementButton
+    | ExtensionButton
     | UnreadableIssue
 )
 Button = Action | FlowOption
@@ -178,6 +192,8 @@ def encode(button: Button) -> str:
             data = f"a:pol:{poll_id}:{choice}"
         case AnnouncementButton(announcement_id, act):
             data = f"a:ann:{announcement_id}:{act}"
+        case ExtensionButton(answer, request_id):
+            data = f"a:ext:{answer}:{request_id}"
         case FlowOption(nonce, value):
             data = f"c{nonce}:{value}"
         case UnreadableIssue():
@@ -242,6 +258,9 @@ def _decode_action(kind: str, rest: list[str]) -> Action | None:
     if kind == "lv" and len(rest) == 2 and second is not None:
         leave = _member(LeaveAnswer, rest[0])
         return LeaveButton(leave, second) if leave is not None else None
+    if kind == "ext" and len(rest) == 2 and second is not None:
+        extension = _member(ExtensionAnswer, rest[0])
+        return ExtensionButton(extension, second) if extension is not None else None
     if kind == "pol" and len(rest) == 2 and first is not None:
         return PollButton(first, rest[1])
     if kind == "ann" and len(rest) == 2 and first is not None:

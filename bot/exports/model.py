@@ -19,6 +19,7 @@ from bot.core.period import Period, month, parse_period
 from bot.core.texts import t
 from bot.core.workcal import WorkCalendar
 from storage import exports as ex
+from storage.extensions import counted_deadline
 
 OPEN_STATES = ("new", "acknowledged", "assigned", "reopened")
 NOT_COUNTED = ("duplicate", "withdrawn")  # merged into another issue, or every report withdrawn
@@ -110,7 +111,12 @@ class IssueFacts:
 
 
 def issue_facts(row: ex.IssueRow, cal: WorkCalendar, as_of: datetime, hotspots: set[int]) -> IssueFacts:
+    """One issue's facts as of ``as_of``. Handled on time means by the ORIGINAL handling deadline (the one
+    set at filing or reopening): an approved extension (gia hạn) moves the deadline the issue is followed up
+    by, and whether it is overdue now, but an issue handled after its original deadline counts as late
+    (``storage.extensions.counted_deadline``)."""
     counted = row.state not in NOT_COUNTED
+    handle_due = counted_deadline(row.handle_due_at, row.original_handle_due_at)
     is_open = row.state in OPEN_STATES
     handled = None if is_open else (row.resolved_at or row.closed_at)
     first = row.acknowledged_at or row.first_action_at or handled
@@ -121,9 +127,9 @@ def issue_facts(row: ex.IssueRow, cal: WorkCalendar, as_of: datetime, hotspots: 
     else:
         ack_ok = False if as_of > row.ack_due_at else None
     if handled is not None:
-        handle_ok: bool | None = handled <= row.handle_due_at
+        handle_ok: bool | None = handled <= handle_due
     else:
-        handle_ok = False if (is_open and as_of > row.handle_due_at) else None
+        handle_ok = False if (is_open and as_of > handle_due) else None
     return IssueFacts(
         row=row,
         counted=counted,

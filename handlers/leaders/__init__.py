@@ -7,7 +7,8 @@ and the notices those actions send. One module per job:
 * ``notices`` — notices to members, cards to leaders, alerts on filing;
 * ``actions`` — acknowledge, assign, resolve, comment, … (rights re-checked, conditional updates);
 * ``replies`` — the "act" conversation and replies to messages about an issue;
-* ``commands`` — the commands and the stateless ``a:iss:…`` / ``a:lst:…`` buttons.
+* ``extension`` — deadline extensions (gia hạn): asked, approved or refused;
+* ``commands`` — the commands and the stateless ``a:iss:…`` / ``a:lst:…`` / ``a:ext:…`` buttons.
 
 The names below are the package's public face (the router, checks and the scheduler use them).
 """
@@ -38,6 +39,7 @@ from handlers.leaders.commands import (
     on_action,
 )
 from handlers.leaders.common import ICONS, fmt_time, load_for, short
+from handlers.leaders.extension import cmd_extend
 from handlers.leaders.find import cmd_find
 from handlers.leaders.lists import cmd_open, cmd_overdue, show_list
 from handlers.leaders.notices import alert_on_filing, notify, reporters_of, send_cards
@@ -57,6 +59,7 @@ __all__ = [
     "cmd_assign",
     "cmd_comment",
     "cmd_dup",
+    "cmd_extend",
     "cmd_find",
     "cmd_issue",
     "cmd_open",

@@ -12,6 +12,7 @@ from handlers.context import Context
 from handlers.leaders.common import (
     BUTTON_ORDER,
     CARD_ENTRIES,
+    EXTENSION_KINDS,
     PAGE_ENTRIES,
     fmt_time,
     issue_argument,
@@ -74,6 +75,8 @@ async def entry_text(
         return t(lang, "entry.addition", body=short(body, 300))
     if e.kind == "withdrawn":
         return t(lang, "entry.withdrawn")
+    if e.kind in EXTENSION_KINDS:
+        return t(lang, f"entry.{e.kind}", text=short(body, 300))
     return short(body, 300)
 
 

@@ -6,6 +6,7 @@ from bot.core.buttons import Action, IssueButton, ListPage
 from handlers import access, flow
 from handlers.context import Context
 from handlers.leaders import actions as act
+from handlers.leaders import extension
 from handlers.leaders.card import show_card, show_more
 from handlers.leaders.common import first_number, issue_argument, load_for
 from handlers.leaders.lists import show_list
@@ -15,7 +16,10 @@ TEXT_ACTIONS = ("comment", "resolve", "reopen", "close", "dup", "progress", "pro
 
 
 async def on_action(ctx: Context, button: Action) -> bool:
-    """An issue's buttons and the pages of the lists; False if the button is not ours."""
+    """An issue's buttons, the pages of the lists, and the answers to extension requests; False if the
+    button is not ours."""
+    if await extension.on_action(ctx, button):
+        return True
     if isinstance(button, ListPage):
         if ctx.member.role not in ("leader", "admin"):
             return False
@@ -36,6 +40,8 @@ async def _on_issue_button(ctx: Context, issue: iss.Issue, action: str, page: in
         await show_more(ctx, issue, page or 1)
     elif action == "ack":
         await act.acknowledge(ctx, issue)
+    elif action == "extend":
+        await extension.start_request(ctx, issue)
     elif action == "confirm":
         if await act.check(ctx, issue, "confirm"):
             await act.confirm_proposal(ctx, issue)

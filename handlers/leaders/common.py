@@ -15,6 +15,8 @@ PAGE_ENTRIES = 10
 LIST_PAGE = 8
 PEOPLE_PAGE = 8
 TEXT_LIMIT = 4000
+# thread entries of a deadline extension: asked (the reason), approved (the new deadline, shared), refused
+EXTENSION_KINDS = ("extension_asked", "extension", "extension_refused")
 ICONS = {"urgent": "🔴 ", "pressing": "🟠 ", "normal": ""}
 BUTTON_ORDER = (
     "ack",
@@ -27,6 +29,7 @@ BUTTON_ORDER = (
     "reopen",
     "progress",
     "propose",
+    "extend",
 )
 
 
