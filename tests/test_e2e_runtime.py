@@ -48,7 +48,7 @@ async def test_menus_strangers_see_only_start_and_help(app: App, emu: TelegramEm
     lan = await join(app, emu, 101, "Nguyễn Thị Lan")
     await emu.wait_calls("setMyCommands", 3)
     assert [c for c, _ in emu.commands_for({"type": "chat", "chat_id": lan.chat_id})] == [
-        "start", "report", "my", "add", "withdraw", "practice", "issue", "comment", "help", "me", "phone", "leave", "link", "channel", "language", "cancel",
+        "start", "report", "my", "add", "withdraw", "practice", "issue", "comment", "extend", "help", "me", "phone", "leave", "link", "channel", "language", "cancel",
     ]  # fmt: skip
 
 

@@ -55,7 +55,7 @@ async def test_join_greets_by_name_with_unit_and_menu(
     ]
     commands = [o.commands for o in world.rows if o.commands is not None]
     assert commands and [c for c, _ in commands[-1]] == [
-        "start", "report", "my", "add", "withdraw", "practice", "issue", "comment", "help", "me", "phone", "leave", "link", "channel", "language", "cancel",
+        "start", "report", "my", "add", "withdraw", "practice", "issue", "comment", "extend", "help", "me", "phone", "leave", "link", "channel", "language", "cancel",
     ]  # fmt: skip
     [me] = await lan.say("/me")
     assert "Nguyễn Thị Lan" in me.text and "Xã Hàm Thắng" in me.text and "thành viên" in me.text
