@@ -12,6 +12,7 @@ from typing import IO, Any
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.files import FileStore
+from bot.lifecycle import StatusBoard, status_path, token_source
 from bot.outbox import OutboxWorker, Sender
 from bot.runtime import Dispatcher, Services
 from bot.texts import t
@@ -73,6 +74,12 @@ class App:
     lock: InstanceLock | None = None
     run_jobs: bool = True
     webhook: Any = None  # a bot.webhook.WebhookServer in webhook mode (see bot.webhook.enable_webhooks)
+    status: StatusBoard = field(default_factory=StatusBoard)
+
+    def background_tasks(self) -> list[Any]:
+        """The tasks that must run as long as the app does (``bot.lifecycle.supervise`` watches them)."""
+        parts = [self.worker, *self.channels]
+        return [t for t in (getattr(p, "task", None) for p in parts) if t is not None]
 
     async def start(self) -> None:
         # 1. the instance lock: one bot per database
@@ -88,8 +95,9 @@ class App:
             await self.webhook.start()
         # 4. channels: start receiving
         for channel in self.channels:
-            await channel.start()
-            self.services.bot_usernames[channel.sender.channel] = channel.username
+            await channel.start()  # a polling channel connects in the background, retrying (bot.lifecycle)
+            if channel.username:
+                self.services.bot_usernames[channel.sender.channel] = channel.username
         # 5. the scheduler: catch up once, then on its triggers
         if self.run_jobs:
             await self.runner.start()
@@ -129,6 +137,7 @@ def build_app(
         files=FileStore(settings.files_dir),
     )
     senders: dict[str, Sender] = {}
+    status = StatusBoard(status_path(settings.database_path) if lock else None)
     worker = OutboxWorker(services.db, clock, senders, settings.outbox)
     on_change = getattr(clock, "on_change", None)
     if on_change is not None:
@@ -142,7 +151,13 @@ def build_app(
             telegram_token, settings.telegram, send_timeout=settings.outbox.send_timeout_seconds
         )
         channel = TelegramChannel(
-            ptb, settings.telegram, dispatcher, services.files, default_commands=default_commands()
+            ptb,
+            settings.telegram,
+            dispatcher,
+            services.files,
+            default_commands=default_commands(),
+            token_source=token_source(settings.telegram.token_env, settings.telegram.token_file),
+            status=status,
         )
         senders[channel.sender.channel] = channel.sender
         channels.append(channel)
@@ -160,6 +175,8 @@ def build_app(
             media_base_url=settings.zalo.media_base_url,
             send_timeout=settings.outbox.send_timeout_seconds,
             lang=settings.language,
+            token_source=token_source(settings.zalo.token_env, settings.zalo.token_file),
+            status=status,
         )
         senders[zalo.sender.channel] = zalo.sender
         channels.append(zalo)
@@ -180,4 +197,5 @@ def build_app(
         channels=channels,
         lock=InstanceLock(settings.database_path) if lock else None,
         run_jobs=run_jobs,
+        status=status,
     )

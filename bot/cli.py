@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.exports.cli import add_parser as add_export_parser
+from bot.lifecycle import ChannelRefused, supervise
 from bot.sandbox import add_parser as add_sandbox_parser
 from bot.sandbox import cmd_sandbox
 
@@ -202,20 +203,25 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             )
         except ValueError as exc:
             raise ConfigError(f"config: webhook: {exc}") from exc
-    try:
-        await app.start()
-    except AlreadyRunning as exc:
-        raise CliError(str(exc)) from exc
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    logging.getLogger("dlxh").info("dlxh is running (database %s); Ctrl+C stops it", settings.database_path)
     try:
-        await stop.wait()
+        try:
+            await app.start()
+        except AlreadyRunning as exc:
+            raise CliError(str(exc)) from exc
+        except ChannelRefused as exc:
+            print(f"dlxh: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        logging.getLogger("dlxh").info(
+            "dlxh is running (database %s); Ctrl+C stops it", settings.database_path
+        )
+        # exit 1 when a background task dies (systemd restarts it), 2 when a channel's token is refused
+        return await supervise(app.background_tasks(), stop)
     finally:
         await app.stop()
-    return 0
 
 
 async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from handlers import flow
 from handlers.context import Context
 from handlers.model import Outgoing
@@ -18,9 +20,11 @@ from handlers.people import (
 from storage import members as mem
 from storage import units as un
 from storage.conversations import Conversation
+from storage.strangers import claim_stranger_refusal
 
 NAME_LIMIT = 120
 UNITS_PER_PAGE = 8
+REFUSAL_EVERY = timedelta(hours=1)  # a stranger hears "no" (or the help) once an hour, then silence
 
 
 async def stranger(ctx: Context) -> None:
@@ -33,6 +37,8 @@ async def stranger(ctx: Context) -> None:
         return
     if inc.kind == "text" and looks_like_code(inc.text):  # Zalo has no deep links: the code is the message
         await _join(ctx, inc.text)
+        return
+    if not await claim_stranger_refusal(ctx.tx, inc.channel, inc.sender_id, ctx.now, ctx.now - REFUSAL_EVERY):
         return
     if inc.kind == "command" and inc.command == "help":
         ctx.reply(ctx.t("help.stranger"))
@@ -60,6 +66,10 @@ async def _join(ctx: Context, code: str) -> None:
             "expired": "invite.expired",
             "throttled": "invite.throttled",
         }[result.status]
+        if result.status == "throttled" and not await claim_stranger_refusal(
+            ctx.tx, inc.channel, inc.sender_id, ctx.now, ctx.now - REFUSAL_EVERY
+        ):
+            return  # told once this hour already
         ctx.reply(ctx.t(key))
         return
     member = result.member

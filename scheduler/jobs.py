@@ -8,21 +8,14 @@ from bot.outbox import OutboxWorker
 from bot.runtime import Services, enqueue
 from bot.texts import t
 from handlers.model import Outgoing
-from scheduler.runner import Job, keep_since
+from scheduler.prune import prune_job
+from scheduler.runner import Job
 from storage.conversations import delete_conversation, list_idle_conversations, mark_conversation_reminded
 from storage.members import get_member_by_identity
 from storage.outbox import count_outbox
-from storage.updates import delete_processed_updates_before
 
 
-async def cleanup_processed_updates(services: Services, now: datetime) -> str:
-    before = keep_since(now, services.settings.jobs.processed_updates_keep_days)
-    async with services.db.transaction() as tx:
-        removed = await delete_processed_updates_before(tx, before)
-    return f"removed {removed}"
-
-
-def outbox_catchup(worker: OutboxWorker | None) -> Job:
+def outbox_catchup(worker: OutboxWorker | None, every_seconds: int = 60) -> Job:
     """Wake the delivery worker (a safety net for a lost wake-up); without one, report the queue."""
 
     async def run_due(services: Services, now: datetime) -> str:
@@ -31,7 +24,7 @@ def outbox_catchup(worker: OutboxWorker | None) -> Job:
         counts = await count_outbox(services.db.reader)
         return ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "empty"
 
-    return Job("outbox", "delivery catch-up: wake the outbox worker", run_due, every_seconds=60)
+    return Job("outbox", "delivery catch-up: wake the outbox worker", run_due, every_seconds=every_seconds)
 
 
 def all_jobs(services: Services, worker: OutboxWorker | None) -> list[Job]:
@@ -40,7 +33,8 @@ def all_jobs(services: Services, worker: OutboxWorker | None) -> list[Job]:
     from scheduler.rounds import run_rounds
 
     hour, minute = (int(x) for x in services.settings.followups.digest_time.split(":"))
-    return [
+    catchup = services.settings.jobs.outbox_catchup_seconds
+    jobs = [
         Job(
             "digests",
             "daily digest (and weekly summary) for each leader",
@@ -66,13 +60,7 @@ def all_jobs(services: Services, worker: OutboxWorker | None) -> list[Job]:
             cron={"hour": 9, "minute": 0},
         ),
         briefing_job(),
-        outbox_catchup(worker),
-        Job(
-            "cleanup_updates",
-            "forget processed update ids older than jobs.processed_updates_keep_days",
-            cleanup_processed_updates,
-            cron={"hour": 3, "minute": 15},
-        ),
+        prune_job(),
         Job(
             "drafts",
             "remind idle report drafts once; discard them after reports.draft_discard_days",
@@ -80,6 +68,11 @@ def all_jobs(services: Services, worker: OutboxWorker | None) -> list[Job]:
             every_seconds=600,
         ),
     ]
+    if (
+        catchup > 0
+    ):  # 0: off (a lost wake-up then waits for the next event; `dlxh jobs run` wakes by database)
+        jobs.append(outbox_catchup(worker, catchup))
+    return jobs
 
 
 DRAFT_FLOWS = ("report", "add")

@@ -408,6 +408,31 @@ async def upgrade_v8(tx: Tx) -> None:
     )
 
 
+async def upgrade_v9(tx: Tx) -> None:
+    """Faults in operation (issue 17): the outbox's priority, wake-ups from other processes, strangers'
+    refusals (one an hour), and the indexes the pruning job deletes by."""
+    await _run(
+        tx,
+        """
+        ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX outbox_sent_at ON outbox (status, sent_at);
+        CREATE TABLE wakeups (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE stranger_refusals (
+            channel TEXT NOT NULL,
+            external_id TEXT NOT NULL,
+            refused_at TEXT NOT NULL,
+            PRIMARY KEY (channel, external_id)
+        );
+        CREATE INDEX stranger_refusals_at ON stranger_refusals (refused_at);
+        CREATE INDEX invite_failures_at ON invite_failures (at)
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(
         1, "runtime: conversations, processed updates, outbox, sent messages, audit log, jobs", upgrade_v1
@@ -432,6 +457,12 @@ MIGRATIONS: list[Migration] = [
         " resolution, duplicates, thread entries by kind, escalations by unit, recent reports by unit and"
         " category",
         upgrade_v8,
+    ),
+    Migration(
+        9,
+        "faults in operation: outbox priority, wake-ups from other processes, strangers' refusals, pruning"
+        " indexes",
+        upgrade_v9,
     ),
 ]
 
