@@ -37,8 +37,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import aiosqlite
 
-from bot.config import Settings
+from bot.clock import TEST_START_VARIABLE
+from bot.config import Settings, make_clock
 from bot.files import FileStore
+from bot.workcal import WorkCalendar
 from scheduler.runner import Job
 from storage import privacy
 from storage.audit import add_audit
@@ -674,6 +676,10 @@ async def doctor(
 ) -> list[Check]:
     """Every check, in order; a check that cannot run says so instead of raising."""
     checks: list[Check] = [_check_config(settings)]
+    if os.environ.get(TEST_START_VARIABLE, "").strip():
+        test_clock = f"{TEST_START_VARIABLE} is set: dlxh would run on a test clock, not the real time"
+        fix = f"unset {TEST_START_VARIABLE} (it is for end-to-end tests against an emulator only)"
+        checks.append(Check("clock", False, test_clock, fix))
     server_dates: list[tuple[str, datetime, float]] = []
     if settings.telegram.enabled:
         checks.append(await _check_telegram(settings, timeout))
@@ -689,6 +695,7 @@ async def doctor(
     checks.append(_check_files(settings))
     checks.append(_check_disk(settings))
     checks.append(_check_time(settings, server_dates, now))
+    checks.append(_check_holidays(settings, now))
     checks.append(_check_backups(settings, backup_folder, now))
     return checks
 
@@ -944,6 +951,17 @@ def _check_time(
     return Check("time", True, f"{settings.timezone}, now {local:%H:%M %d/%m/%Y}{compared}")
 
 
+def _check_holidays(settings: Settings, now: datetime | None) -> Check:
+    """This year's and next year's days off, for the office to compare with the government's announcement."""
+    year = (now or datetime.now(UTC)).astimezone(settings.tz).year
+    calendar = WorkCalendar(settings.calendar)
+    years = [
+        f"{y}: " + ", ".join(d.strftime("%d/%m") for d in calendar.holidays_of(y)) for y in (year, year + 1)
+    ]
+    source = "official calendar" if settings.calendar.official_holidays else "configured dates only"
+    return Check("holidays", True, f"{source}; " + "; ".join(years))
+
+
 def _check_backups(settings: Settings, folder: Path | None, now: datetime | None) -> Check:
     folder = folder or configured_backup_folder(settings)
     if folder is None:
@@ -985,12 +1003,10 @@ async def cli_restore(backup_dir: Path, new_data_dir: Path) -> int:
 
 
 async def cli_privacy_purge(settings: Settings, *, months: int, dry_run: bool) -> int:
-    from bot.clock import SystemClock
-
     db = await Database.open(settings.database_path)
     try:
         result = await purge_private_data(
-            db, FileStore(settings.files_dir), SystemClock().now(), months=months, dry_run=dry_run,
+            db, FileStore(settings.files_dir), make_clock(settings).now(), months=months, dry_run=dry_run,
             actor="cli",
         )  # fmt: skip
     finally:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,10 +12,11 @@ from bot.emulator import SimUser, TelegramEmulator
 from bot.texts import t
 from storage import issues as iss
 from storage.db import Database
+from tests.conftest import PINNED
 from tests.e2e import BotProcess, running
 from tests.seed import invite_code, seed_units
 
-NOW = datetime.now(UTC)
+NOW = PINNED
 PNG = b"\x89PNG\r\n\x1a\n" + b"demo-photo-%d"
 
 
