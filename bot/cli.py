@@ -86,7 +86,16 @@ def _parser() -> argparse.ArgumentParser:
     pp = pv.add_parser("purge", help="anonymise sources and delete files of issues that ended long ago")
     pp.add_argument("--dry-run", action="store_true", help="only count what would be cleared")
     pp.add_argument("--months", type=int, help="retention in months (default: privacy.retention_months)")
-    sub.add_parser("doctor", help="check the config, tokens, database, files, disk, clock and backups")
+    dr = sub.add_parser("doctor", help="check the config, tokens, database, files, disk, clock and backups")
+    dr.add_argument(
+        "--quick",
+        action="store_true",
+        help="only the config, the database and the running bot (a health check)",
+    )
+    pr = sub.add_parser(
+        "prune", help="delete old processed update ids, delivered messages, refusals, wake-ups"
+    )
+    pr.add_argument("--dry-run", action="store_true", help="only count what would be deleted")
 
     iv = sub.add_parser("invite", help="create one-time invite codes")
     iv.add_argument("--unit", required=True)
@@ -111,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "doctor":  # a broken config is one of its findings, not a reason to stop
         from bot.ops import doctor_main
 
-        return doctor_main(args.config)
+        return doctor_main(args.config, quick=args.quick)
     try:
         settings = load_settings(args.config)
     except ConfigError as exc:
@@ -277,6 +286,12 @@ async def cmd_jobs(settings: Settings, args: argparse.Namespace) -> int:
         if now.tzinfo is None:
             now = now.replace(tzinfo=settings.tz)
         result = await app.runner.run(args.name, now)
+        from storage.outbox import add_wakeup
+
+        async with (
+            app.services.db.transaction() as tx
+        ):  # a running bot sends what the job queued within a second
+            await add_wakeup(tx, f"jobs run {args.name}", _now(settings))
         print(f"{args.name}: {result}")
         return 1 if result.startswith("error:") else 0
     finally:
@@ -483,6 +498,23 @@ async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     return await run_export(settings, args)
 
 
+async def cmd_prune(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import build_app
+    from scheduler.prune import prune
+
+    app = build_app(settings, clock=make_clock(settings), lock=False, run_jobs=False)
+    await app.services.db.connect()
+    from storage.migrations import migrate
+
+    try:
+        await migrate(app.services.db)
+        result = await prune(app.services, _now(settings), dry_run=args.dry_run)
+    finally:
+        await app.services.db.close()
+    print(result.summary())
+    return 0
+
+
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = {
     "run": cmd_run,
     "demo": cmd_demo,
@@ -496,4 +528,5 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = 
     "backup": cmd_backup,
     "restore": cmd_restore,
     "privacy": cmd_privacy,
+    "prune": cmd_prune,
 }

@@ -163,3 +163,48 @@ def _refusal(exc: BaseException | None) -> ChannelRefused | None:
             if found is not None:
                 return found
     return None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
+def running_bot(database_path: Path) -> tuple[bool, str, str]:
+    """(ok, message, fix) about the ``dlxh run`` on this database: is it alive, and what do its channels do.
+
+    Reads the instance lock's pid and the status file only (never takes the lock: a health check must not
+    keep a starting bot out)."""
+    lock = database_path.with_name(database_path.name + ".lock")
+    try:
+        pid = int(lock.read_text(encoding="utf-8").strip() or "0")
+    except (OSError, ValueError):
+        pid = 0
+    if pid <= 0 or not _pid_alive(pid):
+        return (
+            False,
+            "no dlxh run is running on this database",
+            "start it: systemctl start dlxh (or dlxh run)",
+        )
+    status = read_status(database_path) or {}
+    channels = status.get("channels") if status.get("pid") == pid else None
+    if not isinstance(channels, dict) or not channels:
+        return True, f"dlxh run (pid {pid}) is running; its channels have not reported yet", ""
+    parts, ok, fix = [], True, ""
+    for name, info in sorted(channels.items()):
+        state = str(info.get("state", "?")) if isinstance(info, dict) else "?"
+        detail = str(info.get("detail", "")) if isinstance(info, dict) else ""
+        parts.append(f"{name} {state}" + (f" ({detail})" if detail else ""))
+        if state == "waiting":
+            ok, fix = (
+                False,
+                "the channel retries by itself; check the network, DNS and proxy (journalctl -u dlxh)",
+            )
+        elif state == "refused":
+            ok, fix = False, "correct the channel's token, then start dlxh again"
+    return ok, f"dlxh run (pid {pid}): " + "; ".join(parts), fix

@@ -40,6 +40,7 @@ import aiosqlite
 from bot.clock import TEST_START_VARIABLE
 from bot.config import Settings, make_clock
 from bot.files import FileStore
+from bot.lifecycle import running_bot
 from bot.workcal import WorkCalendar
 from scheduler.runner import Job
 from storage import privacy
@@ -692,6 +693,7 @@ async def doctor(
         if date is not None:
             server_dates.append(("Zalo", *date))
     checks.append(await _check_database(settings))
+    checks.append(_check_running(settings))
     checks.append(_check_files(settings))
     checks.append(_check_disk(settings))
     checks.append(_check_time(settings, server_dates, now))
@@ -848,6 +850,30 @@ async def _server_date(base_url: str, timeout: float) -> tuple[datetime, float] 
     if server.tzinfo is None:
         server = server.replace(tzinfo=UTC)
     return server, (datetime.now(UTC) - server).total_seconds()
+
+
+def _check_running(settings: Settings) -> Check:
+    """The running bot, if any: which channel waits and why (a stopped bot is a finding only here)."""
+    ok, message, fix = running_bot(settings.database_path)
+    if message.startswith("no dlxh run"):
+        return Check("running bot", True, "none on this database (start it with dlxh run)")
+    return Check("running bot", ok, message, fix)
+
+
+async def quick_checks(settings: Settings) -> list[Check]:
+    """``dlxh doctor --quick`` (the container's HEALTHCHECK): the config, a read of the database, and the
+    running bot with its channels; no network calls, no integrity scan."""
+    checks = [_check_config(settings)]
+    path = settings.database_path
+    try:
+        async with read_only(path) as tx:
+            version = await privacy.schema_version(tx)
+        checks.append(Check("database", True, f"{path} answers (schema v{version})"))
+    except (OpsError, sqlite3.Error, OSError) as exc:
+        checks.append(Check("database", False, f"{path} cannot be read: {exc}", "see dlxh doctor"))
+    ok, message, fix = running_bot(path)
+    checks.append(Check("running bot", ok, message, fix))
+    return checks
 
 
 async def _check_database(settings: Settings) -> Check:
@@ -1015,13 +1041,13 @@ async def cli_privacy_purge(settings: Settings, *, months: int, dry_run: bool) -
     return 0
 
 
-async def cli_doctor(settings: Settings) -> int:
-    checks = await doctor(settings)
+async def cli_doctor(settings: Settings, *, quick: bool = False) -> int:
+    checks = await (quick_checks(settings) if quick else doctor(settings))
     print(format_checks(checks))
     return 0 if all(c.ok for c in checks) else 1
 
 
-def doctor_main(config: str | None) -> int:
+def doctor_main(config: str | None, *, quick: bool = False) -> int:
     """``dlxh doctor``, loading the config itself so that a broken config is one of the findings."""
     from bot.config import ConfigError, load_settings
 
@@ -1030,7 +1056,7 @@ def doctor_main(config: str | None) -> int:
     except ConfigError as exc:
         print(format_checks([Check("config", False, str(exc), "correct the key named above")]))
         return 1
-    return asyncio.run(cli_doctor(settings))
+    return asyncio.run(cli_doctor(settings, quick=quick))
 
 
 __all__ = [

@@ -194,9 +194,16 @@ class OutboxWorker:
         ``interruptible``: stop starting sends once new rows were committed (a quarter second into the
         pass at the earliest), so the next pass can take them by priority."""
         now = self.clock.now()
-        async with self.db.committed() as reader:  # never a row whose transaction may still roll back
-            rows = await store.list_due_messages(reader, now, limit=max(64, self.concurrency * 32))
         waits: list[float] = []
+        strangers_wait = self._strangers.wait_time(self.monotonic())
+        # while the strangers' budget is spent their rows are not even read (a flood of them stays cheap)
+        max_priority = store.PRIORITY_STRANGER if strangers_wait <= 0 else store.PRIORITY_STRANGER - 1
+        if strangers_wait > 0:
+            waits.append(strangers_wait)
+        async with self.db.committed() as reader:  # never a row whose transaction may still roll back
+            rows = await store.list_due_messages(
+                reader, now, limit=max(64, self.concurrency * 32), max_priority=max_priority
+            )
         ready = self._ready(rows, waits)
         if ready:
             async with self.db.committed() as reader:

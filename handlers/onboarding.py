@@ -38,12 +38,12 @@ async def stranger(ctx: Context) -> None:
     if inc.kind == "text" and looks_like_code(inc.text):  # Zalo has no deep links: the code is the message
         await _join(ctx, inc.text)
         return
-    if not await claim_stranger_refusal(ctx.tx, inc.channel, inc.sender_id, ctx.now, ctx.now - REFUSAL_EVERY):
-        return
-    if inc.kind == "command" and inc.command == "help":
-        ctx.reply(ctx.t("help.stranger"))
-        return
-    ctx.reply(ctx.t("stranger.refuse"))
+    kind = "help" if inc.kind == "command" and inc.command == "help" else "refuse"
+    if not await claim_stranger_refusal(
+        ctx.tx, inc.channel, inc.sender_id, ctx.now, ctx.now - REFUSAL_EVERY, kind
+    ):
+        return  # answered this hour already: silence
+    ctx.reply(ctx.t("help.stranger" if kind == "help" else "stranger.refuse"))
 
 
 async def _join(ctx: Context, code: str) -> None:

@@ -415,6 +415,7 @@ async def upgrade_v9(tx: Tx) -> None:
         tx,
         """
         ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX outbox_due ON outbox (status, priority, id);
         CREATE INDEX outbox_sent_at ON outbox (status, sent_at);
         CREATE TABLE wakeups (
             id INTEGER PRIMARY KEY,
@@ -424,8 +425,9 @@ async def upgrade_v9(tx: Tx) -> None:
         CREATE TABLE stranger_refusals (
             channel TEXT NOT NULL,
             external_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
             refused_at TEXT NOT NULL,
-            PRIMARY KEY (channel, external_id)
+            PRIMARY KEY (channel, external_id, kind)
         );
         CREATE INDEX stranger_refusals_at ON stranger_refusals (refused_at);
         CREATE INDEX invite_failures_at ON invite_failures (at)

@@ -98,11 +98,18 @@ _HEADS = (
 )
 
 
-async def list_due_messages(tx: Tx, now: datetime, limit: int = 200) -> list[OutboxRow]:
-    """The first deliverable row of each chat whose time has come: by priority, then oldest first."""
+async def list_due_messages(
+    tx: Tx, now: datetime, limit: int = 200, *, max_priority: int | None = None
+) -> list[OutboxRow]:
+    """The first deliverable row of each chat whose time has come: by priority, then oldest first.
+
+    ``max_priority``: only rows of this priority or a more urgent one (the worker leaves the strangers'
+    rows out while their budget is spent, without reading them)."""
     rows = await tx.fetchall(
-        "SELECT o.*" + _HEADS + " AND o.not_before <= ? ORDER BY o.priority, o.id LIMIT ?",
-        (ts(now), ts(now), ts(now), limit),
+        "SELECT o.*"
+        + _HEADS
+        + " AND o.not_before <= ? AND o.priority <= ? ORDER BY o.priority, o.id LIMIT ?",
+        (ts(now), ts(now), ts(now), PRIORITY_STRANGER if max_priority is None else max_priority, limit),
     )
     return [OutboxRow.from_row(r) for r in rows]
 

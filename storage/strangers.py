@@ -10,14 +10,14 @@ from storage.timeutil import ts
 
 
 async def claim_stranger_refusal(
-    tx: Tx, channel: str, external_id: str, now: datetime, since: datetime
+    tx: Tx, channel: str, external_id: str, now: datetime, since: datetime, kind: str = "refuse"
 ) -> bool:
-    """True when this account may be refused now (none since ``since``); the refusal is then recorded."""
+    """True when this account may be answered with ``kind`` now (not since ``since``); it is then recorded."""
     cur = await tx.execute(
-        "INSERT INTO stranger_refusals (channel, external_id, refused_at) VALUES (?, ?, ?)"
-        " ON CONFLICT (channel, external_id) DO UPDATE SET refused_at = excluded.refused_at"
+        "INSERT INTO stranger_refusals (channel, external_id, kind, refused_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (channel, external_id, kind) DO UPDATE SET refused_at = excluded.refused_at"
         " WHERE stranger_refusals.refused_at < ?",
-        (channel, external_id, ts(now), ts(since)),
+        (channel, external_id, kind, ts(now), ts(since)),
     )
     return cur.rowcount == 1
 
