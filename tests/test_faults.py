@@ -10,17 +10,20 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import ManualClock
+from bot.app import build_app
+from bot.clock import ManualClock, TickingClock
 from bot.emulator import TelegramEmulator
-from bot.lifecycle import EXIT_OK, EXIT_REFUSED, EXIT_TASK_DIED, ChannelRefused, supervise
+from bot.emulator.zalo import ZaloEmulator
+from bot.lifecycle import EXIT_OK, EXIT_REFUSED, EXIT_TASK_DIED, Backoff, ChannelRefused, supervise
 from bot.runtime import Dispatcher
 from bot.texts import t
 from handlers import router
 from scheduler.prune import prune
 from storage.updates import is_update_processed
-from tests.conftest import PINNED
+from tests.conftest import PINNED, make_settings
 from tests.e2e import running
 from tests.seed import invite_code, seed_units
+from tests.test_e2e_faults import free_port
 
 MARKER = "MARKER-7f3a-noi-dung-bao-cao"
 
@@ -174,3 +177,71 @@ async def test_the_supervisor_exits_1_when_a_task_dies_and_2_when_a_token_is_ref
     idle = asyncio.create_task(forever())
     assert await supervise([idle], stop) == EXIT_OK
     idle.cancel()
+
+
+class LineCounter(logging.Handler):
+    """Counts log lines containing ``text``; :meth:`wait_for` waits (bounded) until there are ``n``."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+        self.count = 0
+        self.changed = asyncio.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.text in record.getMessage():
+            self.count += 1
+            self.changed.set()
+
+    async def wait_for(self, n: int, timeout: float) -> None:
+        async with asyncio.timeout(timeout):
+            while self.count < n:
+                self.changed.clear()
+                await self.changed.wait()
+
+
+def zalo_settings(tmp_path: Path, base_url: str) -> object:
+    return make_settings(
+        tmp_path, telegram={"enabled": False}, zalo={"enabled": True, "base_url": base_url, "poll_timeout": 1}
+    )
+
+
+async def test_zalo_waits_for_its_server_then_serves_and_a_refused_token_stops_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    port = free_port()
+    zemu = ZaloEmulator(port=port)
+    settings = zalo_settings(tmp_path / "a", f"http://127.0.0.1:{port}")
+    app = build_app(settings, clock=TickingClock(PINNED), zalo_token=zemu.token, run_jobs=False)  # type: ignore[arg-type]
+    [zalo] = app.channels
+    zalo.backoff = Backoff(first=0.05, cap=0.2)
+    attempts = LineCounter("zalo: start-up attempt")
+    logging.getLogger("bot.zalo").addHandler(attempts)
+    with caplog.at_level(logging.INFO):
+        await app.start()
+        try:
+            await attempts.wait_for(3, timeout=15)
+            assert app.status.state_of("zalo") == "waiting" and all(
+                not t.done() for t in app.background_tasks()
+            )
+            async with zemu:
+                tu = zemu.user("7f3a", "Tư")
+                await tu.send_text("xin chào")
+                assert (await tu.next_message(timeout=30)).text == t("vi", "stranger.refuse")
+            assert app.status.state_of("zalo") in ("running", "waiting")
+        finally:
+            await app.stop()
+            logging.getLogger("bot.zalo").removeHandler(attempts)
+    assert not any(r.exc_info for r in caplog.records if "start-up attempt" in r.getMessage())
+
+    async with ZaloEmulator() as other:
+        wrong = build_app(
+            zalo_settings(tmp_path / "b", other.base_url), clock=TickingClock(PINNED), zalo_token="1:WRONG",
+            run_jobs=False,
+        )  # type: ignore[arg-type]  # fmt: skip
+        await wrong.start()
+        try:
+            code = await asyncio.wait_for(supervise(wrong.background_tasks(), asyncio.Event()), 30)
+        finally:
+            await wrong.stop()
+        assert code == EXIT_REFUSED and wrong.status.state_of("zalo") == "refused"
