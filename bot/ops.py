@@ -564,7 +564,7 @@ async def purge_private_data(
                 files_count += 1
         messages = await privacy.count_delivered_messages_before(tx, cutoff)
         events = await privacy.count_handled_events_before(tx, cutoff)
-        orphans = len(await _orphans(db, files)) if sweep_orphans else 0
+        orphans = len(await _orphans(db, files, now)) if sweep_orphans else 0
         return PurgeResult(
             months, cutoff, True, len(ids), citizens, len(attachments), files_count, messages, events, orphans
         )
@@ -589,7 +589,7 @@ async def purge_private_data(
             deleted += 1
     orphans = 0
     if sweep_orphans:
-        for ref in await _orphans(db, files):
+        for ref in await _orphans(db, files, now):
             if _delete(files, ref):
                 orphans += 1
     result = PurgeResult(
@@ -618,11 +618,11 @@ def _delete(files: FileStore, ref: str) -> bool:
     return True
 
 
-async def _orphans(db: Database, files: FileStore) -> list[str]:
-    """Files older than :data:`ORPHAN_GRACE` that no attachment, pending message or draft names."""
+async def _orphans(db: Database, files: FileStore, now: datetime) -> list[str]:
+    """Files older than :data:`ORPHAN_GRACE` at ``now`` that no attachment, pending message or draft names."""
     texts = await privacy.list_referenced_texts(db.reader)
     named = {m.group(0) for text in texts for m in _REF_RE.finditer(text)}
-    limit = time.time() - ORPHAN_GRACE.total_seconds()  # file times are the real clock's
+    limit = (now - ORPHAN_GRACE).timestamp()  # the app's clock (the system's in production), not time.time()
     out = []
     for rel in _store_files(files.root):
         if rel in named or not _REF_RE.fullmatch(rel):

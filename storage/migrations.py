@@ -409,6 +409,20 @@ async def upgrade_v8(tx: Tx) -> None:
 
 
 async def upgrade_v9(tx: Tx) -> None:
+    """Members' requests to leave the group, pending until a leader decides (one pending per member)."""
+    await tx.execute(
+        "CREATE TABLE leave_requests ("
+        " id INTEGER PRIMARY KEY,"
+        " member_id INTEGER NOT NULL REFERENCES members(id),"
+        " requested_at TEXT NOT NULL,"
+        " decided_at TEXT,"
+        " decided_by INTEGER REFERENCES members(id),"
+        " outcome TEXT NOT NULL DEFAULT '')"
+    )
+    await tx.execute("CREATE INDEX leave_requests_member ON leave_requests (member_id, decided_at)")
+
+
+async def upgrade_v10(tx: Tx) -> None:
     """Faults in operation (issue 17): the outbox's priority, wake-ups from other processes, strangers'
     refusals (one an hour), and the indexes the pruning job deletes by."""
     await _run(
@@ -460,11 +474,12 @@ MIGRATIONS: list[Migration] = [
         " category",
         upgrade_v8,
     ),
+    Migration(9, "members' requests to leave the group", upgrade_v9),
     Migration(
-        9,
+        10,
         "faults in operation: outbox priority, wake-ups from other processes, strangers' refusals, pruning"
         " indexes",
-        upgrade_v9,
+        upgrade_v10,
     ),
 ]
 

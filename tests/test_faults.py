@@ -227,7 +227,7 @@ async def test_zalo_waits_for_its_server_then_serves_and_a_refused_token_stops_i
             async with zemu:
                 tu = zemu.user("7f3a", "Tư")
                 await tu.send_text("xin chào")
-                assert (await tu.next_message(timeout=30)).text == t("vi", "stranger.refuse")
+                assert (await tu.next_message(timeout=30)).text == t("vi", "stranger.refuse@zalo")
             assert app.status.state_of("zalo") in ("running", "waiting")
         finally:
             await app.stop()

@@ -56,7 +56,7 @@ async def test_join_greets_by_name_with_unit_and_menu(
     ]
     commands = [o.commands for o in world.rows if o.commands is not None]
     assert commands and [c for c, _ in commands[-1]] == [
-        "start", "report", "my", "add", "withdraw", "practice", "issue", "comment", "help", "me", "link", "channel", "language", "cancel",
+        "start", "report", "my", "add", "withdraw", "practice", "issue", "comment", "help", "me", "phone", "leave", "link", "channel", "language", "cancel",
     ]  # fmt: skip
     [me] = await lan.say("/me")
     assert "Nguyễn Thị Lan" in me.text and "Xã Hàm Thắng" in me.text and "thành viên" in me.text
@@ -105,7 +105,9 @@ async def test_language_switch_changes_texts_and_menu(
     [done] = await hung.tap("English")
     assert done.text == "Switched to English."
     [helped] = await hung.say("/help")
-    assert helped.text.startswith("How to use the bot (leader):")
+    guide, commands = helped.text.split("\n\n", 1)
+    assert guide == "How to use the bot (leader):\n" + t("en", "guide.leader")  # plain words, then commands
+    assert commands.startswith("/start — ")
 
 
 async def test_admin_invites_from_the_chat_by_typing_and_tapping(
@@ -145,8 +147,8 @@ async def test_stale_and_forged_buttons_change_nothing(
     [resp] = await admin.tap_data(stale)
     assert resp.text.startswith(t("vi", "error.stale_button"))
     assert labels(resp)[0] == "thành viên"  # still at the role step
-    nonce = stale.split(":")[0][1:]
-    [forged] = await admin.tap_data(f"c{int(nonce) + 2}:admin-of-everything")
+    nonce = resp.choices[0][0].data.split(":")[0]  # the live role step's own nonce
+    [forged] = await admin.tap_data(f"{nonce}:admin-of-everything")
     assert forged.text.startswith(t("vi", "error.bad_button"))
 
 
