@@ -187,7 +187,12 @@ class ZaloChannel:
         if self.webhook_url:
             if not self.webhook_secret:
                 raise ValueError("a Zalo webhook needs a secret token (8 to 256 characters)")
-            await self._identify()
+            try:
+                await self._identify()
+            except ZaloApiError as exc:
+                if exc.has_code(401) or exc.has_code(404):
+                    raise ChannelRefused(CHANNEL, self.token_source, f"{exc.error_code} on getMe") from None
+                raise
             await self.api.set_webhook(self.webhook_url, self.webhook_secret)
             # events left unhandled before a restart still go first
             self._polling = False
