@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from handlers.choose import fold, match_option
 from handlers.context import Context
 from handlers.model import Choice, KeyButton
+from handlers.numbers import parse_count
 from handlers.people import role_keyboard
 from storage.conversations import Conversation, delete_conversation, get_conversation, save_conversation
 
@@ -168,7 +169,8 @@ def parse_choice(data: str) -> tuple[int, str] | None:
     if not data.startswith("c") or ":" not in data:
         return None
     nonce, _, value = data[1:].partition(":")
-    return (int(nonce), value) if nonce.isdigit() else None
+    number = parse_count(nonce)
+    return (number, value) if number is not None else None
 
 
 async def on_event(ctx: Context, conv: Conversation) -> None:

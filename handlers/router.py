@@ -9,6 +9,7 @@ from handlers import briefing, checks, flow, leaders, mine, onboarding, report, 
 from handlers.choose import fold
 from handlers.context import Context
 from handlers.model import Outgoing
+from handlers.numbers import looks_like_number, parse_issue_number
 from handlers.people import MENU_COMMANDS, ROLE_COMMANDS
 from storage.members import get_member_by_identity
 
@@ -144,8 +145,12 @@ async def _command(ctx: Context) -> None:
         else:
             await flow.cancel(ctx, conv)
         return
-    if inc.command.startswith("issue_") and inc.command[6:].isdigit():  # the tap target /issue_12
-        await leaders.cmd_issue(ctx, int(inc.command[6:]))
+    if inc.command.startswith("issue_") and looks_like_number(inc.command[6:]):  # the tap target /issue_12
+        number = parse_issue_number(inc.command[6:])
+        if number is None:
+            ctx.reply(ctx.t("issue.not_found", number="?"))
+        else:
+            await leaders.cmd_issue(ctx, number)
         return
     handler = COMMANDS.get(inc.command)
     if handler is None or inc.command not in ROLE_COMMANDS[member.role]:

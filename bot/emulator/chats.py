@@ -49,6 +49,7 @@ class BotMessage:
     media_group_id: str | None = None
     parse_mode: str | None = None
     deleted: bool = False  # deleteMessage was called on it
+    protected: bool = False  # sent with protect_content: the client offers no forwarding or saving
 
     def labels(self) -> list[str]:
         """The inline button labels, row after row."""

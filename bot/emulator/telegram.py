@@ -870,6 +870,7 @@ class TelegramEmulator:
         parse_mode: str | None,
         stored: _StoredFile | None = None,
         media_group_id: str | None = None,
+        protected: bool = False,
     ) -> dict[str, Any]:
         mid = chat.new_message_id()
         date = int(self._now())
@@ -882,6 +883,8 @@ class TelegramEmulator:
         }
         if media_group_id:
             raw["media_group_id"] = media_group_id
+        if protected:
+            raw["has_protected_content"] = True
         if reply_to is not None:
             raw["reply_to_message"] = chat.snapshot(reply_to)
         bm = BotMessage(
@@ -896,6 +899,7 @@ class TelegramEmulator:
             entities=entities,
             media_group_id=media_group_id,
             parse_mode=parse_mode,
+            protected=protected,
         )
         if markup is not None:
             if markup.inline is not None:
@@ -1114,6 +1118,7 @@ class TelegramEmulator:
             markup=markup,
             reply_to=reply_to,
             parse_mode=p.text("parse_mode"),
+            protected=p.flag("protect_content"),
         )
 
     async def _send_media(self, p: _Params, kind: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -1140,6 +1145,7 @@ class TelegramEmulator:
             reply_to=reply_to,
             parse_mode=p.text("parse_mode"),
             stored=stored,
+            protected=p.flag("protect_content"),
         )
 
     async def _api_send_photo(self, p: _Params) -> dict[str, Any]:
