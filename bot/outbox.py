@@ -24,6 +24,8 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 
+PASS_ROWS = 512  # chat heads read per pass (a pass ends early when new rows are committed)
+
 
 class SendError(Exception):
     """Base of the errors a channel sender raises."""
@@ -81,6 +83,16 @@ class TokenBucket:
         self.tokens -= 1
 
 
+@dataclass
+class _Mark:
+    """An answered send waiting for its sent mark to be committed."""
+
+    row: store.OutboxRow
+    out: Outgoing
+    message_id: str | None
+    done: asyncio.Future[None]
+
+
 class OutboxWorker:
     """Background delivery. :meth:`run_once` is one pass and is what tests drive; :meth:`start` loops it.
 
@@ -118,6 +130,8 @@ class OutboxWorker:
         self._stopping = False
         self._rng = random.Random()
         self._last_wakeup = 0
+        self._answered: list[_Mark] = []
+        self._writing = False
         self.sent_total = 0
 
     # ------------------------------------------------------------------ lifecycle
@@ -201,9 +215,7 @@ class OutboxWorker:
         if strangers_wait > 0:
             waits.append(strangers_wait)
         async with self.db.committed() as reader:  # never a row whose transaction may still roll back
-            rows = await store.list_due_messages(
-                reader, now, limit=max(64, self.concurrency * 32), max_priority=max_priority
-            )
+            rows = await store.list_due_messages(reader, now, limit=PASS_ROWS, max_priority=max_priority)
         ready = self._ready(rows, waits)
         if ready:
             async with self.db.committed() as reader:
@@ -320,23 +332,47 @@ class OutboxWorker:
             await self._mark_sent(row, out, message_id)
 
     async def _mark_sent(self, row: store.OutboxRow, out: Outgoing, message_id: str | None) -> None:
-        """One short transaction per answered send: a kill after it never sends this row again."""
+        """Marked in a short transaction as soon as the send is answered. Sends answered while that
+        transaction waits or runs (at most the others in flight) join the next one: the slot stays taken
+        until the mark is committed, so a kill repeats at most ``concurrency`` sends."""
+        mark = _Mark(row, out, message_id, asyncio.get_running_loop().create_future())
+        self._answered.append(mark)
+        if self._writing:
+            await mark.done
+            return
+        self._writing = True
+        try:
+            while self._answered:
+                batch, self._answered = self._answered, []
+                try:
+                    await self._write_marks(batch)
+                except BaseException as exc:
+                    for other in [*batch, *self._answered]:
+                        if other is not mark and not other.done.done():
+                            if isinstance(exc, asyncio.CancelledError):
+                                other.done.cancel()
+                            else:
+                                other.done.set_exception(exc)
+                    self._answered = []
+                    raise
+                for done in batch:
+                    if not done.done.done():
+                        done.done.set_result(None)
+        finally:
+            self._writing = False
+
+    async def _write_marks(self, marks: list[_Mark]) -> None:
         now = self.clock.now()
         async with self.db.transaction() as tx:
-            await store.mark_message_sent(tx, row.id, now, message_id)
-            if message_id is not None and (out.issue_id is not None or out.draft_ref or out.issue_ids):
-                await store.add_sent_reference(
-                    tx,
-                    row.channel,
-                    row.chat_id,
-                    message_id,
-                    row.id,
-                    out.issue_id,
-                    out.draft_ref,
-                    now,
-                    out.issue_ids,
-                )
-        self.sent_total += 1
+            await store.mark_messages_sent(tx, [(m.row.id, m.message_id) for m in marks], now)
+            for m in marks:
+                out, row = m.out, m.row
+                if m.message_id is not None and (out.issue_id is not None or out.draft_ref or out.issue_ids):
+                    await store.add_sent_reference(
+                        tx, row.channel, row.chat_id, m.message_id, row.id, out.issue_id, out.draft_ref, now,
+                        out.issue_ids,
+                    )  # fmt: skip
+        self.sent_total += len(marks)
 
     async def _retry(self, row: store.OutboxRow, seconds: float, error: str) -> None:
         when: datetime = self.clock.now() + timedelta(seconds=seconds)
