@@ -167,6 +167,8 @@ _LEADING = (
     "round",
     "topics",
     "briefing",
+    "poll",
+    "announce",
 )
 ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
     "member": (

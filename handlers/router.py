@@ -5,7 +5,19 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.texts import all_labels
-from handlers import briefing, checks, flow, leaders, mine, onboarding, report, rounds, selfservice
+from handlers import (
+    announce,
+    briefing,
+    checks,
+    flow,
+    leaders,
+    mine,
+    onboarding,
+    polls,
+    report,
+    rounds,
+    selfservice,
+)
 from handlers.choose import fold
 from handlers.context import Context
 from handlers.model import Outgoing
@@ -43,6 +55,8 @@ COMMANDS: dict[str, Command] = {
     "briefing": briefing.cmd_briefing,
     "phone": selfservice.cmd_phone,
     "leave": selfservice.cmd_leave,
+    "poll": polls.cmd_poll,
+    "announce": announce.cmd_announce,
 }
 # commands that make sense in the middle of a conversation (the others ask to finish or /cancel it first)
 MID_FLOW = {
@@ -93,6 +107,8 @@ async def handle(ctx: Context) -> None:
             or await checks.on_action(ctx, inc.choice)
             or await rounds.on_action(ctx, inc.choice)
             or await selfservice.on_action(ctx, inc.choice)
+            or await polls.on_action(ctx, inc.choice)
+            or await announce.on_action(ctx, inc.choice)
         )
         if not handled:
             ctx.reply(ctx.t("error.bad_button"))

@@ -108,6 +108,15 @@ async def assign(ctx: Context, issue: iss.Issue, assignee_id: int, agency: str =
         await notify_reporters(ctx, issue, "notice.assigned")
 
 
+def _confirm_sent(ctx: Context, issue: iss.Issue, key: str, count: int) -> None:
+    """Tell the leader who was told: "sent", or "will go at 07:00" while quiet hours hold the notices."""
+    held = held_until(ctx) if count else ""
+    if held:
+        ctx.reply(ctx.t(f"{key}_held", number=issue.id, count=count, time=held), issue_id=issue.id)
+    else:
+        ctx.reply(ctx.t(key, number=issue.id, count=count), issue_id=issue.id)
+
+
 async def resolve(ctx: Context, issue: iss.Issue, text: str, attachments: list[dict[str, Any]]) -> None:
     if not await check(ctx, issue, "resolve"):
         return
@@ -120,11 +129,7 @@ async def resolve(ctx: Context, issue: iss.Issue, text: str, attachments: list[d
         await iss.add_attachment(ctx.tx, issue.id, ctx.now, entry_id=entry, **a)
     evidence = [Attachment(**a) for a in attachments if a.get("file_ref")]
     count = await notify_reporters(ctx, issue, "notice.resolved", attachments=evidence, resolution=text)
-    held = held_until(ctx)  # say "will go at 07:00" while quiet hours hold the notices, never "sent"
-    if held and count:
-        ctx.reply(ctx.t("act.resolved_held", number=issue.id, count=count, time=held), issue_id=issue.id)
-    else:
-        ctx.reply(ctx.t("act.resolved", number=issue.id, count=count), issue_id=issue.id)
+    _confirm_sent(ctx, issue, "act.resolved", count)
 
 
 async def comment(
@@ -144,11 +149,7 @@ async def comment(
         return
     evidence = [Attachment(**a) for a in attachments if a.get("file_ref")]
     count = await notify_reporters(ctx, issue, "notice.update", attachments=evidence, text=text)
-    held = held_until(ctx)
-    if held and count:
-        ctx.reply(ctx.t("act.updated_held", number=issue.id, count=count, time=held), issue_id=issue.id)
-    else:
-        ctx.reply(ctx.t("act.updated", number=issue.id, count=count), issue_id=issue.id)
+    _confirm_sent(ctx, issue, "act.updated", count)
 
 
 async def progress(ctx: Context, issue: iss.Issue, text: str, attachments: list[dict[str, Any]]) -> None:
