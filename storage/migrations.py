@@ -507,6 +507,12 @@ async def upgrade_v11(tx: Tx) -> None:
 
 
 async def upgrade_v12(tx: Tx) -> None:
+    """An index on when each report was filed: an export reads a period's reports in that order (a quarter of
+    a province: 250,000 of 1,000,000 rows, read by range and already sorted instead of a scan and a sort)."""
+    await _run(tx, "CREATE INDEX reports_created ON reports (created_at)")
+
+
+async def upgrade_v13(tx: Tx) -> None:
     """Faults in operation (issue 17): the outbox's priority, wake-ups from other processes, strangers'
     refusals (one an hour), and the indexes the pruning job deletes by."""
     await _run(
@@ -569,11 +575,12 @@ MIGRATIONS: list[Migration] = [
         "announcements: the message, its audience and time, each member's delivery, read receipt and reminders",
         upgrade_v11,
     ),
+    Migration(12, "exports: reports by when they were filed", upgrade_v12),
     Migration(
-        12,
+        13,
         "faults in operation: outbox priority, wake-ups from other processes, strangers' refusals, pruning"
         " indexes",
-        upgrade_v12,
+        upgrade_v13,
     ),
 ]
 
