@@ -20,7 +20,7 @@ from bot.clock import Clock
 from bot.config import OutboxSettings
 from handlers.model import Outgoing
 from storage import outbox as store
-from storage.db import Database
+from storage.db import Database, Tx
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,6 @@ class _Mark:
     row: store.OutboxRow
     out: Outgoing
     message_id: str | None
-    done: asyncio.Future[None]
 
 
 class OutboxWorker:
@@ -131,7 +130,6 @@ class OutboxWorker:
         self._rng = random.Random()
         self._last_wakeup = 0
         self._answered: list[_Mark] = []
-        self._writing = False
         self.sent_total = 0
 
     # ------------------------------------------------------------------ lifecycle
@@ -332,47 +330,31 @@ class OutboxWorker:
             await self._mark_sent(row, out, message_id)
 
     async def _mark_sent(self, row: store.OutboxRow, out: Outgoing, message_id: str | None) -> None:
-        """Marked in a short transaction as soon as the send is answered. Sends answered while that
-        transaction waits or runs (at most the others in flight) join the next one: the slot stays taken
-        until the mark is committed, so a kill repeats at most ``concurrency`` sends."""
-        mark = _Mark(row, out, message_id, asyncio.get_running_loop().create_future())
-        self._answered.append(mark)
-        if self._writing:
-            await mark.done
-            return
-        self._writing = True
-        try:
-            while self._answered:
-                batch, self._answered = self._answered, []
-                try:
-                    await self._write_marks(batch)
-                except BaseException as exc:
-                    for other in [*batch, *self._answered]:
-                        if other is not mark and not other.done.done():
-                            if isinstance(exc, asyncio.CancelledError):
-                                other.done.cancel()
-                            else:
-                                other.done.set_exception(exc)
-                    self._answered = []
-                    raise
-                for done in batch:
-                    if not done.done.done():
-                        done.done.set_result(None)
-        finally:
-            self._writing = False
-
-    async def _write_marks(self, marks: list[_Mark]) -> None:
-        now = self.clock.now()
+        """Marked as soon as the send is answered: the mark queues for the database at once (ahead of any
+        update that arrives after it, e.g. a reply to this very message). Marks answered meanwhile are written
+        by whichever of their transactions comes first; the slot stays taken until this row's mark is
+        committed, so a kill repeats at most ``concurrency`` sends."""
+        self._answered.append(_Mark(row, out, message_id))
         async with self.db.transaction() as tx:
-            await store.mark_messages_sent(tx, [(m.row.id, m.message_id) for m in marks], now)
-            for m in marks:
-                out, row = m.out, m.row
-                if m.message_id is not None and (out.issue_id is not None or out.draft_ref or out.issue_ids):
-                    await store.add_sent_reference(
-                        tx, row.channel, row.chat_id, m.message_id, row.id, out.issue_id, out.draft_ref, now,
-                        out.issue_ids,
-                    )  # fmt: skip
-        self.sent_total += len(marks)
+            batch, self._answered = self._answered, []
+            try:
+                if batch:
+                    await self._write_marks(tx, batch)
+            except BaseException:
+                self._answered = batch + self._answered  # rolled back: the next transaction writes them
+                raise
+        self.sent_total += len(batch)
+
+    async def _write_marks(self, tx: Tx, marks: list[_Mark]) -> None:
+        now = self.clock.now()
+        await store.mark_messages_sent(tx, [(m.row.id, m.message_id) for m in marks], now)
+        for m in marks:
+            out, row = m.out, m.row
+            if m.message_id is not None and (out.issue_id is not None or out.draft_ref or out.issue_ids):
+                await store.add_sent_reference(
+                    tx, row.channel, row.chat_id, m.message_id, row.id, out.issue_id, out.draft_ref, now,
+                    out.issue_ids,
+                )  # fmt: skip
 
     async def _retry(self, row: store.OutboxRow, seconds: float, error: str) -> None:
         when: datetime = self.clock.now() + timedelta(seconds=seconds)
