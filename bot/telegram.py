@@ -51,12 +51,12 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
-from bot.config import TelegramSettings
-from bot.files import FileStore
+from bot.core.config import TelegramSettings
+from bot.core.files import FileStore
+from bot.core.messages import Attachment, Incoming, Outgoing
 from bot.lifecycle import Backoff, ChannelRefused, StatusBoard, describe_error
 from bot.outbox import SendForbidden, SendPermanent, SendRetryAfter, SendTransient
 from bot.runtime import Dispatcher
-from handlers.model import Attachment, Incoming, Outgoing
 from storage.updates import record_processed_update
 
 log = logging.getLogger(__name__)

@@ -46,13 +46,13 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from bot.clock import Clock
-from bot.files import FileStore
+from bot.core.clock import Clock
+from bot.core.files import FileStore
+from bot.core.messages import Attachment, Incoming
 from bot.lifecycle import Backoff, ChannelRefused, StatusBoard, describe_error
 from bot.runtime import Dispatcher
 from bot.zalo_api import CHANNEL, DEFAULT_BASE_URL, DEFAULT_RETRY_AFTER, ZaloApi, ZaloApiError, send_error
 from bot.zalo_send import KEYBOARD_PREFIX, TEXT_LIMIT, ZaloSender, numbered_block
-from handlers.model import Attachment, Incoming
 from storage.db import Database
 from storage.inbound import get_chat_choices, list_unhandled_events, mark_event_handled, store_inbound_event
 

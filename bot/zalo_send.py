@@ -6,11 +6,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.clock import Clock
+from bot.core.clock import Clock
+from bot.core.messages import Outgoing
+from bot.core.texts import t
 from bot.runtime import split_text
-from bot.texts import t
 from bot.zalo_api import CHANNEL, ZaloApi, ZaloApiError, send_error
-from handlers.model import Outgoing
 from storage.db import Database
 from storage.inbound import save_chat_choices
 from storage.members import get_member_by_identity

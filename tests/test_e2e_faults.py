@@ -20,9 +20,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from bot.core.messages import Outgoing
+from bot.core.texts import t
 from bot.emulator import TelegramEmulator
-from bot.texts import t
-from handlers.model import Outgoing
 from storage import members as mem
 from storage import units as un
 from storage.db import Database

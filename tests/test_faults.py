@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from bot.app import build_app
-from bot.clock import ManualClock, TickingClock
+from bot.core.clock import ManualClock, TickingClock
+from bot.core.texts import t
 from bot.emulator import TelegramEmulator
 from bot.emulator.zalo import ZaloEmulator
 from bot.lifecycle import EXIT_OK, EXIT_REFUSED, EXIT_TASK_DIED, Backoff, ChannelRefused, supervise
 from bot.runtime import Dispatcher
-from bot.texts import t
 from handlers import router
 from scheduler.prune import prune
 from storage.updates import is_update_processed

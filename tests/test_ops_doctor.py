@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import TEST_START_VARIABLE
+from bot.core.clock import TEST_START_VARIABLE
 from bot.emulator import TelegramEmulator
 from bot.emulator.zalo import ZaloEmulator
-from bot.ops import Check, backup, cli_doctor, doctor, doctor_main, format_checks
+from bot.ops.backup import backup
+from bot.ops.doctor import Check, cli_doctor, doctor, doctor_main, format_checks
 from storage.db import Database
 from tests.conftest import PINNED, make_settings
 from tests.e2e import emulator_settings, running
@@ -120,7 +121,11 @@ def test_a_broken_config_is_a_finding(tmp_path: Path, capsys: pytest.CaptureFixt
     config.write_text("[telegram]\npoll_timout = 5\n", encoding="utf-8")
     assert doctor_main(str(config)) == 1
     out = capsys.readouterr().out
-    assert "✘ config: config: unknown key telegram.poll_timout" in out and "1 problem(s) found" in out
+    assert (
+        f"✘ config: {config}, line 2: unknown key telegram.poll_timout; did you mean telegram.poll_timeout?\n"
+        in out
+    )
+    assert "    fix: correct the key named above" in out and "1 problem(s) found" in out
 
 
 async def test_a_pinned_test_clock_is_named(

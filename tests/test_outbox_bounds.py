@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from bot.config import OutboxSettings
+from bot.core.config import OutboxSettings
+from bot.core.messages import Outgoing
 from bot.outbox import OutboxWorker
 from bot.runtime import Services, enqueue
-from handlers.model import Outgoing
 from storage import outbox as store
 from tests.test_outbox import ScriptedSender, msg, put
 

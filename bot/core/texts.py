@@ -6,6 +6,9 @@ and a test checks that both catalogs hold the same keys with the same fields.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from pathlib import Path
 from typing import Any
 
 VI: dict[str, str] = {
@@ -318,7 +321,29 @@ VI: dict[str, str] = {
     "list.overdue_header": "Vụ việc quá hạn: {count}, trang {page}/{pages}:",
     "list.none": "Không có vụ việc nào.",
     "list.line": "#{number} {icon}{title} — {state}{overdue}",
-    "find.usage": "Cách dùng: /find từ khóa, ví dụ: /find mất điện",
+    "find.usage": "Cách dùng: /find từ khóa, có thể kèm bộ lọc lv: (lĩnh vực), dv: (đơn vị), tt: (trạng thái: "
+    "đang xử lý, đã xử lý, đã đóng), tg: (thời gian: 2026-11, 2026Q4 hoặc số ngày gần đây). Ví dụ: /find mất điện "
+    "tt: đang xử lý tg: 30. Gõ /find không kèm gì để chọn từng bộ lọc.",
+    "find.menu": "Tìm vụ việc: chọn bộ lọc, rồi bấm “Tìm”; hoặc gõ từ khóa cần tìm.",
+    "find.menu@zalo": "Tìm vụ việc: chọn bộ lọc (trả lời số), rồi chọn “Tìm”; hoặc gõ từ khóa cần tìm.",
+    "find.any": "Tất cả",
+    "find.go": "Tìm",
+    "find.pick_category": "Lĩnh vực: {value}",
+    "find.pick_unit": "Đơn vị: {value}",
+    "find.pick_state": "Trạng thái: {value}",
+    "find.pick_period": "Thời gian: {value}",
+    "find.ask_category": "Tìm trong lĩnh vực nào?",
+    "find.ask_unit": "Vụ việc ở đơn vị nào (kể cả đơn vị cấp dưới)?",
+    "find.ask_state": "Trạng thái nào?",
+    "find.ask_period": "Trong khoảng thời gian nào?",
+    "find.state_open": "Đang xử lý",
+    "find.state_resolved": "Đã xử lý",
+    "find.state_closed": "Đã đóng",
+    "find.last_days": "{days} ngày gần đây",
+    "find.bad_category": "Không có lĩnh vực “{value}”.",
+    "find.bad_unit": "Không có đơn vị “{value}” trong phạm vi của đồng chí.",
+    "find.bad_state": "Không rõ trạng thái “{value}”.",
+    "find.bad_period": "Không rõ khoảng thời gian “{value}”.",
     "find.header": "Kết quả tìm “{text}”: {count} vụ việc",
     "reply.several": "Tin nhắn này nói về nhiều vụ việc. Đồng chí muốn áp dụng cho vụ việc nào?",
     # channels without buttons (Zalo)
@@ -623,7 +648,29 @@ EN: dict[str, str] = {
     "list.overdue_header": "Overdue issues: {count}, page {page}/{pages}:",
     "list.none": "No issues.",
     "list.line": "#{number} {icon}{title} — {state}{overdue}",
-    "find.usage": "Usage: /find words, e.g. /find power cut",
+    "find.usage": "Usage: /find words, optionally with filters lv: (category), dv: (unit), tt: (state: open, "
+    "resolved, closed), tg: (period: 2026-11, 2026Q4 or a number of recent days). E.g. /find power cut tt: open "
+    "tg: 30. Type /find alone to pick each filter.",
+    "find.menu": "Find issues: pick filters, then tap “Search”; or type the words to look for.",
+    "find.menu@zalo": "Find issues: pick filters (answer with a number), then “Search”; or type the words to look for.",
+    "find.any": "All",
+    "find.go": "Search",
+    "find.pick_category": "Category: {value}",
+    "find.pick_unit": "Unit: {value}",
+    "find.pick_state": "State: {value}",
+    "find.pick_period": "Period: {value}",
+    "find.ask_category": "Which category?",
+    "find.ask_unit": "Issues in which unit (units below it included)?",
+    "find.ask_state": "Which state?",
+    "find.ask_period": "Over which period?",
+    "find.state_open": "Open",
+    "find.state_resolved": "Resolved",
+    "find.state_closed": "Closed",
+    "find.last_days": "last {days} days",
+    "find.bad_category": "There is no category “{value}”.",
+    "find.bad_unit": "There is no unit “{value}” in your scope.",
+    "find.bad_state": "Unknown state “{value}”.",
+    "find.bad_period": "Unknown period “{value}”.",
     "find.header": "Results for “{text}”: {count} issue(s)",
     "reply.several": "This message is about several issues. Which one do you mean?",
     "zalo.choose_number": "Reply with a number:",
@@ -634,18 +681,14 @@ EN: dict[str, str] = {
 
 
 def _merge_parts() -> None:
-    """Catalog parts of the other rooms live in ``bot/texts_<room>.py``, each with its own VI and EN dicts."""
-    import importlib
-    import pkgutil
-    from pathlib import Path
-
+    """Catalog parts of the other rooms live in ``bot/core/texts_<room>.py``, each with its own VI and EN dicts."""
     for info in sorted(pkgutil.iter_modules([str(Path(__file__).parent)]), key=lambda m: m.name):
         if info.name.startswith("texts_"):
-            part = importlib.import_module(f"bot.{info.name}")
+            part = importlib.import_module(f"{__package__}.{info.name}")
             for name, target in (("VI", VI), ("EN", EN)):
                 clash = set(getattr(part, name)) & set(target)
                 if clash:
-                    raise KeyError(f"bot/{info.name}.py repeats text keys {sorted(clash)}")
+                    raise KeyError(f"bot/core/{info.name}.py repeats text keys {sorted(clash)}")
                 target.update(getattr(part, name))
 
 
