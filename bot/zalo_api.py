@@ -127,7 +127,8 @@ class ZaloApi:
         code = data.get("error_code")
         if data.get("ok") is True and status < 400:
             return data.get("result")
-        params = data.get("parameters") if isinstance(data.get("parameters"), dict) else {}
+        raw_params = data.get("parameters")
+        params: dict[str, Any] = raw_params if isinstance(raw_params, dict) else {}
         retry = params.get("retry_after", data.get("retry_after"))
         raise ZaloApiError(
             method,
