@@ -513,6 +513,33 @@ async def upgrade_v12(tx: Tx) -> None:
 
 
 async def upgrade_v13(tx: Tx) -> None:
+    """Faults in operation (issue 17): the outbox's priority, wake-ups from other processes, strangers'
+    refusals (one an hour), and the indexes the pruning job deletes by."""
+    await _run(
+        tx,
+        """
+        ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX outbox_due ON outbox (status, priority, id);
+        CREATE INDEX outbox_sent_at ON outbox (status, sent_at);
+        CREATE TABLE wakeups (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE stranger_refusals (
+            channel TEXT NOT NULL,
+            external_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            refused_at TEXT NOT NULL,
+            PRIMARY KEY (channel, external_id, kind)
+        );
+        CREATE INDEX stranger_refusals_at ON stranger_refusals (refused_at);
+        CREATE INDEX invite_failures_at ON invite_failures (at)
+        """,
+    )
+
+
+async def upgrade_v14(tx: Tx) -> None:
     """Deadline extensions (gia hạn): the requests and their one decision, and on each issue the handling
     deadline it had before its first approved extension (NULL: never extended since filing or reopening), which
     the handling statistics count (see ``storage.extensions``)."""
@@ -578,8 +605,14 @@ MIGRATIONS: list[Migration] = [
     Migration(12, "exports: reports by when they were filed", upgrade_v12),
     Migration(
         13,
-        "deadline extensions: requests and their decision, each issue's handling deadline before extension",
+        "faults in operation: outbox priority, wake-ups from other processes, strangers' refusals, pruning"
+        " indexes",
         upgrade_v13,
+    ),
+    Migration(
+        14,
+        "deadline extensions: requests and their decision, each issue's handling deadline before extension",
+        upgrade_v14,
     ),
 ]
 

@@ -135,6 +135,13 @@ def _positive(section: _Section, k: str, default: float, kind: type = float) -> 
     return value
 
 
+def _non_negative(section: _Section, k: str, default: int) -> int:
+    value = section.get(k, int, default, "a whole number, 0 or more")
+    if value < 0:
+        raise ConfigError(f"config: {section.key(k)} = {value!r}: expected 0 or more")
+    return int(value)
+
+
 def _dates(section: _Section, k: str) -> frozenset[date]:
     values = section.get(k, list, [], 'a list of dates like "2027-02-05"')
     out = set()
@@ -306,6 +313,10 @@ def _parse_outbox(root: _Section) -> OutboxSettings:
         chat_burst=_positive(ob, "chat_burst", 5, int),
         max_backoff_seconds=_positive(ob, "max_backoff_seconds", 600.0),
         send_timeout_seconds=_positive(ob, "send_timeout_seconds", 10.0),
+        concurrency=_positive(ob, "concurrency", 4, int),
+        stranger_rate=_positive(ob, "stranger_rate", 2.0),
+        stranger_burst=_positive(ob, "stranger_burst", 5, int),
+        keep_sent_days=_positive(ob, "keep_sent_days", 30, int),
     )
     ob.finish()
     return outbox
@@ -316,7 +327,7 @@ def _parse_jobs(root: _Section) -> JobSettings:
     jb = _Section("jobs", root.get("jobs", dict, {}, "a table [jobs]"))
     jobs = JobSettings(
         processed_updates_keep_days=_positive(jb, "processed_updates_keep_days", 30, int),
-        outbox_catchup_seconds=_positive(jb, "outbox_catchup_seconds", 60, int),
+        outbox_catchup_seconds=_non_negative(jb, "outbox_catchup_seconds", 60),
     )
     jb.finish()
     return jobs

@@ -21,6 +21,7 @@ from telegram.request import HTTPXRequest
 from bot.core.clock import TEST_START_VARIABLE
 from bot.core.config import ConfigError, Settings, load_settings
 from bot.core.workcal import WorkCalendar
+from bot.lifecycle import running_bot
 from bot.ops.backup import configured_backup_folder, newest_backup_time
 from bot.zalo import ZaloApi, ZaloApiError
 from storage import privacy
@@ -67,6 +68,7 @@ async def doctor(
             server_dates.append(("Zalo", *date))
     checks += _check_token_files(settings)
     checks.append(await _check_database(settings))
+    checks.append(_check_running(settings))
     checks.append(_check_files(settings))
     checks.append(_check_disk(settings))
     checks.append(_check_time(settings, server_dates, now))
@@ -245,6 +247,30 @@ async def _server_date(base_url: str, timeout: float) -> tuple[datetime, float] 
     return server, (datetime.now(UTC) - server).total_seconds()
 
 
+def _check_running(settings: Settings) -> Check:
+    """The running bot, if any: which channel waits and why (a stopped bot is a finding only in --quick)."""
+    ok, message, fix = running_bot(settings.database_path)
+    if message.startswith("no dlxh run"):
+        return Check("running bot", True, "none on this database (start it with dlxh run)")
+    return Check("running bot", ok, message, fix)
+
+
+async def quick_checks(settings: Settings) -> list[Check]:
+    """``dlxh doctor --quick`` (the container's HEALTHCHECK): the config, a read of the database, and the
+    running bot with its channels; no network calls, no integrity scan."""
+    checks = [_check_config(settings)]
+    path = settings.database_path
+    try:
+        async with read_only(path) as tx:
+            version = await privacy.schema_version(tx)
+        checks.append(Check("database", True, f"{path} answers (schema v{version})"))
+    except (DatabaseFileError, DatabaseError, OSError) as exc:
+        checks.append(Check("database", False, f"{path} cannot be read: {exc}", "see dlxh doctor"))
+    ok, message, fix = running_bot(path)
+    checks.append(Check("running bot", ok, message, fix))
+    return checks
+
+
 async def _check_database(settings: Settings) -> Check:
     path = settings.database_path
     if not path.is_file():
@@ -378,13 +404,13 @@ def _check_backups(settings: Settings, folder: Path | None, now: datetime | None
     return Check("backups", True, f"newest {path.name}, {hours:.1f} hours old")
 
 
-async def cli_doctor(settings: Settings) -> int:
-    checks = await doctor(settings)
+async def cli_doctor(settings: Settings, *, quick: bool = False) -> int:
+    checks = await (quick_checks(settings) if quick else doctor(settings))
     print(format_checks(checks))
     return 0 if all(c.ok for c in checks) else 1
 
 
-def doctor_main(config: str | None) -> int:
+def doctor_main(config: str | None, *, quick: bool = False) -> int:
     """``dlxh doctor``, loading the config itself so that a broken config is one of the findings."""
     try:
         settings = load_settings(config)
@@ -392,4 +418,4 @@ def doctor_main(config: str | None) -> int:
         fix = exc.fix or ("correct the key named above" if exc.key else "")
         print(format_checks([Check("config", False, str(exc).removeprefix("config: "), fix)]))
         return 1
-    return asyncio.run(cli_doctor(settings))
+    return asyncio.run(cli_doctor(settings, quick=quick))
