@@ -287,3 +287,21 @@ def test_typed_days() -> None:
     assert parse_day(" 1-12 ", today) == date(2026, 12, 1)
     for bad in ("31/02", "29/02", "20/12/26", "２０/12", "20/12 17:00", "", "mai", "12"):
         assert parse_day(bad, today) is None, bad
+
+
+async def test_a_zalo_leader_reads_the_request_without_telegram_gestures(
+    world: Harness, cast: dict[str, Person], services: Services, clock: ManualClock
+) -> None:
+    async with services.db.transaction() as tx:
+        tam = await mem.get_member_by_identity(tx, "telegram", "202")
+        assert tam is not None
+        await mem.add_identity(tx, tam.id, "zalo", "z-202", "z-202", clock.now())
+        await mem.set_preferred_channel(tx, tam.id, "zalo")
+    before = await issue_1(services)
+    out = await ask(cast["dien"], local_day(before.handle_due_at, 7))
+    [on_zalo] = [o for o in out if o.chat_id == "z-202"]
+    assert on_zalo.channel == "zalo" and "bấm" not in on_zalo.text
+    assert on_zalo.text.endswith("Đồng chí trả lời bằng số thứ tự của lựa chọn bên dưới.")
+    assert labels(on_zalo) == ["Đồng ý gia hạn", "Không đồng ý"]
+    [on_telegram] = [o for o in out if o.chat_id == "201"]
+    assert "Đồng chí bấm “Đồng ý gia hạn” hoặc “Không đồng ý”." in on_telegram.text
