@@ -122,7 +122,7 @@ def build_app(
     """Assemble the app. A channel whose token is None is not run (the caller checked the config)."""
     clock = clock or SystemClock()
     services = Services(
-        db=Database(settings.database_path),
+        db=Database(settings.database_target),
         settings=settings,
         clock=clock,
         calendar=WorkCalendar(settings.calendar),
@@ -178,6 +178,7 @@ def build_app(
         runner=runner,
         dispatcher=dispatcher,
         channels=channels,
-        lock=InstanceLock(settings.database_path) if lock else None,
+        # several processes may share one PostgreSQL database; a SQLite file has one owner
+        lock=InstanceLock(settings.database_path) if lock and settings.database_url is None else None,
         run_jobs=run_jobs,
     )

@@ -136,7 +136,7 @@ class CliError(Exception):
 async def _with_db(settings: Settings, fn: Callable[[Any], Awaitable[int]]) -> int:
     from storage.db import Database
 
-    db = await Database.open(settings.database_path)
+    db = await Database.open(settings.database_target)
     try:
         return await fn(db)
     finally:
@@ -210,7 +210,7 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    logging.getLogger("dlxh").info("dlxh is running (database %s); Ctrl+C stops it", settings.database_path)
+    logging.getLogger("dlxh").info("dlxh is running (database %s); Ctrl+C stops it", settings.database_target)
     try:
         await stop.wait()
     finally:
@@ -232,9 +232,9 @@ async def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     from storage.db import Database
     from storage.migrations import current_version
 
-    db = await Database.open(settings.database_path)
+    db = await Database.open(settings.database_target)
     try:
-        print(f"database {settings.database_path} at schema v{await current_version(db)}")
+        print(f"database {settings.database_target} at schema v{await current_version(db)}")
     finally:
         await db.close()
     return 0

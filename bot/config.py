@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.dburl import postgres_url
 from bot.workcal import CalendarSettings, parse_hhmm, parse_interval
+from storage.target import PostgresUrl, is_postgres_url
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 LANGUAGES = ("vi", "en")
@@ -195,6 +197,7 @@ class Settings:
     language: str = "vi"
     data_dir: Path = Path("data")
     database: Path | None = None
+    database_url: PostgresUrl | None = None  # PostgreSQL instead of the SQLite file (bot/dburl.py)
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     zalo: ZaloSettings = field(default_factory=ZaloSettings)
     outbox: OutboxSettings = field(default_factory=OutboxSettings)
@@ -217,6 +220,11 @@ class Settings:
     @property
     def database_path(self) -> Path:
         return self.database if self.database is not None else self.data_dir / "dlxh.sqlite3"
+
+    @property
+    def database_target(self) -> Path | PostgresUrl:
+        """What ``storage.db.Database`` opens: the PostgreSQL URL when one is set, else the SQLite file."""
+        return self.database_url if self.database_url is not None else self.database_path
 
     @property
     def files_dir(self) -> Path:
@@ -435,9 +443,15 @@ def parse_settings(
     base = base_dir or Path.cwd()
     data_dir = Path(general.get("data_dir", str, "data", "a folder path")).expanduser()
     data_dir = data_dir if data_dir.is_absolute() else base / data_dir
-    db_raw = general.get("database", str, "", "a file path (empty: data_dir/dlxh.sqlite3)")
+    db_raw = general.get(
+        "database", str, "", "a file path (empty: data_dir/dlxh.sqlite3) or a postgresql:// URL"
+    )
+    try:
+        database_url = postgres_url(db_raw, os.environ)
+    except ValueError as exc:
+        raise ConfigError(f"config: {exc}") from exc
     database = None
-    if db_raw:
+    if db_raw and not is_postgres_url(db_raw):
         database = Path(db_raw).expanduser()
         database = database if database.is_absolute() else base / database
     general.finish()
@@ -633,6 +647,7 @@ def parse_settings(
         language=language,
         data_dir=data_dir,
         database=database,
+        database_url=database_url,
         telegram=telegram,
         zalo=zalo,
         outbox=outbox,

@@ -987,7 +987,7 @@ async def cli_restore(backup_dir: Path, new_data_dir: Path) -> int:
 async def cli_privacy_purge(settings: Settings, *, months: int, dry_run: bool) -> int:
     from bot.clock import SystemClock
 
-    db = await Database.open(settings.database_path)
+    db = await Database.open(settings.database_target)
     try:
         result = await purge_private_data(
             db, FileStore(settings.files_dir), SystemClock().now(), months=months, dry_run=dry_run,

@@ -7,7 +7,6 @@ while a sheet is written.
 
 from __future__ import annotations
 
-import sqlite3
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -19,6 +18,7 @@ from bot.exports.period import Period, month, parse_period
 from bot.texts import t
 from bot.workcal import WorkCalendar
 from storage import exports as ex
+from storage.readonly import ReadConnection
 
 OPEN_STATES = ("new", "acknowledged", "assigned", "reopened")
 NOT_COUNTED = ("duplicate", "withdrawn")  # merged into another issue, or every report withdrawn
@@ -310,7 +310,7 @@ class Pack:
     topics: list[ex.TopicRow]
     round_members: list[ex.RoundMemberRow]
     answers: list[ex.AnswerRow]
-    conn: sqlite3.Connection | None = None
+    conn: ReadConnection | None = None
 
     # -- names
 
@@ -476,7 +476,7 @@ def make_scope(
 
 
 def load_pack(
-    conn: sqlite3.Connection,
+    conn: ReadConnection,
     settings: Settings,
     calendar: WorkCalendar,
     period: Period,
