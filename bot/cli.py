@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.dbcopy import add_parser as add_db_parser
+from bot.dbcopy import cmd_db
 from bot.exports.cli import add_parser as add_export_parser
 from bot.sandbox import add_parser as add_sandbox_parser
 from bot.sandbox import cmd_sandbox
@@ -42,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     add_sandbox_parser(sub)
     add_export_parser(sub)
     sub.add_parser("migrate", help="create or upgrade the database")
+    add_db_parser(sub)
 
     jobs = sub.add_parser("jobs", help="scheduled jobs").add_subparsers(dest="jobs_command", required=True)
     jobs.add_parser("list", help="each job with its last and next run")
@@ -202,14 +205,14 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             )
         except ValueError as exc:
             raise ConfigError(f"config: webhook: {exc}") from exc
+    stop = asyncio.Event()  # a SIGTERM while starting (jobs catching up) stops once started
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     try:
         await app.start()
     except AlreadyRunning as exc:
         raise CliError(str(exc)) from exc
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     logging.getLogger("dlxh").info("dlxh is running (database %s); Ctrl+C stops it", settings.database_target)
     try:
         await stop.wait()
@@ -485,6 +488,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = 
     "sandbox": cmd_sandbox,
     "export": cmd_export,
     "migrate": cmd_migrate,
+    "db": cmd_db,
     "jobs": cmd_jobs,
     "units": cmd_units,
     "members": cmd_members,

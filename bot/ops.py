@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import aiosqlite
 
+from bot import pgops
 from bot.config import Settings
 from bot.files import FileStore
 from scheduler.runner import Job
@@ -44,6 +45,7 @@ from storage import privacy
 from storage.audit import add_audit
 from storage.db import Database, Tx
 from storage.outbox import count_outbox
+from storage.sqlite import SqliteTx
 from storage.timeutil import from_ts, ts
 
 log = logging.getLogger(__name__)
@@ -85,7 +87,7 @@ async def read_only(path: Path) -> AsyncIterator[Tx]:
     conn = await aiosqlite.connect(_ro_uri(path), uri=True)
     conn.row_factory = aiosqlite.Row
     try:
-        yield Tx(conn)
+        yield SqliteTx(conn)
     finally:
         await conn.close()
 
@@ -363,6 +365,8 @@ def backup_job(
 
     async def run_due(services: Any, now: datetime) -> str:
         settings = services.settings
+        if settings.database_url is not None:
+            return pgops.JOB_NOTE
         target = Path(folder) if folder is not None else configured_backup_folder(settings)
         if target is None:
             return "no backup folder configured"
@@ -844,6 +848,9 @@ async def _server_date(base_url: str, timeout: float) -> tuple[datetime, float] 
 
 
 async def _check_database(settings: Settings) -> Check:
+    if settings.database_url is not None:
+        found = await pgops.check(settings.database_url, _known_schema())
+        return Check("database", found.ok, found.detail, found.fix)
     path = settings.database_path
     if not path.is_file():
         return Check(
@@ -969,6 +976,10 @@ def _check_backups(settings: Settings, folder: Path | None, now: datetime | None
 
 
 async def cli_backup(settings: Settings, dest: Path) -> int:
+    if settings.database_url is not None:
+        done, message = await pgops.dump(settings.database_url, dest)
+        print(message)
+        return 0 if done else 1
     result = await backup(settings.database_path, settings.files_dir, dest)
     print(result.summary())
     return 0

@@ -128,12 +128,12 @@ class PgTx(Tx):
         return cur
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
-        total = 0
+        params = [tuple(r) for r in rows]
+        if not params:
+            return 0
         async with self.conn.cursor() as cur:
-            for row in rows:
-                await cur.execute(*_query(sql, row))
-                total += max(cur.rowcount, 0)
-        return total
+            await cur.executemany(POSTGRES.sql(sql), params)  # pipelined; rowcount sums the rows
+            return max(cur.rowcount, 0)
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         async with self.conn.cursor() as cur:
@@ -227,7 +227,10 @@ class PostgresBackend:
 
     @asynccontextmanager
     async def committed(self) -> AsyncIterator[Tx]:
-        yield PgReader(self.pool)
+        # another connection sees committed rows only; the lock keeps SQLite's order within a process
+        # (the outbox worker neither reads nor sends while this process has a transaction open)
+        async with self._lock:
+            yield PgReader(self.pool)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:

@@ -99,6 +99,17 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
 
 
 @pytest.fixture
+def empty_target(tmp_path: Path) -> Iterator[Path | str]:
+    """Where an empty database can be made: a new SQLite file, or a new empty PostgreSQL database."""
+    admin = pg_admin_url()
+    if admin is None:
+        yield tmp_path / "empty.sqlite3"
+        return
+    with fresh_database(admin) as url:
+        yield url
+
+
+@pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path)
 

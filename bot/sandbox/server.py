@@ -84,7 +84,9 @@ def sandbox_settings(settings: Settings, data_dir: str | Path | None = None) -> 
     else:
         base = Path(data_dir).expanduser()
     base = base if base.is_absolute() else Path.cwd() / base
-    sandbox = replace(settings, data_dir=base, database=None, zalo=replace(settings.zalo, enabled=False))
+    sandbox = replace(
+        settings, data_dir=base, database=None, database_url=None, zalo=replace(settings.zalo, enabled=False)
+    )
     if _same_path(sandbox.database_path, settings.database_path):
         raise SandboxError(
             f"refusing to run the sandbox on the production database: the sandbox database "
