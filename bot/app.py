@@ -142,8 +142,9 @@ def build_app(
             telegram_token, settings.telegram, send_timeout=settings.outbox.send_timeout_seconds
         )
         channel = TelegramChannel(
-            ptb, settings.telegram, dispatcher, services.files, default_commands=default_commands()
-        )
+            ptb, settings.telegram, dispatcher, services.files, default_commands=default_commands(),
+            leader=lambda: services.db.leadership("poll:telegram"),
+        )  # fmt: skip
         senders[channel.sender.channel] = channel.sender
         channels.append(channel)
     if zalo_token:

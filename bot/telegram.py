@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import timedelta
 from typing import Any
 
@@ -178,8 +180,10 @@ class TelegramChannel:
         files: FileStore,
         *,
         default_commands: dict[str, list[tuple[str, str]]] | None = None,
+        leader: Callable[[], AbstractAsyncContextManager[None]] = nullcontext,
     ) -> None:
         self.app = app
+        self.leader = leader  # held while polling (storage.db.Database.leadership)
         self.settings = settings
         self.dispatcher = dispatcher
         self.files = files
@@ -222,6 +226,11 @@ class TelegramChannel:
         await self.app.shutdown()
 
     async def _poll(self) -> None:
+        # one getUpdates consumer per token: with several processes on PostgreSQL the others wait here
+        async with self.leader():
+            await self._poll_updates()
+
+    async def _poll_updates(self) -> None:
         offset: int | None = None
         backoff = 1.0
         while not self._stopping:

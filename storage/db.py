@@ -48,6 +48,10 @@ class Backend(Protocol):
 
     def transaction(self) -> AbstractAsyncContextManager[Tx]: ...
 
+    def exclusive(self, key: str) -> AbstractAsyncContextManager[bool]: ...
+
+    def leadership(self, key: str) -> AbstractAsyncContextManager[None]: ...
+
 
 def _backend(target: Path | str | PostgresUrl) -> Backend:
     parsed = parse_target(target)
@@ -108,6 +112,16 @@ class Database:
     def transaction(self) -> AbstractAsyncContextManager[Tx]:
         """One write transaction; commits on success, rolls back on any exception."""
         return self.backend.transaction()
+
+    def exclusive(self, key: str) -> AbstractAsyncContextManager[bool]:
+        """Whether this process alone does ``key`` now (e.g. ``job:digest``); on PostgreSQL an advisory lock
+        that another process holding it makes False. SQLite has one process per file: always True."""
+        return self.backend.exclusive(key)
+
+    def leadership(self, key: str) -> AbstractAsyncContextManager[None]:
+        """Wait to be the one process that plays ``key`` (polling ``getUpdates``), and hold it for the
+        block; another process takes over when this one dies. Immediate on SQLite."""
+        return self.backend.leadership(key)
 
     async def close(self) -> None:
         await self.backend.close()

@@ -33,6 +33,11 @@ log = logging.getLogger(__name__)
 WRITER_LOCK = 0x646C7868  # "dlxh": the advisory lock every write transaction holds until it ends
 # keyed by schema too, so that deployments (or tests) in schemas of one database do not wait on each other
 WRITER_LOCK_SQL = "SELECT pg_advisory_xact_lock(%s::int, hashtext(current_schema()))"
+JOB_LOCKS = 0x646C786A  # "dlxj": one session-level advisory lock per job name, while a pass runs
+LEADER_LOCKS = 0x646C786C  # "dlxl": one per role only one process may play (the Telegram poller)
+TRY_LOCK_SQL = "SELECT pg_try_advisory_lock(%s::int, hashtext(current_schema() || ':' || %s::text))"
+UNLOCK_SQL = "SELECT pg_advisory_unlock(%s::int, hashtext(current_schema() || ':' || %s::text))"
+LOCK_SQL = "SELECT pg_advisory_lock(%s::int, hashtext(current_schema() || ':' || %s::text))"
 POOL_MIN = 1
 POOL_MAX = 8
 POOL_TIMEOUT_S = 30.0
@@ -182,6 +187,12 @@ class PgReader(Tx):
             return await PgTx(conn).insert(sql, params)
 
 
+async def _fetchval(conn: psycopg.AsyncConnection[Any], sql: str, params: tuple[Any, ...]) -> Any:
+    cur = await conn.execute(sql, params)
+    row = await cur.fetchone()
+    return None if row is None else row[0]
+
+
 def connect_kwargs(target: PostgresUrl) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"autocommit": True, "row_factory": pg_row, "context": adapters()}
     if target.password is not None:
@@ -237,6 +248,31 @@ class PostgresBackend:
         async with self._lock, self.pool.connection() as conn, conn.transaction():
             await conn.execute(WRITER_LOCK_SQL, (WRITER_LOCK,))
             yield PgTx(conn)
+
+    @asynccontextmanager
+    async def exclusive(self, key: str) -> AsyncIterator[bool]:
+        """Try to be the only process doing ``key`` (a job's pass): yields whether this one is. The lock is
+        released at the end, or by the server if the process dies."""
+        async with self.pool.connection() as conn:
+            got = bool(await _fetchval(conn, TRY_LOCK_SQL, (JOB_LOCKS, key)))
+            try:
+                yield got
+            finally:
+                if got:
+                    await _fetchval(conn, UNLOCK_SQL, (JOB_LOCKS, key))
+
+    @asynccontextmanager
+    async def leadership(self, key: str) -> AsyncIterator[None]:
+        """Wait until this process is the one that plays ``key``, then hold it until the block ends. The
+        lock lives on a connection of its own, and the server waits for it: when the leader dies the
+        server drops its lock and the next waiting process has it at once."""
+        conn = await psycopg.AsyncConnection.connect(self.target.url, **connect_kwargs(self.target))
+        try:
+            await _fetchval(conn, LOCK_SQL, (LEADER_LOCKS, key))
+            log.info("this process leads %s", key)
+            yield
+        finally:
+            await conn.close()
 
     async def close(self) -> None:
         if self._pool is not None:

@@ -92,6 +92,15 @@ class SqliteBackend:
             else:
                 await conn.execute("COMMIT")
 
+    @asynccontextmanager
+    async def exclusive(self, key: str) -> AsyncIterator[bool]:
+        """One process per SQLite file (the instance lock): always this one."""
+        yield True
+
+    @asynccontextmanager
+    async def leadership(self, key: str) -> AsyncIterator[None]:
+        yield
+
     async def close(self) -> None:
         if self._conn is not None:
             conn, self._conn = self._conn, None

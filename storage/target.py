@@ -33,6 +33,9 @@ class PostgresUrl:
     def __str__(self) -> str:
         return self.redacted()
 
+    def __repr__(self) -> str:
+        return f"PostgresUrl({self.redacted()!r})"
+
 
 def parse_target(target: Path | str | PostgresUrl) -> Path | PostgresUrl:
     if isinstance(target, PostgresUrl | Path):
