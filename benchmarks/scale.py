@@ -38,6 +38,7 @@ from typing import Any
 from benchmarks import synth
 from benchmarks.harness import CACHE, ROOT, header, ms, peak_rss_mb, table, verdict
 from bot.app import build_app
+from bot.clock import SystemClock
 from bot.config import parse_settings
 from handlers import leaders, mine
 from handlers.context import Context
@@ -113,7 +114,9 @@ async def run(args: argparse.Namespace) -> int:
     work_dir = prepare(args)
     settings = parse_settings({"general": {"data_dir": str(work_dir / "data")}}, base_dir=work_dir)
     # the bot's own wiring (PTB included), not started: nothing goes on the network
-    app = build_app(settings, telegram_token="123456:SCALE-BENCH", lock=False, run_jobs=False)
+    app = build_app(
+        settings, clock=SystemClock(), telegram_token="123456:SCALE-BENCH", lock=False, run_jobs=False
+    )
     services = app.services
     db = services.db
     await db.connect()

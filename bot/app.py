@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock
 from bot.config import Settings
 from bot.files import FileStore
 from bot.outbox import OutboxWorker, Sender
@@ -113,14 +113,15 @@ class App:
 def build_app(
     settings: Settings,
     *,
-    clock: Clock | None = None,
+    clock: Clock,
     telegram_token: str | None = None,
     zalo_token: str | None = None,
     lock: bool = True,
     run_jobs: bool = True,
 ) -> App:
-    """Assemble the app. A channel whose token is None is not run (the caller checked the config)."""
-    clock = clock or SystemClock()
+    """Assemble the app. A channel whose token is None is not run (the caller checked the config).
+
+    ``clock`` is required: the CLI passes ``bot.config.make_clock(settings)``, tests and the sandbox their own."""
     services = Services(
         db=Database(settings.database_target),
         settings=settings,

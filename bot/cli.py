@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings, make_clock
 from bot.dbcopy import add_parser as add_db_parser
 from bot.dbcopy import cmd_db
 from bot.exports.cli import add_parser as add_export_parser
@@ -146,10 +146,8 @@ async def _with_db(settings: Settings, fn: Callable[[Any], Awaitable[int]]) -> i
         await db.close()
 
 
-def _now() -> datetime:
-    from bot.clock import SystemClock
-
-    return SystemClock().now()
+def _now(settings: Settings) -> datetime:
+    return make_clock(settings).now()
 
 
 # ---------------------------------------------------------------------------------------------- run
@@ -180,7 +178,7 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         raise ConfigError(
             "config: no channel is enabled: set [telegram] or [zalo] enabled = true and a token"
         )
-    app = build_app(settings, telegram_token=token, zalo_token=zalo_token)
+    app = build_app(settings, clock=make_clock(settings), telegram_token=token, zalo_token=zalo_token)
     if args.webhook or settings.webhook.enabled:
         from bot.webhook import enable_webhooks
 
@@ -205,7 +203,7 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             )
         except ValueError as exc:
             raise ConfigError(f"config: webhook: {exc}") from exc
-    stop = asyncio.Event()  # a SIGTERM while starting (jobs catching up) stops once started
+    stop = asyncio.Event()  # a SIGTERM while starting stops the bot cleanly once it has started
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
@@ -249,7 +247,7 @@ async def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 async def cmd_jobs(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import build_app
 
-    app = build_app(settings, lock=False, run_jobs=False)
+    app = build_app(settings, clock=make_clock(settings), lock=False, run_jobs=False)
     await app.services.db.connect()
     from storage.migrations import migrate
 
@@ -263,7 +261,7 @@ async def cmd_jobs(settings: Settings, args: argparse.Namespace) -> int:
                     if rec and rec.last_run_at
                     else "-"
                 )
-                nxt = job.next_after(_now(), settings.timezone)
+                nxt = job.next_after(_now(settings), settings.timezone)
                 nxt_s = nxt.astimezone(tz).strftime("%d/%m/%Y %H:%M") if nxt else "-"
                 result = "-"
                 if rec is not None:
@@ -272,7 +270,7 @@ async def cmd_jobs(settings: Settings, args: argparse.Namespace) -> int:
             return 0
         if args.name not in app.runner.jobs:
             raise CliError(f"no job {args.name!r}; jobs: {', '.join(app.runner.jobs)}")
-        now = datetime.fromisoformat(args.now) if args.now else _now()
+        now = datetime.fromisoformat(args.now) if args.now else _now(settings)
         if now.tzinfo is None:
             now = now.replace(tzinfo=settings.tz)
         result = await app.runner.run(args.name, now)
@@ -295,15 +293,15 @@ async def cmd_units(settings: Settings, args: argparse.Namespace) -> int:
             if args.units_command == "import":
                 rows = read_table(args.file, ("code", "name", "parent"))
                 async with db.transaction() as tx:
-                    result = await import_units(tx, rows, _now())
+                    result = await import_units(tx, rows, _now(settings))
                 print(f"units: {result.created} created, {result.updated} updated")
             elif args.units_command == "merge":
                 async with db.transaction() as tx:
-                    moved = await merge_units(tx, args.old, args.into, _now())
+                    moved = await merge_units(tx, args.old, args.into, _now(settings))
                 print(f"unit {args.old} merged into {args.into}; {moved} member(s) moved")
             elif args.units_command == "retire":
                 async with db.transaction() as tx:
-                    successor = await retire_unit(tx, args.code, _now())
+                    successor = await retire_unit(tx, args.code, _now(settings))
                 print(f"unit {args.code} retired; {successor} takes over")
             else:
                 units = await un.list_units(db.reader)
@@ -339,7 +337,7 @@ async def cmd_members(settings: Settings, args: argparse.Namespace) -> int:
                 rows = read_table(args.file, ("name", "unit"))
                 username = await _bot_username(settings, "")
                 async with db.transaction() as tx:
-                    imported = await import_members(tx, settings, rows, _now(), username)
+                    imported = await import_members(tx, settings, rows, _now(settings), username)
                 out = args.links or args.file.with_name(args.file.stem + "-invites.csv")
                 with open(out, "w", encoding="utf-8-sig", newline="") as fh:
                     w = csv.writer(fh)
@@ -375,11 +373,11 @@ async def cmd_members(settings: Settings, args: argparse.Namespace) -> int:
                     )
             elif args.members_command == "deactivate":
                 async with db.transaction() as tx:
-                    m = await deactivate_member(tx, args.id, _now())
+                    m = await deactivate_member(tx, args.id, _now(settings))
                 print(f"member {m.id} ({m.name}) deactivated")
             elif args.members_command == "replace":
                 async with db.transaction() as tx:
-                    await replace_member(tx, args.old, args.new, _now())
+                    await replace_member(tx, args.old, args.new, _now(settings))
                 print(f"member {args.new} takes over from member {args.old}")
         except (TableError, AdminError) as exc:
             raise CliError(f"{exc}; nothing was changed") from exc
@@ -422,7 +420,7 @@ async def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
             created = await create_invites(
                 tx,
                 settings,
-                _now(),
+                _now(settings),
                 unit_id=unit.id,
                 role=args.role,
                 name=args.name,

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.clock import Clock, PinnedClockRefused, clock_from_environment
 from bot.dburl import postgres_url
 from bot.workcal import CalendarSettings, parse_hhmm, parse_interval
 from storage.target import PostgresUrl, is_postgres_url
@@ -354,6 +355,8 @@ def _calendar(data: Any) -> CalendarSettings:
     )
     holidays = _dates(s, "holidays")
     makeup = _dates(s, "makeup_workdays")
+    not_holidays = _dates(s, "not_holidays")
+    official = s.get("official_holidays", bool, True, "true or false")
     hold = s.get("hold_on_days_off", bool, True, "true or false")
     s.finish()
     try:
@@ -362,6 +365,8 @@ def _calendar(data: Any) -> CalendarSettings:
             office_hours=intervals,
             holidays=holidays,
             makeup_workdays=makeup,
+            official_holidays=official,
+            not_holidays=not_holidays,
             quiet_start=quiet_start,
             quiet_end=quiet_end,
             hold_on_days_off=hold,
@@ -667,6 +672,15 @@ def parse_settings(
         categories=categories,
         source=source,
     )
+
+
+def make_clock(settings: Settings, environ: Mapping[str, str] | None = None) -> Clock:
+    """The clock a ``dlxh`` process runs on: the system's, unless a test pinned its start (see bot.clock)."""
+    urls = [c.base_url for c in (settings.telegram, settings.zalo) if c.enabled]
+    try:
+        return clock_from_environment(os.environ if environ is None else environ, urls)
+    except PinnedClockRefused as exc:
+        raise ConfigError(f"config: {exc}") from None
 
 
 def load_settings(path: Path | str | None = None) -> Settings:

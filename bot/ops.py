@@ -38,8 +38,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import aiosqlite
 
 from bot import pgops
-from bot.config import Settings
+from bot.clock import TEST_START_VARIABLE
+from bot.config import Settings, make_clock
 from bot.files import FileStore
+from bot.workcal import WorkCalendar
 from scheduler.runner import Job
 from storage import privacy
 from storage.audit import add_audit
@@ -565,7 +567,7 @@ async def purge_private_data(
                 files_count += 1
         messages = await privacy.count_delivered_messages_before(tx, cutoff)
         events = await privacy.count_handled_events_before(tx, cutoff)
-        orphans = len(await _orphans(db, files)) if sweep_orphans else 0
+        orphans = len(await _orphans(db, files, now)) if sweep_orphans else 0
         return PurgeResult(
             months, cutoff, True, len(ids), citizens, len(attachments), files_count, messages, events, orphans
         )
@@ -590,7 +592,7 @@ async def purge_private_data(
             deleted += 1
     orphans = 0
     if sweep_orphans:
-        for ref in await _orphans(db, files):
+        for ref in await _orphans(db, files, now):
             if _delete(files, ref):
                 orphans += 1
     result = PurgeResult(
@@ -619,11 +621,11 @@ def _delete(files: FileStore, ref: str) -> bool:
     return True
 
 
-async def _orphans(db: Database, files: FileStore) -> list[str]:
-    """Files older than :data:`ORPHAN_GRACE` that no attachment, pending message or draft names."""
+async def _orphans(db: Database, files: FileStore, now: datetime) -> list[str]:
+    """Files older than :data:`ORPHAN_GRACE` at ``now`` that no attachment, pending message or draft names."""
     texts = await privacy.list_referenced_texts(db.reader)
     named = {m.group(0) for text in texts for m in _REF_RE.finditer(text)}
-    limit = time.time() - ORPHAN_GRACE.total_seconds()  # file times are the real clock's
+    limit = (now - ORPHAN_GRACE).timestamp()  # the app's clock (the system's in production), not time.time()
     out = []
     for rel in _store_files(files.root):
         if rel in named or not _REF_RE.fullmatch(rel):
@@ -678,6 +680,10 @@ async def doctor(
 ) -> list[Check]:
     """Every check, in order; a check that cannot run says so instead of raising."""
     checks: list[Check] = [_check_config(settings)]
+    if os.environ.get(TEST_START_VARIABLE, "").strip():
+        test_clock = f"{TEST_START_VARIABLE} is set: dlxh would run on a test clock, not the real time"
+        fix = f"unset {TEST_START_VARIABLE} (it is for end-to-end tests against an emulator only)"
+        checks.append(Check("clock", False, test_clock, fix))
     server_dates: list[tuple[str, datetime, float]] = []
     if settings.telegram.enabled:
         checks.append(await _check_telegram(settings, timeout))
@@ -693,6 +699,7 @@ async def doctor(
     checks.append(_check_files(settings))
     checks.append(_check_disk(settings))
     checks.append(_check_time(settings, server_dates, now))
+    checks.append(_check_holidays(settings, now))
     checks.append(_check_backups(settings, backup_folder, now))
     return checks
 
@@ -951,6 +958,17 @@ def _check_time(
     return Check("time", True, f"{settings.timezone}, now {local:%H:%M %d/%m/%Y}{compared}")
 
 
+def _check_holidays(settings: Settings, now: datetime | None) -> Check:
+    """This year's and next year's days off, for the office to compare with the government's announcement."""
+    year = (now or datetime.now(UTC)).astimezone(settings.tz).year
+    calendar = WorkCalendar(settings.calendar)
+    years = [
+        f"{y}: " + ", ".join(d.strftime("%d/%m") for d in calendar.holidays_of(y)) for y in (year, year + 1)
+    ]
+    source = "official calendar" if settings.calendar.official_holidays else "configured dates only"
+    return Check("holidays", True, f"{source}; " + "; ".join(years))
+
+
 def _check_backups(settings: Settings, folder: Path | None, now: datetime | None) -> Check:
     folder = folder or configured_backup_folder(settings)
     if folder is None:
@@ -996,12 +1014,10 @@ async def cli_restore(backup_dir: Path, new_data_dir: Path) -> int:
 
 
 async def cli_privacy_purge(settings: Settings, *, months: int, dry_run: bool) -> int:
-    from bot.clock import SystemClock
-
     db = await Database.open(settings.database_target)
     try:
         result = await purge_private_data(
-            db, FileStore(settings.files_dir), SystemClock().now(), months=months, dry_run=dry_run,
+            db, FileStore(settings.files_dir), make_clock(settings).now(), months=months, dry_run=dry_run,
             actor="cli",
         )  # fmt: skip
     finally:

@@ -85,7 +85,7 @@ VI: dict[str, str] = {
     "invite.created": "Đã tạo mã mời cho {who} ({role}, {unit}).\nMã: {code}\nĐường liên kết: {link}\n"
     "Hạn dùng: đến {expires}.",
     "invite.who_unknown": "người được mời",
-    "invite.admin_only": "Chỉ quản trị viên mới mời được thành viên.",
+    "invite.admin_only": "Chỉ lãnh đạo và quản trị viên mới mời được thành viên.",
     "units.more": "Trang sau »",
     "units.prev": "« Trang trước",
     # filing a report
@@ -391,7 +391,7 @@ EN: dict[str, str] = {
     "invite.created": "Invite created for {who} ({role}, {unit}).\nCode: {code}\nLink: {link}\n"
     "Valid until {expires}.",
     "invite.who_unknown": "the invited person",
-    "invite.admin_only": "Only administrators can invite members.",
+    "invite.admin_only": "Only leaders and administrators can invite members.",
     "units.more": "Next page »",
     "units.prev": "« Previous page",
     "cmd.report": "File a new report",

@@ -1,6 +1,8 @@
 """Working-time calendar: office hours, holidays, make-up days and quiet hours.
 
-Pure stdlib (``zoneinfo``). All calendar rules are applied to *local wall-clock*
+Holidays: the configured dates, and — when ``official_holidays`` is on (the config's default) — Vietnam's public
+holidays as the ``holidays`` package computes them (lunar Tết, substitute days off) with the make-up working days
+they imply, year by year as dates are asked for. ``zoneinfo`` for time zones. All calendar rules are applied to *local wall-clock*
 time in the configured time zone; durations are wall-clock durations inside
 office intervals (exact for zones without DST such as Asia/Ho_Chi_Minh).
 Every public method taking a ``datetime`` requires an aware one and returns
@@ -9,6 +11,7 @@ aware datetimes in the input's own tzinfo.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterator
@@ -17,11 +20,14 @@ from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import holidays as holiday_calendars
+
 __all__ = [
     "MAX_SEARCH_DAYS",
     "CalendarSearchError",
     "CalendarSettings",
     "WorkCalendar",
+    "official_days",
     "parse_hhmm",
     "parse_interval",
 ]
@@ -49,8 +55,10 @@ class CalendarSettings:
         (time(7, 30), time(11, 30)),
         (time(13, 30), time(17, 0)),
     )
-    holidays: frozenset[date] = frozenset()
+    holidays: frozenset[date] = frozenset()  # days off besides the official ones
     makeup_workdays: frozenset[date] = frozenset()  # working even if not in work_days
+    official_holidays: bool = False  # add Vietnam's public holidays and their make-up days (holidays package)
+    not_holidays: frozenset[date] = frozenset()  # official holidays that are working days here after all
     quiet_start: time = time(21, 0)
     quiet_end: time = time(7, 0)  # quiet_start == quiet_end means no quiet hours
     hold_on_days_off: bool = True  # non-working days count as quiet for proactive messages
@@ -76,6 +84,27 @@ def parse_interval(s: str) -> tuple[time, time]:
     if start >= end:
         raise ValueError(f"interval must have start < end, got '{s}'")
     return start, end
+
+
+_SUBSTITUTED = re.compile(r"substituted from (\d{2})/(\d{2})/(\d{4})")
+
+
+@functools.lru_cache(maxsize=32)
+def _official_year(year: int) -> tuple[frozenset[date], frozenset[date]]:
+    holidays = holiday_calendars.country_holidays("VN", years=year, language="en_US")
+    makeup = {
+        date(int(y), int(m), int(d)) for name in holidays.values() for m, d, y in _SUBSTITUTED.findall(name)
+    }
+    return frozenset(holidays), frozenset(makeup)
+
+
+@functools.lru_cache(maxsize=32)
+def official_days(year: int) -> tuple[frozenset[date], frozenset[date]]:
+    """Vietnam's public holidays in ``year`` and the make-up working days in ``year`` that the substitute days
+    off imply ("Day off (substituted from 08/22/2026)" makes Saturday 22/08/2026 a working day)."""
+    days = _official_year(year)[0]
+    makeup = frozenset(d for y in (year - 1, year, year + 1) for d in _official_year(y)[1] if d.year == year)
+    return days, makeup
 
 
 def _us_of_day(t: time) -> int:
@@ -108,7 +137,13 @@ class WorkCalendar:
 
         self._holidays = frozenset(settings.holidays)
         self._makeup = frozenset(settings.makeup_workdays)
-        for name, dates in (("holidays", self._holidays), ("makeup_workdays", self._makeup)):
+        self._official = bool(settings.official_holidays)
+        self._not_holidays = frozenset(settings.not_holidays)
+        for name, dates in (
+            ("holidays", self._holidays),
+            ("makeup_workdays", self._makeup),
+            ("not_holidays", self._not_holidays),
+        ):
             for d in dates:
                 if isinstance(d, datetime) or not isinstance(d, date):
                     raise ValueError(f"{name}: expected date objects, got {d!r}")
@@ -180,12 +215,28 @@ class WorkCalendar:
         """Local naive wall time -> aware datetime in ``like``'s tzinfo."""
         return wall.replace(tzinfo=self.tz).astimezone(like.tzinfo)
 
+    def is_holiday(self, d: date) -> bool:
+        """True if ``d`` is a configured holiday, or an official one not listed in ``not_holidays``."""
+        if d in self._holidays:
+            return True
+        return self._official and d not in self._not_holidays and d in official_days(d.year)[0]
+
+    def is_makeup_day(self, d: date) -> bool:
+        """True if ``d`` is a configured make-up working day, or one the official substitute days imply."""
+        return d in self._makeup or (self._official and d in official_days(d.year)[1])
+
+    def holidays_of(self, year: int) -> list[date]:
+        """Every day off in ``year`` that is not a weekend anyway, in order (for ``dlxh doctor``)."""
+        start = date(year, 1, 1)
+        days = (start + timedelta(days=i) for i in range((date(year + 1, 1, 1) - start).days))
+        return [d for d in days if self.is_holiday(d)]
+
     def is_working_day(self, d: date) -> bool:
         """True if ``d`` (a local date) is a working day."""
         _check_date(d, "is_working_day")
-        if d in self._holidays:
+        if self.is_holiday(d):
             return False
-        return d in self._makeup or d.weekday() in self._work_days
+        return self.is_makeup_day(d) or d.weekday() in self._work_days
 
     def is_working_time(self, dt: datetime) -> bool:
         """True if ``dt`` falls in an office interval [open, close) of a working day."""

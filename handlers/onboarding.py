@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers import flow
+from handlers import access, flow
 from handlers.context import Context
 from handlers.model import Outgoing
 from handlers.people import (
@@ -98,8 +98,9 @@ async def cmd_start(ctx: Context) -> None:
 
 
 async def cmd_help(ctx: Context) -> None:
+    """A short guide in plain words for the person's role, then the commands they may use."""
     member = ctx.member
-    lines = [ctx.t("help.header", role=ctx.t(f"role.{member.role}"))]
+    lines = [ctx.t("help.header", role=ctx.t(f"role.{member.role}")), ctx.t(f"guide.{member.role}"), ""]
     lines += [f"/{name} — {desc}" for name, desc in role_commands(member.role, ctx.t)]
     ctx.reply("\n".join(lines), keyboard=role_keyboard(member.role, ctx.t))
 
@@ -152,8 +153,20 @@ flow.register(flow.Flow("language", _language_ask, _language_answer))
 # ---------------------------------------------------------------------------------------------- /invite
 
 
+# who may invite: admins anyone anywhere; leaders members only, into their own unit or a unit below it
+INVITERS = ("admin", "leader")
+
+
+async def _invitable_units(ctx: Context) -> list[un.Unit]:
+    units = await un.list_units(ctx.tx)
+    if ctx.member.role == "admin":
+        return units
+    scope = set(await access.scope_units(ctx.tx, ctx.member))
+    return [u for u in units if u.id in scope]
+
+
 async def cmd_invite(ctx: Context) -> None:
-    if ctx.member.role != "admin":
+    if ctx.member.role not in INVITERS:
         ctx.reply(ctx.t("invite.admin_only"))
         return
     await flow.start(ctx, "invite", "unit", {"page": 0})
@@ -161,7 +174,7 @@ async def cmd_invite(ctx: Context) -> None:
 
 async def _invite_ask(ctx: Context, conv: Conversation) -> None:
     if conv.step == "unit":
-        units = await un.list_units(ctx.tx)
+        units = await _invitable_units(ctx)
         page = int(conv.data.get("page", 0))
         chunk = units[page * UNITS_PER_PAGE : (page + 1) * UNITS_PER_PAGE]
         extra = []
@@ -187,20 +200,28 @@ async def _invite_ask(ctx: Context, conv: Conversation) -> None:
 
 
 async def _invite_answer(ctx: Context, conv: Conversation, value: str) -> None:
-    if ctx.member.role != "admin":  # demoted mid-flow
+    if ctx.member.role not in INVITERS:  # demoted mid-flow
         await flow.finish(ctx, conv)
         ctx.reply(ctx.t("invite.admin_only"))
+        return
+    if conv.step == "role" and ctx.member.role != "admin" and value != "member":
+        await flow.reask(ctx, conv, ctx.t("error.bad_button"))  # a leader invites members only
         return
     if conv.step == "unit":
         if value in ("_prev", "_next"):
             conv.data["page"] = max(0, int(conv.data.get("page", 0)) + (1 if value == "_next" else -1))
             await _invite_ask(ctx, conv)
             return
-        unit = await un.get_unit(ctx.tx, int(value)) if value.isdigit() else None
+        allowed = {u.id: u for u in await _invitable_units(ctx)}
+        unit = allowed.get(int(value)) if value.isascii() and value.isdigit() else None
         if unit is None or not unit.active:
             await flow.reask(ctx, conv, ctx.t("error.bad_button"))
             return
         conv.data["unit_id"] = unit.id
+        if ctx.member.role != "admin":
+            conv.data["role"] = "member"
+            await flow.goto(ctx, conv, "name")
+            return
         await flow.goto(ctx, conv, "role")
     elif conv.step == "role":
         conv.data["role"] = value
@@ -212,6 +233,12 @@ async def _invite_answer(ctx: Context, conv: Conversation, value: str) -> None:
             return
         unit_id = int(conv.data["unit_id"])
         role = str(conv.data["role"])
+        if unit_id not in {u.id for u in await _invitable_units(ctx)} or (
+            ctx.member.role != "admin" and role != "member"
+        ):  # the leader was moved to another unit mid-flow, or the draft was tampered with
+            await flow.finish(ctx, conv)
+            ctx.reply(ctx.t("error.bad_button"))
+            return
         [created] = await create_invites(
             ctx.tx,
             ctx.settings,

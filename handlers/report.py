@@ -58,6 +58,7 @@ async def cmd_report(ctx: Context, *, practice: bool = False) -> None:
 
 
 async def cmd_practice(ctx: Context) -> None:
+    ctx.reply(ctx.t("guide.member"))  # the same guide as /help, before the practice report starts
     await cmd_report(ctx, practice=True)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.texts import all_labels
-from handlers import briefing, checks, flow, leaders, mine, onboarding, report, rounds
+from handlers import briefing, checks, flow, leaders, mine, onboarding, report, rounds, selfservice
 from handlers.choose import fold
 from handlers.context import Context
 from handlers.model import Outgoing
@@ -40,6 +40,8 @@ COMMANDS: dict[str, Command] = {
     "link": onboarding.cmd_link,
     "channel": onboarding.cmd_channel,
     "briefing": briefing.cmd_briefing,
+    "phone": selfservice.cmd_phone,
+    "leave": selfservice.cmd_leave,
 }
 # commands that make sense in the middle of a conversation (the others ask to finish or /cancel it first)
 MID_FLOW = {
@@ -89,6 +91,7 @@ async def handle(ctx: Context) -> None:
             or await leaders.on_action(ctx, inc.choice)
             or await checks.on_action(ctx, inc.choice)
             or await rounds.on_action(ctx, inc.choice)
+            or await selfservice.on_action(ctx, inc.choice)
         )
         if not handled:
             ctx.reply(ctx.t("error.bad_button"))

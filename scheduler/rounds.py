@@ -46,8 +46,8 @@ async def run_rounds(services: Services, now: datetime) -> str:
             if prompted or reminded:
                 done.append(f"prompted {prompted}, reminded {reminded}")
         if rnd.state in ("open", "planned") and now >= rnd.closes_at:
-            await _close(services, rnd, now)
-            done.append(f"closed {rnd.period}")
+            briefed = await _close(services, rnd, now)
+            done.append(f"closed {rnd.period}" if briefed else f"closed {rnd.period} (nobody was prompted)")
     return "; ".join(done) or "nothing due"
 
 
@@ -102,10 +102,14 @@ async def _remind(services: Services, rnd: rs.Round, now: datetime) -> int:
     return count
 
 
-async def _close(services: Services, rnd: rs.Round, now: datetime) -> None:
+async def _close(services: Services, rnd: rs.Round, now: datetime) -> bool:
+    """Close the round; brief the leaders (summary, packs) only if anyone was prompted: a round that never opened
+    (the bot started after its window) closes quietly instead of reporting 0/0 members."""
     async with services.db.transaction() as tx:
         if not await rs.set_round_state(tx, rnd.id, "closed", now, expect=rnd.state):
-            return
+            return False
+        if not await rs.list_participants(tx, rnd.id):
+            return False
         ctx = system_context(services, tx, now)
         start = period_start(services.settings, rnd.period)
         for leader, ident in await mem.list_promptable_members(tx):
@@ -118,3 +122,4 @@ async def _close(services: Services, rnd: rs.Round, now: datetime) -> None:
             ctx.send(Outgoing(ident.chat_id, text, channel=ident.channel, proactive=True))
         await enqueue(tx, services, ctx.out, now)
         await request_round_packs(tx, rnd.id, now)  # each leader's briefing pack follows the summary
+    return True

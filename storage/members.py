@@ -102,6 +102,10 @@ async def set_preferred_channel(tx: Tx, member_id: int, channel: str | None) -> 
     await tx.execute("UPDATE members SET preferred_channel = ? WHERE id = ?", (channel, member_id))
 
 
+async def set_member_phone(tx: Tx, member_id: int, phone: str) -> None:
+    await tx.execute("UPDATE members SET phone = ? WHERE id = ?", (phone, member_id))
+
+
 async def set_member_language(tx: Tx, member_id: int, language: str) -> None:
     await tx.execute("UPDATE members SET language = ? WHERE id = ?", (language, member_id))
 

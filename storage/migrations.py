@@ -427,6 +427,20 @@ async def upgrade_v8(tx: Tx) -> None:
     )
 
 
+async def upgrade_v9(tx: Tx) -> None:
+    """Members' requests to leave the group, pending until a leader decides (one pending per member)."""
+    await tx.execute(
+        "CREATE TABLE leave_requests ("
+        " id INTEGER PRIMARY KEY,"
+        " member_id INTEGER NOT NULL REFERENCES members(id),"
+        " requested_at TEXT NOT NULL,"
+        " decided_at TEXT,"
+        " decided_by INTEGER REFERENCES members(id),"
+        " outcome TEXT NOT NULL DEFAULT '')"
+    )
+    await tx.execute("CREATE INDEX leave_requests_member ON leave_requests (member_id, decided_at)")
+
+
 MIGRATIONS: list[Migration] = [
     Migration(
         1, "runtime: conversations, processed updates, outbox, sent messages, audit log, jobs", upgrade_v1
@@ -452,6 +466,7 @@ MIGRATIONS: list[Migration] = [
         " category",
         upgrade_v8,
     ),
+    Migration(9, "members' requests to leave the group", upgrade_v9),
 ]
 
 

@@ -89,6 +89,17 @@ def fresh_postgres(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPat
         yield url
 
 
+# Where a test runs the whole app (its jobs catch up at start), unless it names another instant: a Tuesday
+# mid-morning in Hanoi — working hours, outside quiet hours (21:00–07:00), no holiday, and outside any round's
+# window (the 1st–20th of a quarter's last month). Tests about the hour (a night, a Sunday, Tết, a round's opening)
+# set their own instant and say so. No test reads the wall clock for anything the app decides with.
+PINNED = datetime(2026, 11, 10, 10, 0, tzinfo=VN)
+
+# The ``clock`` fixture's instant for handler and job tests, which run a job only when they call it: a Tuesday
+# mid-morning in working hours (tests that need another instant, as the round tests do, set it).
+TUESDAY_MORNING = datetime(2026, 12, 1, 9, 30, tzinfo=VN)
+
+
 def make_settings(tmp_path: Path, **overrides: object) -> Settings:
     raw: dict[str, object] = {
         "general": {"data_dir": str(tmp_path / "data")},
@@ -116,8 +127,7 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def clock() -> ManualClock:
-    # a Tuesday, mid-morning, Hanoi time
-    return ManualClock(datetime(2026, 12, 1, 9, 30, tzinfo=VN))
+    return ManualClock(TUESDAY_MORNING)
 
 
 @pytest.fixture

@@ -9,13 +9,14 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from bot.app import App, build_app
-from bot.clock import Clock
+from bot.clock import TEST_START_VARIABLE, Clock, TickingClock
 from bot.emulator import TelegramEmulator
-from tests.conftest import make_settings
+from tests.conftest import PINNED, make_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,11 +26,21 @@ def emulator_settings(tmp_path: Path, emu: TelegramEmulator, **overrides: Any) -
     return make_settings(tmp_path, telegram=tg, **overrides)
 
 
+def process_env(start: datetime = PINNED, **variables: str) -> dict[str, str]:
+    """The environment of a ``dlxh`` child process: ours, its clock pinned to start at ``start``, ``variables``."""
+    return {**os.environ, TEST_START_VARIABLE: start.isoformat(), **variables}
+
+
 @asynccontextmanager
 async def running(
     tmp_path: Path, emu: TelegramEmulator, *, clock: Clock | None = None, **overrides: Any
 ) -> AsyncIterator[App]:
-    app = build_app(emulator_settings(tmp_path, emu, **overrides), telegram_token=emu.token, clock=clock)
+    """The app in this process; on ``clock``, or by default a clock that starts at ``PINNED`` and ticks."""
+    app = build_app(
+        emulator_settings(tmp_path, emu, **overrides),
+        telegram_token=emu.token,
+        clock=clock or TickingClock(PINNED),
+    )
     await app.start()
     try:
         yield app
@@ -38,9 +49,11 @@ async def running(
 
 
 class BotProcess:
-    """``dlxh run`` in a child process against the emulator, to kill it like a power cut would."""
+    """``dlxh run`` in a child process against the emulator, to kill it like a power cut would.
 
-    def __init__(self, tmp_path: Path, emu: TelegramEmulator) -> None:
+    Its clock starts at ``start`` (``PINNED`` by default) and ticks, through the test-only start variable."""
+
+    def __init__(self, tmp_path: Path, emu: TelegramEmulator, *, start: datetime = PINNED) -> None:
         self.settings = emulator_settings(tmp_path, emu)
         self.config = tmp_path / "config.toml"
         self.config.write_text(
@@ -49,7 +62,7 @@ class BotProcess:
             "[outbox]\nchat_rate = 100.0\nchat_burst = 100\n",
             encoding="utf-8",
         )
-        self.env = {**os.environ, "DLXH_TELEGRAM_TOKEN": emu.token}
+        self.env = process_env(start, DLXH_TELEGRAM_TOKEN=emu.token)
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:

@@ -21,7 +21,6 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -29,6 +28,7 @@ import pytest
 from bot.emulator import BotMessage, SimUser, TelegramEmulator
 from bot.texts import t
 from storage.db import Database
+from tests.conftest import PINNED
 from tests.e2e import ROOT, BotProcess
 from tests.seed import invite_code, seed_units
 
@@ -38,7 +38,7 @@ KILLS = 20 if FULL else 5
 MEMBERS = 12 if FULL else 8
 SEED = int(os.environ.get("DLXH_SEED", "20261201"))
 REPLY_TIMEOUT = 45.0
-NOW = datetime.now(UTC)
+NOW = PINNED
 CATEGORIES = ["Nước sản xuất", "Điện sinh hoạt", "Ô nhiễm môi trường", "An toàn giao thông"]
 UPDATES_PER_REPORT = 11
 

@@ -5,22 +5,23 @@ Telegram) and linking one membership across both."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.app import App, build_app
+from bot.clock import TickingClock
 from bot.emulator import TelegramEmulator
 from bot.emulator.zalo import ZaloEmulator
 from bot.texts import t
 from storage import issues as iss
 from storage import members as mem
+from tests.conftest import PINNED
 from tests.e2e import emulator_settings
 from tests.seed import invite_code, seed_units
 
-NOW = datetime.now(UTC)
+NOW = PINNED
 
 
 class Phone:
@@ -57,7 +58,9 @@ async def app(tmp_path: Path, emus: tuple[TelegramEmulator, ZaloEmulator]) -> As
     settings = emulator_settings(
         tmp_path, tg, zalo={"enabled": True, "base_url": zl.base_url, "poll_timeout": 1}
     )
-    application = build_app(settings, telegram_token=tg.token, zalo_token=zl.token)
+    application = build_app(
+        settings, clock=TickingClock(PINNED), telegram_token=tg.token, zalo_token=zl.token
+    )
     await application.start()
     try:
         await seed_units(application.services.db, NOW)

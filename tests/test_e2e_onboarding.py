@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,10 +12,11 @@ from bot.emulator import TelegramEmulator
 from bot.texts import t
 from handlers.admin import deactivate_member, merge_units
 from storage import members as mem
+from tests.conftest import PINNED
 from tests.e2e import running
 from tests.seed import invite_code, seed_units
 
-NOW = datetime.now(UTC)
+NOW = PINNED
 
 
 @pytest.fixture

@@ -7,26 +7,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.app import AlreadyRunning, App
+from bot.clock import TickingClock
 from bot.emulator import TelegramEmulator
 from bot.texts import t
 from handlers import router
 from storage.db import Database
-from tests.e2e import emulator_settings, running
+from tests.conftest import PINNED
+from tests.e2e import emulator_settings, process_env, running
 from tests.seed import invite_code, seed_units
 
 ROOT = Path(__file__).resolve().parent.parent
-NOW = datetime.now(UTC)
+NOW = PINNED
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ async def test_menus_strangers_see_only_start_and_help(app: App, emu: TelegramEm
     lan = await join(app, emu, 101, "Nguyễn Thị Lan")
     await emu.wait_calls("setMyCommands", 3)
     assert [c for c, _ in emu.commands_for({"type": "chat", "chat_id": lan.chat_id})] == [
-        "start", "report", "my", "add", "withdraw", "practice", "issue", "comment", "help", "me", "link", "channel", "language", "cancel",
+        "start", "report", "my", "add", "withdraw", "practice", "issue", "comment", "help", "me", "phone", "leave", "link", "channel", "language", "cancel",
     ]  # fmt: skip
 
 
@@ -179,7 +179,7 @@ async def test_a_second_instance_on_the_same_database_refuses(
 ) -> None:
     from bot.app import build_app
 
-    other = build_app(emulator_settings(tmp_path, emu), telegram_token=emu.token)
+    other = build_app(emulator_settings(tmp_path, emu), clock=TickingClock(PINNED), telegram_token=emu.token)
     with pytest.raises(AlreadyRunning):
         await other.start()
 
@@ -198,7 +198,7 @@ async def test_sigkill_after_handling_before_sending_still_delivers(
         f"[telegram]\nbase_url = '{emu.base_url}'\nbase_file_url = '{emu.base_file_url}'\npoll_timeout = 1\n",
         encoding="utf-8",
     )
-    env = {**os.environ, "DLXH_TELEGRAM_TOKEN": emu.token}
+    env = process_env(DLXH_TELEGRAM_TOKEN=emu.token)
 
     def start() -> subprocess.Popen[bytes]:
         return subprocess.Popen(

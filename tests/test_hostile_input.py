@@ -25,7 +25,6 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +33,7 @@ from hypothesis import strategies as st
 from telegram import Update
 
 from bot.app import App, build_app
+from bot.clock import TickingClock
 from bot.emulator import TelegramEmulator
 from bot.texts import t
 from handlers.report import file_report
@@ -41,12 +41,13 @@ from storage import issues as iss
 from storage import members as mem
 from storage.migrations import migrate
 from storage.outbox import add_sent_reference, list_outbox_after
+from tests.conftest import PINNED
 from tests.e2e import emulator_settings
 from tests.seed import seed_units
 
 FULL = os.environ.get("DLXH_FULL") == "1"
 EXAMPLES = 10_000 if FULL else 500
-NOW = datetime.now(UTC)
+NOW = PINNED
 BOT_ID = 123456
 
 # people: (telegram id, name, unit, role)
@@ -439,7 +440,7 @@ class Feed:
         self.message_id += 1
         uid, mid = e.actor, self.message_id
         chat = e.chat or uid
-        base = {"message_id": mid, "date": int(time.time()), "chat": chat_json(chat, uid)}
+        base = {"message_id": mid, "date": int(NOW.timestamp()), "chat": chat_json(chat, uid)}
         who = {"from": user_json(uid, e.lang)}
         u: dict[str, Any] = {"update_id": self.update_id}
         if e.kind == "text":
@@ -447,7 +448,7 @@ class Feed:
         elif e.kind == "reply":
             replied = {
                 "message_id": e.ref,
-                "date": int(time.time()),
+                "date": int(NOW.timestamp()),
                 "chat": base["chat"],
                 "from": BOT_USER if e.from_bot else user_json(uid + 1, "vi"),
                 "text": "Vụ việc #1",
@@ -458,7 +459,7 @@ class Feed:
                 **base,
                 **who,
                 "message_id": e.ref,
-                "edit_date": int(time.time()),
+                "edit_date": int(NOW.timestamp()),
                 "text": e.text,
             }
         elif e.kind == "media":
@@ -466,7 +467,7 @@ class Feed:
         elif e.kind == "callback":
             message = {
                 "message_id": e.ref,
-                "date": int(time.time()),
+                "date": int(NOW.timestamp()),
                 "chat": base["chat"],
                 "from": BOT_USER,
                 "text": "…",
@@ -498,13 +499,13 @@ class Feed:
         elif e.kind in ("channel_post", "edited_channel_post"):
             post = {
                 "message_id": mid,
-                "date": int(time.time()),
+                "date": int(NOW.timestamp()),
                 "chat": chat_json(CHANNEL, 0),
                 "sender_chat": chat_json(CHANNEL, 0),
                 **text_fields(e.text),
             }
             if e.kind == "edited_channel_post":
-                post["edit_date"] = int(time.time())
+                post["edit_date"] = int(NOW.timestamp())
             u[e.kind] = post
         elif e.kind == "inline_query":
             u["inline_query"] = {
@@ -517,7 +518,7 @@ class Feed:
             u["my_chat_member"] = {
                 "chat": chat_json(GROUPS[0][0], uid),
                 "from": user_json(uid, "vi"),
-                "date": int(time.time()),
+                "date": int(NOW.timestamp()),
                 "old_chat_member": {"status": "left", "user": BOT_USER},
                 "new_chat_member": {"status": "member", "user": BOT_USER},
             }
@@ -551,7 +552,13 @@ class World:
 
 
 async def setup(tmp_path: Path, emu: TelegramEmulator) -> World:
-    app = build_app(emulator_settings(tmp_path, emu), telegram_token=emu.token, lock=False, run_jobs=False)
+    app = build_app(
+        emulator_settings(tmp_path, emu),
+        clock=TickingClock(PINNED),
+        telegram_token=emu.token,
+        lock=False,
+        run_jobs=False,
+    )
     s = app.services
     await s.db.connect()
     await migrate(s.db)

@@ -55,7 +55,7 @@ async def test_join_greets_by_name_with_unit_and_menu(
     ]
     commands = [o.commands for o in world.rows if o.commands is not None]
     assert commands and [c for c, _ in commands[-1]] == [
-        "start", "report", "my", "add", "withdraw", "practice", "issue", "comment", "help", "me", "link", "channel", "language", "cancel",
+        "start", "report", "my", "add", "withdraw", "practice", "issue", "comment", "help", "me", "phone", "leave", "link", "channel", "language", "cancel",
     ]  # fmt: skip
     [me] = await lan.say("/me")
     assert "Nguyễn Thị Lan" in me.text and "Xã Hàm Thắng" in me.text and "thành viên" in me.text
@@ -104,7 +104,9 @@ async def test_language_switch_changes_texts_and_menu(
     [done] = await hung.tap("English")
     assert done.text == "Switched to English."
     [helped] = await hung.say("/help")
-    assert helped.text.startswith("How to use the bot (leader):")
+    guide, commands = helped.text.split("\n\n", 1)
+    assert guide == "How to use the bot (leader):\n" + t("en", "guide.leader")  # plain words, then commands
+    assert commands.startswith("/start — ")
 
 
 async def test_admin_invites_from_the_chat_by_typing_and_tapping(

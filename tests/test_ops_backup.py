@@ -8,7 +8,7 @@ import json
 import os
 import sqlite3
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +23,13 @@ from bot.runtime import Services
 from bot.workcal import WorkCalendar
 from storage import issues as iss
 from storage.db import Database
-from tests.conftest import VN, make_settings
+from tests.conftest import PINNED, VN, make_settings
 from tests.e2e import running
 from tests.seed import invite_code, seed_units
 
 pytestmark = pytest.mark.sqlite_only  # online file backups and restore of a SQLite database
 
-NOW = datetime.now(UTC)
+NOW = PINNED
 PHOTO_1 = b"\x89PNG\r\n\x1a\nmuong-thon-2-bi-vo"
 PHOTO_2 = b"\x89PNG\r\n\x1a\ncot-dien-nghieng"
 PHOTO_3 = b"\xff\xd8\xff\xe0JFIF-day-dien-vong"

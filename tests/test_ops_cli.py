@@ -12,7 +12,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -20,11 +19,12 @@ import pytest
 
 import bot.cli
 import bot.config
+from bot.clock import TickingClock
 from bot.config import ConfigError, parse_settings
 from bot.emulator import TelegramEmulator
 from storage.db import Database
-from tests.conftest import make_settings
-from tests.e2e import ROOT
+from tests.conftest import PINNED, make_settings
+from tests.e2e import ROOT, process_env
 
 WIRED_CONFIG = hasattr(bot.config, "BackupSettings")
 WIRED_CLI = WIRED_CONFIG and "backup" in getattr(bot.cli, "COMMANDS", {})
@@ -63,10 +63,20 @@ def test_the_new_config_keys_and_their_errors(tmp_path: Path) -> None:
 def test_the_app_registers_the_backup_and_privacy_jobs(tmp_path: Path) -> None:
     from bot.app import build_app
 
-    app = build_app(make_settings(tmp_path, privacy={"retention_months": 12}), lock=False, run_jobs=False)
+    app = build_app(
+        make_settings(tmp_path, privacy={"retention_months": 12}),
+        clock=TickingClock(PINNED),
+        lock=False,
+        run_jobs=False,
+    )
     assert {"backup", "privacy"} <= set(app.runner.jobs)
     assert "12 months" in app.runner.jobs["privacy"].description
-    off = build_app(make_settings(tmp_path, privacy={"purge": False}), lock=False, run_jobs=False)
+    off = build_app(
+        make_settings(tmp_path, privacy={"purge": False}),
+        clock=TickingClock(PINNED),
+        lock=False,
+        run_jobs=False,
+    )
     assert "privacy" not in off.runner.jobs
 
 
@@ -133,7 +143,7 @@ async def test_run_webhook_serves_telegram_through_the_configured_port(tmp_path:
             encoding="utf-8",
         )
         secret = "w" * 32
-        env = {**os.environ, "DLXH_TELEGRAM_TOKEN": emu.token, "DLXH_WEBHOOK_SECRET": secret}
+        env = process_env(DLXH_TELEGRAM_TOKEN=emu.token, DLXH_WEBHOOK_SECRET=secret)
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "--config", str(config), "run", "--webhook",
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -147,7 +157,7 @@ async def test_run_webhook_serves_telegram_through_the_configured_port(tmp_path:
             update = {
                 "update_id": 1,
                 "message": {
-                    "message_id": 1, "date": int(time.time()), "text": "xin chào",
+                    "message_id": 1, "date": int(PINNED.timestamp()), "text": "xin chào",
                     "chat": {"id": 777, "type": "private", "first_name": "Ai"},
                     "from": {"id": 777, "is_bot": False, "first_name": "Ai"},
                 },

@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from bot.clock import TEST_START_VARIABLE
 from bot.emulator import TelegramEmulator
 from bot.emulator.zalo import ZaloEmulator
 from bot.ops import Check, backup, cli_doctor, doctor, doctor_main, format_checks
 from storage.db import Database
-from tests.conftest import make_settings
+from tests.conftest import PINNED, make_settings
 from tests.e2e import emulator_settings
 
-NOW = datetime.now(UTC)
+NOW = PINNED
 
 
 @pytest.fixture
@@ -38,13 +39,14 @@ async def test_healthy_against_the_emulator(
     await backup(settings.database_path, settings.files_dir, tmp_path / "backups" / "first")
     checks = await doctor(settings, timeout=2, backup_folder=tmp_path / "backups")
     assert [c.name for c in checks] == [
-        "config", "telegram token", "database", "file store", "disk space", "time", "backups",
+        "config", "telegram token", "database", "file store", "disk space", "time", "holidays", "backups",
     ]  # fmt: skip
     assert all(c.ok for c in checks), format_checks(checks)
     found = by_name(checks)
     assert found["telegram token"].message == "the bot is @dlxh_test_bot"
     assert "schema v" in found["database"].message and "(current)" in found["database"].message
     assert "within" in found["time"].message  # compared with the emulator's Date header
+    assert found["holidays"].message.startswith("official calendar; ")
     assert emu.token not in format_checks(checks)
     assert await cli_doctor(settings) == 0
     assert capsys.readouterr().out.rstrip().endswith("all checks passed")
@@ -61,7 +63,7 @@ async def test_a_wrong_token_a_missing_database_and_an_old_backup_are_named(
         settings.database_path, settings.files_dir, tmp_path / "backups" / "old", now=NOW - timedelta(days=3)
     )
     settings.database_path.unlink()
-    checks = by_name(await doctor(settings, timeout=2, backup_folder=tmp_path / "backups"))
+    checks = by_name(await doctor(settings, timeout=2, backup_folder=tmp_path / "backups", now=NOW))
     token = checks["telegram token"]
     assert not token.ok and token.message == "Telegram refused the token (from DLXH_TELEGRAM_TOKEN)"
     assert "@BotFather" in token.fix and "WRONG" not in token.message + token.fix
@@ -120,3 +122,28 @@ def test_a_broken_config_is_a_finding(tmp_path: Path, capsys: pytest.CaptureFixt
     assert doctor_main(str(config)) == 1
     out = capsys.readouterr().out
     assert "✘ config: config: unknown key telegram.poll_timout" in out and "1 problem(s) found" in out
+
+
+async def test_a_pinned_test_clock_is_named(
+    tmp_path: Path, emu: TelegramEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DLXH_TELEGRAM_TOKEN", emu.token)
+    monkeypatch.setenv(TEST_START_VARIABLE, NOW.isoformat())
+    checks = by_name(await doctor(emulator_settings(tmp_path, emu), timeout=2))
+    assert not checks["clock"].ok
+    assert (
+        checks["clock"].message
+        == f"{TEST_START_VARIABLE} is set: dlxh would run on a test clock, not the real time"
+    )
+    monkeypatch.delenv(TEST_START_VARIABLE)
+    assert "clock" not in by_name(await doctor(emulator_settings(tmp_path, emu), timeout=2))
+
+
+async def test_the_holidays_of_this_and_next_year_are_listed(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, telegram={"enabled": False}, calendar={"holidays": ["2026-12-31"]})
+    checks = by_name(await doctor(settings, timeout=1, now=NOW))
+    message = checks["holidays"].message
+    assert message.startswith(
+        "official calendar; 2026: 01/01, 16/02, 17/02, 18/02, 19/02, 20/02, 26/04, 27/04"
+    )
+    assert "31/08, 01/09, 02/09, 24/11, 31/12; 2027: 01/01, 04/02, 05/02" in message

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -104,7 +103,7 @@ async def test_ended_issues_lose_citizen_details_and_files_after_the_retention_p
         await mark_message_sent(tx, sent_new, recent, "6")
     orphan = files.save(b"a photo a stranger sent, never kept", ".jpg")
     fresh_orphan = files.save(b"sent a minute ago, its transaction not yet committed", ".jpg")
-    old_time = time.time() - 40 * 86_400  # file ages are measured on the real clock
+    old_time = NOW.timestamp() - 40 * 86_400  # forty days before the purge's clock
     os.utime(files.path(orphan), (old_time, old_time))
 
     async def state() -> tuple[object, ...]:

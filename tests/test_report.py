@@ -308,7 +308,8 @@ async def test_sensitive_category_is_owned_above_and_never_suggested(
 
 async def test_practice_files_nothing(world: Harness, services: Services) -> None:
     lan = await member(world, "101", "Nguyễn Thị Lan")
-    [first] = await lan.say("/practice")
+    [guide, first] = await lan.say("/practice")
+    assert guide.text == t("vi", "guide.member")  # the same short guide as /help
     assert first.text == "[LUYỆN TẬP] " + t("vi", "report.ask_category")
     await lan.tap("Khác")
     await lan.say("Bỏ qua")

@@ -199,3 +199,17 @@ async def test_a_crash_during_the_opening_broadcast_prompts_everyone_exactly_onc
     prompts = [o.chat_id for o in await world.collect()]
     assert sorted(prompts) == [f"10{i}" for i in range(7)]
     assert texts(await world.person("100", "TV 0").say("/me"))  # still answering
+
+
+async def test_a_round_whose_window_passed_before_the_first_start_closes_without_a_summary(
+    world: Harness, services: Services, clock: ManualClock
+) -> None:
+    # the bot is installed on 22/12, after the quarter's window (1–20/12): nobody was ever prompted
+    await person(world, "100", "Thành viên", "X01")
+    await person(world, "201", "Hùng", "X01", "leader")
+    await world.collect()
+    clock.set(datetime(2026, 12, 22, 9, 0, tzinfo=VN))
+    assert await job.run_rounds(services, clock.now()) == "closed 2026Q4 (nobody was prompted)"
+    assert await world.collect() == []
+    assert [r.period for r in await rs.list_rounds(services.db.reader, ("closed",))] == ["2026Q4"]
+    assert await job.run_rounds(services, clock.now()) == "nothing due"  # and it stays closed, once

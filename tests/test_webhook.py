@@ -4,10 +4,8 @@ nothing and sends nothing."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -16,6 +14,7 @@ import httpx
 import pytest
 
 from bot.app import App, build_app
+from bot.clock import TickingClock
 from bot.emulator import TelegramEmulator
 from bot.emulator.zalo import ZaloEmulator
 from bot.texts import t
@@ -27,10 +26,11 @@ from bot.webhook import (
     check_secret,
     enable_webhooks,
 )
+from tests.conftest import PINNED
 from tests.e2e import emulator_settings
 from tests.seed import invite_code, seed_units
 
-NOW = datetime.now(UTC)
+NOW = PINNED
 SECRET = "s3cr3t-webhook-token_0123456789"
 PUBLIC = "https://bot.example.vn"
 
@@ -38,7 +38,7 @@ PUBLIC = "https://bot.example.vn"
 def tg_text(update_id: int, user_id: int, text: str, name: str = "Lan") -> dict[str, Any]:
     message: dict[str, Any] = {
         "message_id": update_id,
-        "date": int(time.time()),
+        "date": int(NOW.timestamp()),
         "chat": {"id": user_id, "type": "private", "first_name": name},
         "from": {"id": user_id, "is_bot": False, "first_name": name, "language_code": "vi"},
         "text": text,
@@ -58,7 +58,7 @@ def tg_callback(update_id: int, user_id: int, message_id: int, data: str, bot_id
             "data": data,
             "message": {
                 "message_id": message_id,
-                "date": int(time.time()),
+                "date": int(NOW.timestamp()),
                 "chat": {"id": user_id, "type": "private", "first_name": "Lan"},
                 "from": {"id": bot_id, "is_bot": True, "first_name": "DLXH", "username": "dlxh_test_bot"},
                 "text": "…",
@@ -76,7 +76,7 @@ def zalo_text(message_id: str, user_id: str, text: str) -> dict[str, Any]:
                 "from": {"id": user_id, "display_name": "Minh", "is_bot": False},
                 "chat": {"id": user_id, "chat_type": "PRIVATE"},
                 "message_id": message_id,
-                "date": int(time.time() * 1000),
+                "date": int(NOW.timestamp() * 1000),
                 "text": text,
             },
         },
@@ -100,7 +100,7 @@ async def webhook_app(
     tmp_path: Path, emu: TelegramEmulator, zemu: ZaloEmulator
 ) -> AsyncIterator[tuple[App, WebhookServer]]:
     settings = emulator_settings(tmp_path, emu, zalo={"enabled": True, "base_url": zemu.base_url})
-    app = build_app(settings, telegram_token=emu.token, zalo_token=zemu.token)
+    app = build_app(settings, clock=TickingClock(PINNED), telegram_token=emu.token, zalo_token=zemu.token)
     server = enable_webhooks(app, public_url=PUBLIC, secret=SECRET, port=0)
     await server.start()
     try:
@@ -243,7 +243,7 @@ def test_secrets_and_paths_are_checked() -> None:
 async def test_the_wrapped_channel_keeps_polling_channels_untouched(
     tmp_path: Path, emu: TelegramEmulator
 ) -> None:
-    app = build_app(emulator_settings(tmp_path, emu), telegram_token=emu.token)
+    app = build_app(emulator_settings(tmp_path, emu), clock=TickingClock(PINNED), telegram_token=emu.token)
     inner = app.channels[0]
     wrapped = WebhookTelegramChannel(inner, f"{PUBLIC}/telegram", SECRET)
     assert (

@@ -325,3 +325,35 @@ else:  # pragma: no cover
     @pytest.mark.skip(reason="hypothesis not installed")
     def test_between_inverts_add() -> None:
         pass
+
+
+def test_official_holidays_come_from_the_holidays_package_with_their_make_up_days() -> None:
+    c = WorkCalendar(CalendarSettings(official_holidays=True))
+    assert [d.isoformat() for d in c.holidays_of(2027) if d.month == 2] == [
+        "2027-02-04",
+        "2027-02-05",
+        "2027-02-06",
+        "2027-02-07",
+        "2027-02-08",
+        "2027-02-09",
+        "2027-02-10",
+    ]  # fmt: skip  (Tết Đinh Mùi, computed from the lunar calendar)
+    assert not c.is_working_day(date(2026, 8, 31))  # "Day off (substituted from 08/22/2026)"
+    assert c.is_working_day(date(2026, 8, 22))  # ... so that Saturday is worked
+    assert not c.is_working_day(date(2026, 9, 2))
+    plain = WorkCalendar(CalendarSettings())
+    assert plain.is_working_day(date(2026, 8, 31)) and not plain.is_working_day(date(2026, 8, 22))
+
+
+def test_configured_holidays_add_and_not_holidays_remove() -> None:
+    c = WorkCalendar(
+        CalendarSettings(
+            official_holidays=True,
+            holidays=frozenset({date(2026, 12, 1)}),
+            not_holidays=frozenset({date(2026, 11, 24)}),
+            makeup_workdays=frozenset({date(2026, 12, 5)}),
+        )
+    )
+    assert not c.is_working_day(date(2026, 12, 1))
+    assert c.is_working_day(date(2026, 11, 24))  # removed from the official list
+    assert c.is_working_day(date(2026, 12, 5)) and c.is_working_day(date(2026, 8, 22))  # both make-up kinds

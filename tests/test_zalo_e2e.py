@@ -9,23 +9,23 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.app import App, build_app
+from bot.clock import TickingClock
 from bot.emulator.zalo import ZaloEmulator
 from bot.texts import t
 from handlers.model import Incoming
 from handlers.people import role_keyboard
 from storage.inbound import list_unhandled_events
 from storage.outbox import is_chat_unreachable
-from tests.conftest import make_settings
+from tests.conftest import PINNED, make_settings
 from tests.seed import invite_code, seed_units
 
-NOW = datetime.now(UTC)
+NOW = PINNED
 
 
 def build_zalo_app(tmp_path: Path, emu: ZaloEmulator) -> App:
@@ -35,7 +35,7 @@ def build_zalo_app(tmp_path: Path, emu: ZaloEmulator) -> App:
         telegram={"enabled": False},
         zalo={"enabled": True, "base_url": emu.base_url, "poll_timeout": 1},
     )
-    return build_app(settings, zalo_token=emu.token, lock=False, run_jobs=False)
+    return build_app(settings, clock=TickingClock(PINNED), zalo_token=emu.token, lock=False, run_jobs=False)
 
 
 @asynccontextmanager

@@ -16,6 +16,7 @@ matplotlib.use("Agg")
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from bot.exports.model import OPEN_STATES, Pack
 from bot.texts import t
@@ -49,8 +50,13 @@ class Chart:
     png: bytes
 
 
-def _short(text: str, limit: int = LABEL_CHARS) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+def short_label(text: str, limit: int = LABEL_CHARS) -> str:
+    """``text`` cut to ``limit`` characters at a word boundary (mid-word only for one very long word)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    head = cut.rsplit(" ", 1)[0] if " " in cut else cut
+    return (head if len(head) >= limit // 2 else cut).rstrip(" ,;:-–") + "…"
 
 
 def _figure(bars: int, horizontal: bool = True) -> Figure:
@@ -94,6 +100,17 @@ def _hbar_stacked(
     xlabel: str,
     legend: bool = True,
 ) -> bytes:
+    return _png(hbar_figure(title, labels, series, xlabel, legend))
+
+
+def hbar_figure(
+    title: str,
+    labels: list[str],
+    series: list[tuple[str, list[float], str]],
+    xlabel: str,
+    legend: bool = True,
+) -> Figure:
+    """Stacked horizontal bars of counts: one bar per label, one colour per series."""
     fig = _figure(len(labels))
     ax = fig.add_subplot()
     positions = list(range(len(labels)))[::-1]
@@ -102,16 +119,18 @@ def _hbar_stacked(
         bars = ax.barh(positions, values, left=left, color=color, label=name, height=0.7)
         left = [a + b for a, b in zip(left, values, strict=True)]
         del bars
-    ax.set_yticks(positions, labels=[_short(x) for x in labels], fontfamily=FONT, fontsize=9)
+    ax.set_yticks(positions, labels=[short_label(x) for x in labels], fontfamily=FONT, fontsize=9)
     for pos, total in zip(positions, left, strict=True):
         if total:
             ax.text(total, pos, f" {total:g}", va="center", fontfamily=FONT, fontsize=8)
     ax.set_xlim(0, max([*left, 1]) * 1.12)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts of issues: whole numbers only
     _style(ax, title, xlabel)
     if legend:
-        ax.legend(prop={"family": FONT, "size": 9}, frameon=False, loc="lower right")
-    fig.tight_layout()
-    return _png(fig)
+        _legend_below(fig, ax, len(series))  # outside the plot: it never covers a bar
+    else:
+        fig.tight_layout()
+    return fig
 
 
 def chart_by_category(pack: Pack, lang: str) -> Chart | None:
@@ -176,6 +195,7 @@ def chart_new_resolved(pack: Pack, lang: str) -> Chart | None:
     months = [m.label(lang) for m, _, _ in pack.monthly]
     ax.set_xticks(xs, labels=[x[:1].upper() + x[1:] for x in months], fontfamily=FONT, fontsize=9)
     ax.set_ylim(0, max([*new, *resolved, 1]) * 1.15)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     title = t(lang, "chart.new_resolved")
     _style(ax, title, "", t(lang, "chart.issues"))
     _legend_below(fig, ax, 2)
@@ -216,7 +236,9 @@ def chart_participation(pack: Pack, lang: str) -> Chart | None:
     for pos, u in zip(positions, units, strict=True):
         rate = by[u].rate or 0
         ax.text(101, pos, f"{rate:.0f} %", va="center", fontfamily=FONT, fontsize=8)
-    ax.set_yticks(positions, labels=[_short(pack.tree.name(u)) for u in units], fontfamily=FONT, fontsize=9)  # type: ignore[arg-type]
+    ax.set_yticks(
+        positions, labels=[short_label(pack.tree.name(u)) for u in units], fontfamily=FONT, fontsize=9
+    )  # type: ignore[arg-type]
     ax.set_xlim(0, 112)
     _style(ax, title, t(lang, "chart.percent_prompted"))
     _legend_below(fig, ax, 3)
@@ -250,7 +272,7 @@ def chart_on_time(pack: Pack, lang: str) -> Chart | None:
     )
     for bars in (b1, b2):
         ax.bar_label(bars, labels=[f" {v.get_width():.0f} %" for v in bars], fontfamily=FONT, fontsize=8)
-    labels = [f"{r.rank}. {_short(pack.tree.name(r.unit_id), 26)}" for r in ranked]
+    labels = [f"{r.rank}. {short_label(pack.tree.name(r.unit_id), 26)}" for r in ranked]
     ax.set_yticks(positions, labels=labels, fontfamily=FONT, fontsize=9)
     ax.set_xlim(0, 115)
     _style(ax, title, t(lang, "chart.percent"))

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.config import Settings
+from bot.config import Settings, make_clock
 from bot.exports.model import load_pack
 from bot.exports.pack import file_stem, write_csvs, write_xlsx
 from bot.exports.period import parse_period
@@ -109,11 +109,9 @@ def run_export(settings: Settings, args: argparse.Namespace, *, stderr: TextIO |
             roots = [u.id for u in units if u.parent_id is None]
             scope_id = roots[0] if len(roots) == 1 else None
         progress = _Progress(err)
-        from bot.clock import SystemClock
-
         pack = load_pack(
             conn, settings, WorkCalendar(settings.calendar), period, scope_unit_id=scope_id,
-            restricted=bool(args.unit), as_of=SystemClock().now(), progress=progress,
+            restricted=bool(args.unit), as_of=make_clock(settings).now(), progress=progress,
         )  # fmt: skip
         stem = file_stem(period, pack.scope_code)
         lang = settings.language
