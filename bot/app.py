@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import fcntl
 import logging
 import os
@@ -73,6 +75,7 @@ class App:
     lock: InstanceLock | None = None
     run_jobs: bool = True
     webhook: Any = None  # a bot.webhook.WebhookServer in webhook mode (see bot.webhook.enable_webhooks)
+    sending: asyncio.Task[None] | None = None  # PostgreSQL: waits to be the process that sends the outbox
 
     async def start(self) -> None:
         # 1. the instance lock: one bot per database
@@ -82,7 +85,10 @@ class App:
         await self.services.db.connect()
         await migrate(self.services.db)
         # 3. delivery: pending rows from before a restart go out first
-        await self.worker.start()
+        if self.services.db.is_sqlite:
+            await self.worker.start()
+        else:
+            self.sending = asyncio.create_task(self._send_when_leading(), name="outbox-leader")
         # 3b. the webhook server, if any: it answers 503 until a channel is ready, and Telegram retries
         if self.webhook is not None:
             await self.webhook.start()
@@ -94,6 +100,19 @@ class App:
         if self.run_jobs:
             await self.runner.start()
 
+    async def _send_when_leading(self) -> None:
+        """On PostgreSQL one process at a time sends the outbox: each message goes out once, each chat's in
+        order, and one send budget is the whole deployment's. The others wait on the lock and the next one
+        takes over when the sender dies. A commit by any process (LISTEN/NOTIFY) wakes the sender."""
+        db = self.services.db
+        async with db.leadership("outbox"):
+            await self.worker.start()
+            try:
+                async for _ in db.commits():
+                    self.worker.wake()
+            finally:
+                await self.worker.stop()
+
     async def stop(self) -> None:
         if self.run_jobs:
             await self.runner.stop()
@@ -104,6 +123,11 @@ class App:
                 await channel.stop()
             except Exception:
                 log.exception("stopping channel failed")
+        if self.sending is not None:
+            self.sending.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.sending
+            self.sending = None
         await self.worker.stop()
         await self.services.db.close()
         if self.lock is not None:

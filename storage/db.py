@@ -16,6 +16,7 @@ columns, the catalog) and in the two backends:
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Protocol
@@ -51,6 +52,8 @@ class Backend(Protocol):
     def exclusive(self, key: str) -> AbstractAsyncContextManager[bool]: ...
 
     def leadership(self, key: str) -> AbstractAsyncContextManager[None]: ...
+
+    def commits(self) -> AsyncIterator[None]: ...
 
 
 def _backend(target: Path | str | PostgresUrl) -> Backend:
@@ -122,6 +125,10 @@ class Database:
         """Wait to be the one process that plays ``key`` (polling ``getUpdates``), and hold it for the
         block; another process takes over when this one dies. Immediate on SQLite."""
         return self.backend.leadership(key)
+
+    def commits(self) -> AsyncIterator[None]:
+        """Yields whenever any process committed a write (PostgreSQL; on SQLite it never yields)."""
+        return self.backend.commits()
 
     async def close(self) -> None:
         await self.backend.close()

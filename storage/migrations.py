@@ -1,24 +1,24 @@
 """Numbered schema migrations: ``upgrade_vN(tx)`` steps, one transaction each, recorded in ``schema_version``.
 
 Never edit a released step; add a new one. One list serves SQLite and PostgreSQL: write a step's DDL in
-SQLite's words that PostgreSQL also reads (``INTEGER PRIMARY KEY`` row ids, ``INTEGER``, ``REAL``, ``TEXT``)
-and run it with :func:`_run`, which hands each statement to the dialect (``storage.dialect``: identity
-columns, ``BIGINT``, ``DOUBLE PRECISION``). Where the engines really differ, branch on ``tx.dialect.name``
-inside the step. Several processes may start at once: each step re-reads the version inside its own
+SQLite's words that PostgreSQL also reads (``INTEGER PRIMARY KEY`` row ids, ``INTEGER``, ``REAL``, ``TEXT``,
+``ON CONFLICT``, no SQLite functions); every ``CREATE``/``ALTER`` a step executes (with :func:`_run` or
+``tx.execute``) goes through the dialect (``storage.dialect``: identity columns, ``BIGINT``, ``DOUBLE
+PRECISION``). Where the engines really differ, branch on ``tx.dialect.name`` inside the step. Several processes may start at once: each step re-reads the version inside its own
 transaction (which holds the writer lock) and is skipped if another process applied it first.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from storage.timeutil import ts
-from storage.tx import Tx
+from storage.tx import Cursor, Row, Tx
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,30 @@ class Migratable(Protocol):
     def reader(self) -> Tx: ...
 
     def transaction(self) -> AbstractAsyncContextManager[Tx]: ...
+
+
+class MigrationTx(Tx):
+    """What a step gets: its ``CREATE``/``ALTER`` statements go out in the engine's DDL (storage.dialect),
+    however the step runs them."""
+
+    def __init__(self, tx: Tx) -> None:
+        self.inner = tx
+        self.dialect = tx.dialect
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        return await self.inner.execute(self.dialect.ddl(sql), params)
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+        return await self.inner.executemany(sql, rows)
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        return await self.inner.fetchone(sql, params)
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return await self.inner.fetchall(sql, params)
+
+    async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return await self.inner.insert(sql, params)
 
 
 async def _run(tx: Tx, script: str) -> None:
@@ -497,7 +521,7 @@ async def migrate(db: Migratable, *, migrations: list[Migration] | None = None) 
         async with db.transaction() as tx:
             if int(await tx.fetchval("SELECT MAX(version) FROM schema_version") or 0) >= step.version:
                 continue  # another process applied it meanwhile
-            await step.upgrade(tx)
+            await step.upgrade(MigrationTx(tx))
             await tx.execute(
                 "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)",
                 (step.version, step.description, ts(datetime.now(UTC))),

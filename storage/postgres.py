@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 WRITER_LOCK = 0x646C7868  # "dlxh": the advisory lock every write transaction holds until it ends
 # keyed by schema too, so that deployments (or tests) in schemas of one database do not wait on each other
 WRITER_LOCK_SQL = "SELECT pg_advisory_xact_lock(%s::int, hashtext(current_schema()))"
+COMMITS_CHANNEL = "dlxh_commits"
+NOTIFY_SQL = f"NOTIFY {COMMITS_CHANNEL}"
+LISTEN_SQL = f"LISTEN {COMMITS_CHANNEL}"
 JOB_LOCKS = 0x646C786A  # "dlxj": one session-level advisory lock per job name, while a pass runs
 LEADER_LOCKS = 0x646C786C  # "dlxl": one per role only one process may play (the Telegram poller)
 TRY_LOCK_SQL = "SELECT pg_try_advisory_lock(%s::int, hashtext(current_schema() || ':' || %s::text))"
@@ -248,6 +251,18 @@ class PostgresBackend:
         async with self._lock, self.pool.connection() as conn, conn.transaction():
             await conn.execute(WRITER_LOCK_SQL, (WRITER_LOCK,))
             yield PgTx(conn)
+            await conn.execute(NOTIFY_SQL)  # delivered at commit (and only then) to every listener
+
+    async def commits(self) -> AsyncIterator[None]:
+        """Once per batch of transactions committed by any process on the database (LISTEN/NOTIFY), on a
+        connection of its own; ends when that connection does."""
+        conn = await psycopg.AsyncConnection.connect(self.target.url, **connect_kwargs(self.target))
+        try:
+            await conn.execute(LISTEN_SQL)
+            async for _ in conn.notifies():
+                yield
+        finally:
+            await conn.close()
 
     @asynccontextmanager
     async def exclusive(self, key: str) -> AsyncIterator[bool]:

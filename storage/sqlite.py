@@ -101,6 +101,11 @@ class SqliteBackend:
     async def leadership(self, key: str) -> AsyncIterator[None]:
         yield
 
+    async def commits(self) -> AsyncIterator[None]:
+        """Another process's commits are not announced on SQLite (one process per file): never yields."""
+        await asyncio.Event().wait()
+        yield
+
     async def close(self) -> None:
         if self._conn is not None:
             conn, self._conn = self._conn, None
