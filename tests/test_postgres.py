@@ -6,8 +6,9 @@ Run by the PostgreSQL suite only (``DLXH_TEST_DATABASE_URL``); on SQLite one pro
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,18 +18,20 @@ from bot.config import Settings
 from bot.emulator import TelegramEmulator
 from bot.files import FileStore
 from bot.pgops import dump, find_pg_dump
-from bot.runtime import Services
+from bot.runtime import Services, enqueue
 from bot.workcal import WorkCalendar
+from handlers.model import Outgoing
 from scheduler.runner import SKIPPED, Job, JobRunner
 from storage.db import Database
 from storage.jobs import get_job
 from storage.target import PostgresUrl
-from tests.conftest import make_settings, pg_admin_url
-from tests.e2e import BotProcess
+from tests.conftest import PINNED, make_settings, pg_admin_url
+from tests.e2e import BotProcess, running
 
 pytestmark = pytest.mark.skipif(pg_admin_url() is None, reason="needs DLXH_TEST_DATABASE_URL (PostgreSQL)")
 
 NOW = datetime(2026, 11, 10, 3, 0, tzinfo=UTC)  # Tuesday 10:00 in Hanoi
+FIRST_MEMBER = 5000
 
 
 def services_on(db: Database, settings: Settings) -> Services:
@@ -149,6 +152,76 @@ async def test_one_process_polls_and_another_takes_over_when_it_is_killed(
     finally:
         await first.stop()
         await second.stop()
+
+
+CHATS = 100
+
+
+def broadcast_messages(per_chat: int) -> list[Outgoing]:
+    """``per_chat`` numbered notices to each of CHATS members, in the order each chat must see them."""
+    return [
+        Outgoing(str(FIRST_MEMBER + c), f"Thông báo {k:03d}", channel="telegram")
+        for k in range(per_chat)
+        for c in range(CHATS)
+    ]
+
+
+async def enqueue_broadcast(services: Services, per_chat: int) -> None:
+    async with services.db.transaction() as tx:
+        await enqueue(tx, services, broadcast_messages(per_chat), PINNED - timedelta(minutes=1))
+
+
+def delivered(emu: TelegramEmulator) -> dict[int, list[str]]:
+    return {c: [m.text or "" for m in emu.transcript(FIRST_MEMBER + c)] for c in range(CHATS)}
+
+
+async def test_two_instances_send_a_broadcast_of_2000_exactly_once_in_order(
+    tmp_path: Path, emu: TelegramEmulator
+) -> None:
+    per_chat = 2000 // CHATS
+    users = [emu.user(FIRST_MEMBER + c, f"Thành viên {c}") for c in range(CHATS)]
+    async with running(tmp_path, emu) as one, running(tmp_path, emu) as two:
+        assert (one.sending is not None) and (two.sending is not None)  # both could send; one may
+        await enqueue_broadcast(two.services, per_chat)  # queued by the one that does not send
+        for user in users:
+            await user.next_messages(per_chat, timeout=120)
+    expected = [f"Thông báo {k:03d}" for k in range(per_chat)]
+    assert all(texts == expected for texts in delivered(emu).values())
+    assert emu.calls["sendMessage"] == 2000  # no timeouts here, so none twice
+
+
+async def test_kill_the_sending_instance_mid_broadcast_and_the_other_finishes_it(
+    tmp_path: Path, emu: TelegramEmulator
+) -> None:
+    total = 2000 if os.environ.get("DLXH_FULL") else 600
+    per_chat = total // CHATS
+    users = [emu.user(FIRST_MEMBER + c, f"Thành viên {c}") for c in range(CHATS)]
+    first, second = BotProcess(tmp_path, emu), BotProcess(tmp_path, emu)
+    fast = "\n[outbox]\nglobal_rate = 1000.0\nglobal_burst = 1000\nchat_rate = 100.0\nchat_burst = 100\n"
+    first.config.write_text(first.config.read_text(encoding="utf-8").split("[outbox]")[0] + fast, "utf-8")
+    first.start()
+    try:
+        await emu.wait_calls("getUpdates", 1, timeout=60)  # the first leads: it polls and it sends
+        second.start()
+        await emu.wait_calls("setMyCommands", 2, timeout=60)
+        db = await Database.open(first.settings.database_target)
+        try:
+            await enqueue_broadcast(services_on(db, first.settings), per_chat)
+        finally:
+            await db.close()
+        await emu.wait_calls("sendMessage", total // 4, timeout=60)
+        await first.kill()
+        for user in users:
+            await user.next_messages(per_chat, timeout=120)
+    finally:
+        await first.stop()
+        await second.stop()
+    expected = [f"Thông báo {k:03d}" for k in range(per_chat)]
+    repeats = 0
+    for texts in delivered(emu).values():
+        assert list(dict.fromkeys(texts)) == expected  # everything, in order
+        repeats += len(texts) - len(expected)
+    assert repeats <= 250  # at least once: only what was in flight when the sender died goes twice
 
 
 @pytest.mark.skipif(find_pg_dump() is None, reason="pg_dump is not installed")
