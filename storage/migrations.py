@@ -11,14 +11,14 @@ transaction (which holds the writer lock) and is skipped if another process appl
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from storage.timeutil import ts
-from storage.tx import Cursor, Row, Tx
+from storage.tx import MigrationTx, Tx
 
 log = logging.getLogger(__name__)
 
@@ -37,30 +37,6 @@ class Migratable(Protocol):
     def reader(self) -> Tx: ...
 
     def transaction(self) -> AbstractAsyncContextManager[Tx]: ...
-
-
-class MigrationTx(Tx):
-    """What a step gets: its ``CREATE``/``ALTER`` statements go out in the engine's DDL (storage.dialect),
-    however the step runs them."""
-
-    def __init__(self, tx: Tx) -> None:
-        self.inner = tx
-        self.dialect = tx.dialect
-
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
-        return await self.inner.execute(self.dialect.ddl(sql), params)
-
-    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
-        return await self.inner.executemany(sql, rows)
-
-    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        return await self.inner.fetchone(sql, params)
-
-    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return await self.inner.fetchall(sql, params)
-
-    async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
-        return await self.inner.insert(sql, params)
 
 
 async def _run(tx: Tx, script: str) -> None:

@@ -79,3 +79,27 @@ class MemoTx(Tx):
         if key not in self._row:
             self._row[key] = await self.inner.fetchone(sql, params)
         return self._row[key]
+
+
+class MigrationTx(Tx):
+    """What a step gets: its ``CREATE``/``ALTER`` statements go out in the engine's DDL (storage.dialect),
+    however the step runs them."""
+
+    def __init__(self, tx: Tx) -> None:
+        self.inner = tx
+        self.dialect = tx.dialect
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        return await self.inner.execute(self.dialect.ddl(sql), params)
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+        return await self.inner.executemany(sql, rows)
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        return await self.inner.fetchone(sql, params)
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return await self.inner.fetchall(sql, params)
+
+    async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return await self.inner.insert(sql, params)
