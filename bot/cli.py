@@ -21,85 +21,200 @@ from bot.sandbox import add_parser as add_sandbox_parser
 from bot.sandbox import cmd_sandbox
 
 EXIT_USAGE = 2
+#: The scheduled jobs' names, for ``dlxh jobs run NAME`` (tests/test_cli_help.py checks them against the
+#: jobs build_app registers).
+JOB_NAMES = tuple(
+    "digests deadlines rounds announcements polls resolution_checks briefings outbox cleanup_updates drafts backup"
+    " privacy".split()
+)
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dlxh", description="dlxh: the public-opinion group's chatbot")
     p.add_argument(
-        "--config", help="TOML config file (default: $DLXH_CONFIG, else ./config.toml, else built-in)"
+        "--config",
+        metavar="FILE",
+        help="TOML config file (default: $DLXH_CONFIG, else ./config.toml, else built-in)",
     )
     p.add_argument("-v", "--verbose", action="store_true", help="log more")
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", title="commands")
 
-    run = sub.add_parser("run", help="run the bot on every configured channel")
+    run = sub.add_parser(
+        "run",
+        help="run the bot on every configured channel",
+        description="Run the bot on every enabled channel (Telegram, Zalo) until Ctrl+C or SIGTERM: "
+        "long polling by default, webhooks with --webhook. Tokens come from the environment variables "
+        "or files named in the config; one bot per database.",
+    )
     run.add_argument(
         "--webhook",
         action="store_true",
         help="receive updates by webhook ([webhook] in the config), not polling",
     )
     demo = sub.add_parser(
-        "demo", help="a scripted exchange against the built-in emulator, printed as a transcript"
+        "demo",
+        help="a scripted exchange against the built-in emulator, printed as a transcript",
+        description="Play a short story (joining, an urgent report, the leader's answer, a round) with the "
+        "real bot against the built-in Telegram emulator on a temporary database, printing each line as "
+        "it happens. No token, no network.",
     )
     demo.add_argument("--keep", metavar="DIR", help="keep the demo's database in DIR")
     add_sandbox_parser(sub)
     add_export_parser(sub)
-    sub.add_parser("migrate", help="create or upgrade the database")
+    sub.add_parser(
+        "migrate",
+        help="create or upgrade the database",
+        description="Create the database if it is missing and apply every schema migration it lacks.",
+    )
     add_db_parser(sub)
+    _add_jobs(sub)
+    _add_units(sub)
+    _add_members(sub)
+    _add_operations(sub)
+    _add_invite(sub)
+    return p
 
-    jobs = sub.add_parser("jobs", help="scheduled jobs").add_subparsers(dest="jobs_command", required=True)
-    jobs.add_parser("list", help="each job with its last and next run")
-    jr = jobs.add_parser("run", help="run one pass of a job now")
-    jr.add_argument("name")
+
+def _add_jobs(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``dlxh jobs list|run NAME``."""
+    jobs = sub.add_parser(
+        "jobs",
+        help="scheduled jobs: list them, or run one now",
+        description="List the scheduled jobs or run one pass of one now.",
+    ).add_subparsers(dest="jobs_command", required=True)
+    jobs.add_parser(
+        "list", help="each job with its last and next run", description="Each job with its last and next run."
+    )
+    jr = jobs.add_parser(
+        "run",
+        help="run one pass of a job now",
+        description=f"Run one pass of a job now (safe to repeat). Jobs: {', '.join(JOB_NAMES)}.",
+    )
+    jr.add_argument("name", metavar="NAME", help=f"the job: {', '.join(JOB_NAMES)}")
     jr.add_argument("--now", help="pretend it is this ISO time (e.g. 2026-12-01T07:00+07:00)")
 
-    units = sub.add_parser("units", help="the unit tree").add_subparsers(dest="units_command", required=True)
-    ui = units.add_parser("import", help="import or update units from CSV/XLSX (code, name, parent)")
-    ui.add_argument("file", type=Path)
-    um = units.add_parser("merge", help="merge a unit into another")
-    um.add_argument("old")
-    um.add_argument("--into", required=True)
-    ur = units.add_parser("retire", help="retire a unit; its parent takes over")
-    ur.add_argument("code")
-    units.add_parser("list", help="print the tree")
 
-    members = sub.add_parser("members", help="members").add_subparsers(dest="members_command", required=True)
-    mi = members.add_parser("import", help="import members from CSV/XLSX (name, phone, unit, role, sectors)")
-    mi.add_argument("file", type=Path)
+def _add_units(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``dlxh units import|merge|retire|list``."""
+    units = sub.add_parser(
+        "units",
+        help="the unit tree: import, merge, retire, list",
+        description="Import, merge, retire and list units.",
+    ).add_subparsers(dest="units_command", required=True)
+    ui = units.add_parser(
+        "import",
+        help="import or update units from CSV/XLSX (code, name, parent)",
+        description="Import or update units from a CSV or XLSX table with the columns code, name, parent "
+        "(the parent's code; empty for the top). All rows or none.",
+    )
+    ui.add_argument("file", type=Path, help="the CSV or XLSX file")
+    um = units.add_parser(
+        "merge",
+        help="merge a unit into another",
+        description="Merge a unit into another: its members, invites and child units move there; the old "
+        "unit stays in history, retired.",
+    )
+    um.add_argument("old", metavar="OLD", help="the code of the unit that goes away")
+    um.add_argument("--into", required=True, metavar="CODE", help="the code of the unit that takes it in")
+    ur = units.add_parser(
+        "retire",
+        help="retire a unit; its parent takes over",
+        description="Retire a unit; its parent takes over its members, invites and child units.",
+    )
+    ur.add_argument("code", metavar="CODE", help="the code of the unit to retire")
+    units.add_parser("list", help="print the tree", description="Print the unit tree with each unit's code.")
+
+
+def _add_members(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``dlxh members import|list|deactivate|replace``."""
+    members = sub.add_parser(
+        "members",
+        help="members: import, list, deactivate, replace",
+        description="Import, list, deactivate and replace members.",
+    ).add_subparsers(dest="members_command", required=True)
+    mi = members.add_parser(
+        "import",
+        help="import members from CSV/XLSX (name, phone, unit, role, sectors)",
+        description="Import members from a CSV or XLSX table (name, phone, unit, role, sectors) and write "
+        "a one-time invite link for each.",
+    )
+    mi.add_argument("file", type=Path, help="the CSV or XLSX file")
     mi.add_argument("--links", type=Path, help="write the invite links CSV here (default: FILE-invites.csv)")
-    ml = members.add_parser("list", help="list members")
+    ml = members.add_parser("list", help="list members", description="List members, with id, role and unit.")
     ml.add_argument("--unit", help="only this unit and the units below it")
     ml.add_argument("--unreachable", action="store_true", help="only members the bot cannot reach")
-    md = members.add_parser("deactivate", help="deactivate a member")
-    md.add_argument("id", type=int)
-    mr = members.add_parser("replace", help="a successor takes over a member's role")
-    mr.add_argument("old", type=int)
-    mr.add_argument("new", type=int)
+    md = members.add_parser(
+        "deactivate",
+        help="deactivate a member",
+        description="Deactivate a member: the bot stops talking to them; their open assignments go back "
+        "to the unit's leaders.",
+    )
+    md.add_argument("id", type=int, metavar="ID", help="the member's id (see dlxh members list)")
+    mr = members.add_parser(
+        "replace",
+        help="a successor takes over a member's role",
+        description="A successor takes over a member's role, unit, sectors and open assignments; the old "
+        "member is deactivated.",
+    )
+    mr.add_argument("old", type=int, metavar="OLD", help="the id of the member who leaves")
+    mr.add_argument("new", type=int, metavar="NEW", help="the id of the member who takes over")
 
+
+def _add_operations(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``dlxh backup``, ``restore``, ``privacy purge``, ``doctor``."""
     bk = sub.add_parser(
-        "backup", help="back up the database and files into a folder (safe while the bot runs)"
+        "backup",
+        help="back up the database and files into a folder (safe while the bot runs)",
+        description="Back up the database (a consistent snapshot) and the stored files into a new or "
+        "empty folder; safe while the bot runs.",
     )
-    bk.add_argument("path", type=Path)
-    rs = sub.add_parser("restore", help="restore a backup into a NEW data folder")
-    rs.add_argument("backup", type=Path)
-    rs.add_argument("new_dir", type=Path)
-    pv = sub.add_parser("privacy", help="personal-data retention (Nghị định 13/2023/NĐ-CP)").add_subparsers(
-        dest="privacy_command", required=True
+    bk.add_argument("path", type=Path, metavar="PATH", help="the backup folder (new or empty)")
+    rs = sub.add_parser(
+        "restore",
+        help="restore a backup into a NEW data folder",
+        description="Restore a backup into a new or empty data folder (never over existing data), checking its "
+        "files; then point [general] data_dir at it.",
     )
-    pp = pv.add_parser("purge", help="anonymise sources and delete files of issues that ended long ago")
+    rs.add_argument("backup", type=Path, metavar="BACKUP", help="the backup folder (made by dlxh backup)")
+    rs.add_argument("new_dir", type=Path, metavar="NEW_DIR", help="the new data folder (new or empty)")
+    pv = sub.add_parser(
+        "privacy",
+        help="personal-data retention (Nghị định 13/2023/NĐ-CP)",
+        description="Personal-data retention (Nghị định 13/2023/NĐ-CP).",
+    ).add_subparsers(dest="privacy_command", required=True)
+    pp = pv.add_parser(
+        "purge",
+        help="anonymise sources and delete files of issues that ended long ago",
+        description="Anonymise citizen sources and delete the files of issues that ended longer ago "
+        "than the retention period.",
+    )
     pp.add_argument("--dry-run", action="store_true", help="only count what would be cleared")
     pp.add_argument("--months", type=int, help="retention in months (default: privacy.retention_months)")
-    sub.add_parser("doctor", help="check the config, tokens, database, files, disk, clock and backups")
+    sub.add_parser(
+        "doctor",
+        help="check the config, tokens, database, files, disk, clock and backups",
+        description="Check the config, tokens, database, files, disk space, clock and backups; one line "
+        "per finding, with how to fix it.",
+    )
 
-    iv = sub.add_parser("invite", help="create one-time invite codes")
-    iv.add_argument("--unit", required=True)
-    iv.add_argument("--role", required=True, choices=["member", "leader", "admin"])
-    iv.add_argument("--name", default="")
-    iv.add_argument("--count", type=int, default=1)
+
+def _add_invite(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``dlxh invite --unit CODE --role ROLE``."""
+    iv = sub.add_parser(
+        "invite",
+        help="create one-time invite codes",
+        description="Create one-time invite codes (and t.me links) for people to join a unit with a role.",
+    )
+    iv.add_argument("--unit", required=True, metavar="CODE", help="the code of the unit they join")
+    iv.add_argument(
+        "--role", required=True, choices=["member", "leader", "admin"], help="the role they join with"
+    )
+    iv.add_argument("--name", default="", help="the person's full name (shown in the welcome)")
+    iv.add_argument("--count", type=int, default=1, help="how many codes (1 to 1000; default: 1)")
     iv.add_argument("--qr", type=Path, metavar="DIR", help="write a QR code PNG per invite into DIR")
     iv.add_argument(
         "--bot-username", default="", help="the bot's @username for links (default: ask Telegram)"
     )
-    return p
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -220,13 +335,9 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.demo import run_demo
+    from bot.demo import cmd_demo as run_demo
 
-    if not args.verbose:
-        logging.getLogger().setLevel(logging.WARNING)
-    lines = await run_demo(Path(args.keep) if args.keep else None)
-    print("\n".join(lines))
-    return 0
+    return await run_demo(settings, args)
 
 
 async def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:

@@ -66,9 +66,18 @@ async def _copy(src: Database, dst: Database) -> CopyResult:
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
-    p: argparse.ArgumentParser = sub.add_parser("db", help="the database: copy a deployment to PostgreSQL")
+    p: argparse.ArgumentParser = sub.add_parser(
+        "db",
+        help="the database: copy a deployment to PostgreSQL",
+        description="Move a deployment's database: dlxh db copy --from sqlite:///… --to postgresql://…",
+    )
     dbs = p.add_subparsers(dest="db_command", required=True)
-    c = dbs.add_parser("copy", help="copy every table from a SQLite database into another database")
+    c = dbs.add_parser(
+        "copy",
+        help="copy every table from a SQLite database into another database",
+        description="Copy every table from a SQLite database into a PostgreSQL one (both brought to the current"
+        " schema first), then compare the row counts of each table. Safe to run again.",
+    )
     c.add_argument("--from", dest="source", required=True, help="sqlite:///path/to/dlxh.sqlite3 (or a path)")
     c.add_argument(
         "--to", dest="target", help="postgresql://user@host:port/db (default: DLXH_DATABASE_URL / the config)"

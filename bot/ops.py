@@ -43,7 +43,7 @@ from bot.config import Settings, make_clock
 from bot.files import FileStore
 from bot.workcal import WorkCalendar
 from scheduler.runner import Job
-from storage import privacy
+from storage import announcements, polls, privacy
 from storage.audit import add_audit
 from storage.db import Database, Tx
 from storage.outbox import count_outbox
@@ -521,6 +521,8 @@ class PurgeResult:
     messages: int  # delivered outbox rows deleted
     events: int  # handled inbound events deleted
     orphans: int = 0  # unreferenced files deleted (files nothing names, older than the grace period)
+    poll_answers: int = 0  # answers (who chose what) of polls closed before the cutoff; their tallies stay
+    read_receipts: int = 0  # per-member delivery and read rows of announcements sent before the cutoff
 
     def summary(self) -> str:
         verb = "would clear" if self.dry_run else "cleared"
@@ -529,6 +531,7 @@ class PurgeResult:
             f"{verb} {self.citizens} citizen detail(s), {self.attachments} attachment(s) / {self.files} file(s), "
             f"{self.messages} old delivered message(s), {self.events} handled inbound event(s)"
             + (f", {self.orphans} unreferenced file(s)" if self.orphans else "")
+            + f", {self.poll_answers} poll answer(s), {self.read_receipts} announcement receipt(s)"
         )
 
 
@@ -568,9 +571,12 @@ async def purge_private_data(
         messages = await privacy.count_delivered_messages_before(tx, cutoff)
         events = await privacy.count_handled_events_before(tx, cutoff)
         orphans = len(await _orphans(db, files, now)) if sweep_orphans else 0
+        answers = await polls.count_answers_closed_before(tx, cutoff)
+        receipts = await announcements.count_receipts_before(tx, cutoff)
         return PurgeResult(
-            months, cutoff, True, len(ids), citizens, len(attachments), files_count, messages, events, orphans
-        )
+            months, cutoff, True, len(ids), citizens, len(attachments), files_count, messages, events, orphans,
+            answers, receipts,
+        )  # fmt: skip
     async with db.transaction() as tx:
         ids = await privacy.list_expired_issue_ids(tx, cutoff)
         citizens = await privacy.clear_citizen_details(tx, ids)
@@ -579,10 +585,13 @@ async def purge_private_data(
         refs = sorted({ref for _, ref in attachments})
         messages = await privacy.delete_delivered_messages_before(tx, cutoff)
         events = await privacy.delete_handled_events_before(tx, cutoff)
+        answers = await polls.delete_answers_closed_before(tx, cutoff)
+        receipts = await announcements.delete_receipts_before(tx, cutoff)
         await add_audit(
             tx, now, actor, "privacy.purge", None,
             months=months, cutoff=ts(cutoff), issues=len(ids), citizens=citizens,
             attachments=len(attachments), files=len(refs), messages=messages, events=events,
+            poll_answers=answers, read_receipts=receipts,
         )  # fmt: skip
     deleted = 0
     for ref in refs:
@@ -596,8 +605,9 @@ async def purge_private_data(
             if _delete(files, ref):
                 orphans += 1
     result = PurgeResult(
-        months, cutoff, False, len(ids), citizens, len(attachments), deleted, messages, events, orphans
-    )
+        months, cutoff, False, len(ids), citizens, len(attachments), deleted, messages, events, orphans,
+        answers, receipts,
+    )  # fmt: skip
     log.debug("%s", result.summary())
     return result
 
@@ -643,7 +653,8 @@ def privacy_job(months: int = 24, *, hour: int = 3, minute: int = 45) -> Job:
 
     async def run_due(services: Any, now: datetime) -> str:
         result = await purge_private_data(services.db, services.files, now, months=months)
-        if result.citizens or result.files or result.messages or result.events or result.orphans:
+        counts = (result.citizens, result.files, result.messages, result.events, result.orphans)
+        if any(counts) or result.poll_answers or result.read_receipts:
             log.info("%s", result.summary())
         return result.summary()
 

@@ -120,16 +120,25 @@ class TelegramSender:
                     raise
             return None
         markup = self._markup(out)
+        protect = out.protect_content or None  # None: the parameter is left out, as before
         if out.attachments:
             att = out.attachments[0]
             data = self.files.read(att.file_ref)
             if att.kind == "photo":
                 msg = await self.bot.send_photo(
-                    chat_id, photo=data, caption=out.text or None, reply_markup=markup
+                    chat_id,
+                    photo=data,
+                    caption=out.text or None,
+                    reply_markup=markup,
+                    protect_content=protect,
                 )
             elif att.kind == "voice":
                 msg = await self.bot.send_voice(
-                    chat_id, voice=data, caption=out.text or None, reply_markup=markup
+                    chat_id,
+                    voice=data,
+                    caption=out.text or None,
+                    reply_markup=markup,
+                    protect_content=protect,
                 )
             else:
                 msg = await self.bot.send_document(
@@ -138,9 +147,10 @@ class TelegramSender:
                     filename=att.filename or "file",
                     caption=out.text or None,
                     reply_markup=markup,
+                    protect_content=protect,
                 )
         else:
-            msg = await self.bot.send_message(chat_id, out.text, reply_markup=markup)
+            msg = await self.bot.send_message(chat_id, out.text, reply_markup=markup, protect_content=protect)
         return str(msg.message_id)
 
     @staticmethod

@@ -232,6 +232,10 @@ VI: dict[str, str] = {
     "card.more": "Xem thêm diễn biến",
     "card.entry": "• {date} — {who}: {text}",
     "card.system": "Hệ thống",
+    "card.who_you": "Đồng chí",
+    "card.who_reporter": "Người phản ánh khác",
+    "card.who_unit": "Cán bộ phụ trách",
+    "card.assigned": "đã giao cán bộ xử lý",
     "card.report_entry": "Báo cáo ({people}; {source}): {description}",
     "card.citizen": " Người phản ánh: {citizen}.",
     "card.citizen_hidden": " Người phản ánh: (giữ bí mật).",
@@ -254,6 +258,9 @@ VI: dict[str, str] = {
     "act.resolved": "Vụ việc #{number} đã chuyển sang “Đã xử lý”; kết quả đã gửi tới {count} người báo cáo.",
     "act.commented": "Đã ghi chú nội bộ vào vụ việc #{number}.",
     "act.updated": "Đã gửi cập nhật vụ việc #{number} tới {count} người báo cáo.",
+    "act.resolved_held": "Vụ việc #{number} đã chuyển sang “Đã xử lý”; kết quả sẽ gửi tới {count} người báo cáo "
+    "lúc {time} (giờ nghỉ).",
+    "act.updated_held": "Cập nhật vụ việc #{number} sẽ gửi tới {count} người báo cáo lúc {time} (giờ nghỉ).",
     "act.reopened": "Đã mở lại vụ việc #{number}.",
     "act.duplicate": "Đã đánh dấu vụ việc #{number} trùng với #{target}.",
     "act.moved": "Đã chuyển vụ việc #{number} sang {unit}.",
@@ -532,6 +539,10 @@ EN: dict[str, str] = {
     "card.more": "More entries",
     "card.entry": "• {date} — {who}: {text}",
     "card.system": "System",
+    "card.who_you": "You",
+    "card.who_reporter": "Another reporter",
+    "card.who_unit": "The officials in charge",
+    "card.assigned": "assigned to an official",
     "card.report_entry": "Report ({people}; {source}): {description}",
     "card.citizen": " Citizen: {citizen}.",
     "card.citizen_hidden": " Citizen: (confidential).",
@@ -554,6 +565,9 @@ EN: dict[str, str] = {
     "act.resolved": "Issue #{number} is now “Resolved”; the outcome went to {count} reporter(s).",
     "act.commented": "Internal comment added to issue #{number}.",
     "act.updated": "Update on issue #{number} sent to {count} reporter(s).",
+    "act.resolved_held": "Issue #{number} is now “Resolved”; the outcome will go to {count} reporter(s) at {time} "
+    "(quiet hours).",
+    "act.updated_held": "The update on issue #{number} will go to {count} reporter(s) at {time} (quiet hours).",
     "act.reopened": "Issue #{number} reopened.",
     "act.duplicate": "Issue #{number} marked as a duplicate of #{target}.",
     "act.moved": "Issue #{number} moved to {unit}.",
@@ -647,6 +661,12 @@ def t(lang: str, key: str, **fields: Any) -> str:
     if template is None:
         raise KeyError(f"no text {key!r}")
     return template.format(**fields) if fields else template
+
+
+def for_channel(key: str, channel: str) -> str:
+    """``key``'s variant for ``channel`` (``<key>@zalo``: Zalo's wording without buttons or replies), if any."""
+    variant = f"{key}@{channel}"
+    return variant if channel and variant in VI else key
 
 
 def all_labels(key: str) -> set[str]:

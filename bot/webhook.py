@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import logging
 import re
 from dataclasses import dataclass
@@ -39,6 +40,31 @@ log = logging.getLogger(__name__)
 TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ZALO_SECRET_HEADER = "X-Bot-Api-Secret-Token"
 MAX_BODY = 1 << 20  # updates are a few KB; media come by file id, never in the body
+MAX_DEPTH = 64  # a Telegram update nests about 8 deep (a reply inside a message inside the update)
+MAX_UPDATE_ID = 2**53
+_JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')  # strings (skipped) and brackets
+
+
+def nesting_ok(raw: bytes, limit: int = MAX_DEPTH) -> bool:
+    """Whether JSON text nests arrays and objects at most ``limit`` deep — counted on the bytes, before
+    any parser recurses (the standard one raises RecursionError on a body 10,000 brackets deep)."""
+    depth = 0
+    for token in _JSON_TOKENS.finditer(raw):
+        char = token.group()
+        if char in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return False
+        elif char in (b"]", b"}"):
+            depth -= 1
+    return True
+
+
+def is_update_id(value: object) -> bool:
+    """A real integer (``True`` is an int to Python, not to us) in 0 … 2**53."""
+    return type(value) is int and 0 <= value <= MAX_UPDATE_ID
+
+
 _TELEGRAM_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
@@ -201,9 +227,18 @@ class WebhookServer:
         return web.Response(status=403, text="forbidden")
 
     async def _json(self, request: web.Request) -> Any:
+        """The body as JSON, or None: too big, too deeply nested (both checked before parsing) or not JSON."""
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            return None
         try:
-            return await request.json()
-        except (ValueError, UnicodeDecodeError):
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return None
+        if len(raw) > MAX_BODY or not nesting_ok(raw):
+            return None
+        try:
+            return json.loads(raw)
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return None
 
     async def _telegram(self, request: web.Request) -> web.Response:
@@ -215,7 +250,7 @@ class WebhookServer:
             self.stats.not_ready += 1
             return web.Response(status=503, text="starting")  # Telegram retries
         data = await self._json(request)
-        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        if not isinstance(data, dict) or not is_update_id(data.get("update_id")):
             self.stats.bad_requests += 1
             return web.Response(status=400, text="expected a Telegram update")
         try:

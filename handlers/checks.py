@@ -5,6 +5,8 @@ from __future__ import annotations
 from bot.texts import t
 from handlers import access, leaders
 from handlers.context import Context
+from handlers.filing import deadlines
+from handlers.numbers import parse_issue_number
 from storage import followups as fu
 from storage import issues as iss
 from storage import members as mem
@@ -18,9 +20,12 @@ ANSWERS = ("resolved", "partly", "not_yet")
 async def on_action(ctx: Context, data: str) -> bool:
     """``a:chk:<issue>:<answer>``; False if the data is not ours."""
     parts = data.split(":")
-    if len(parts) != 4 or parts[1] != "chk" or not parts[2].isdigit() or parts[3] not in ANSWERS:
+    if len(parts) != 4 or parts[1] != "chk" or parts[3] not in ANSWERS:
         return False
-    issue_id, answer = int(parts[2]), parts[3]
+    issue_id, answer = parse_issue_number(parts[2]), parts[3]
+    if issue_id is None:
+        ctx.reply(ctx.t("issue.not_found", number="?"))
+        return True
     issue = await iss.get_issue(ctx.tx, issue_id)
     if issue is None or issue.state != "resolved" or issue.resolved_at is None:
         ctx.reply(ctx.t("check.not_open", number=issue_id))
@@ -41,9 +46,13 @@ async def on_action(ctx: Context, data: str) -> bool:
         ctx.tx, ctx.now, f"member:{ctx.member.id}", "issue.check", f"issue:{issue.id}", answer=answer
     )
     if answer != "resolved":
+        # reopened: a fresh handling time from now, by severity as at filing; escalation (keyed on the
+        # deadline) starts over with it
+        ack_due, handle_due = deadlines(ctx.settings, ctx.calendar, issue.severity, ctx.now)
         await iss.update_issue(
-            ctx.tx, issue.id, ctx.now, expect_states=("resolved",), state="reopened", resolved_at=None
-        )
+            ctx.tx, issue.id, ctx.now, expect_states=("resolved",), state="reopened", resolved_at=None,
+            ack_due_at=ack_due, handle_due_at=handle_due,
+        )  # fmt: skip
         await iss.add_thread_entry(
             ctx.tx, issue.id, ctx.now, "state", actor_id=ctx.member.id, from_state="resolved", to_state="reopened",
             body=label, shared=True,

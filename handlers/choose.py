@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 from unidecode import unidecode
 
+from handlers.numbers import parse_count
+
 
 def fold(text: str) -> str:
     """Lower-case ASCII with single spaces: the form every comparison uses."""
@@ -28,9 +30,11 @@ class Match:
 def match_option(text: str, labels: list[str]) -> Match:
     """Pick one of ``labels`` (1-based numbers shown to the person) from typed ``text``."""
     raw = text.strip().rstrip(".").strip()
-    if raw.isdigit():
-        n = int(raw)
+    n = parse_count(raw)
+    if n is not None:
         return Match(str(n - 1)) if 1 <= n <= len(labels) else Match(None)
+    if raw.isdigit():  # "²", "١", or more digits than any number: digits, but no option's number
+        return Match(None)
     query = fold(raw)
     if not query:
         return Match(None)

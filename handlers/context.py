@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.config import Settings
+from bot.texts import for_channel
 from bot.texts import t as translate
 from bot.workcal import WorkCalendar
 from handlers.model import Choice, Incoming, KeyButton, Outgoing
@@ -26,7 +27,8 @@ class Context:
     out: list[Outgoing] = field(default_factory=list)
 
     def t(self, key: str, **kwargs: Any) -> str:
-        return translate(self.lang, key, **kwargs)
+        """A text in the person's language, in the wording of the channel they wrote on."""
+        return translate(self.lang, for_channel(key, self.incoming.channel), **kwargs)
 
     def reply(
         self,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from handlers.choose import fold, match_option
 from handlers.context import Context
 from handlers.model import Choice, KeyButton
+from handlers.numbers import parse_count
 from handlers.people import role_keyboard
 from storage.conversations import Conversation, delete_conversation, get_conversation, save_conversation
 
@@ -126,19 +127,22 @@ def render_choices(conv: Conversation) -> list[list[Choice]]:
 
 
 async def reask(ctx: Context, conv: Conversation, notice: str) -> None:
-    """Tell the person what went wrong and show the same step again (state unchanged but for the nonce)."""
+    """Tell the person what went wrong and show the same step again, state and nonce unchanged: the step's
+    earlier prompt and every re-asked copy stay live, so taps on a copy still in flight (a double tap, a slow
+    network) are answered instead of each making the next copy stale."""
     if conv.data.get("_keyboard"):
         await FLOWS[conv.flow].ask(ctx, conv)
         ctx.out[-1].text = f"{notice}\n\n{ctx.out[-1].text}"
         return
-    await save_conversation(ctx.tx, conv, ctx.now)
+    await save_conversation(ctx.tx, conv, ctx.now, bump=False)
     text = f"{notice}\n\n{conv.data.get('_prefix', '')}{conv.data.get('_prompt', '')}".strip()
     ctx.reply(text, choices=render_choices(conv))
 
 
 async def offer_resume(ctx: Context, conv: Conversation, text: str, resume: str, discard: str) -> None:
-    """Ask whether to continue the conversation in progress or drop it (and start again)."""
-    await save_conversation(ctx.tx, conv, ctx.now)
+    """Ask whether to continue the conversation in progress or drop it (and start again). The step does not
+    change, so its buttons shown before stay live (no new nonce)."""
+    await save_conversation(ctx.tx, conv, ctx.now, bump=False)
     ctx.reply(
         text,
         choices=[[Choice(resume, choice_data(conv, RESUME)), Choice(discard, choice_data(conv, DISCARD))]],
@@ -165,7 +169,8 @@ def parse_choice(data: str) -> tuple[int, str] | None:
     if not data.startswith("c") or ":" not in data:
         return None
     nonce, _, value = data[1:].partition(":")
-    return (int(nonce), value) if nonce.isdigit() else None
+    number = parse_count(nonce)
+    return (number, value) if number is not None else None
 
 
 async def on_event(ctx: Context, conv: Conversation) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from handlers import flow
+from handlers import access, flow
+from handlers.attachments import attachment_dicts
 from handlers.context import Context
 from handlers.model import Choice
-from handlers.report import ENDED_STATES, attachment_dicts
+from handlers.numbers import looks_like_number, parse_count, parse_issue_number
+from handlers.report import ENDED_STATES
 from storage import issues as iss
 from storage import units as un
 from storage.audit import add_audit
@@ -16,18 +18,28 @@ PAGE = 5
 THREAD_SHOWN = 10
 
 
-def _parse_number(text: str) -> int | None:
-    head = text.strip().split(maxsplit=1)[0] if text.strip() else ""
-    head = head.lstrip("#")
-    return int(head) if head.isdigit() and len(head) < 10 else None
+async def _number_or_answer(ctx: Context, usage_key: str) -> int | None:
+    """The issue number the command starts with; else its usage (nothing given) or "no such issue"."""
+    words = ctx.incoming.args.split(maxsplit=1)
+    if not words:
+        ctx.reply(ctx.t(usage_key))
+        return None
+    number = parse_issue_number(words[0])
+    if number is None:
+        ctx.reply(ctx.t("issue.not_found", number="?") if looks_like_number(words[0]) else ctx.t(usage_key))
+    return number
 
 
 async def may_follow(ctx: Context, issue: iss.Issue) -> bool:
-    """A member sees an issue they reported (even if withdrawn) or are assigned to."""
-    if issue.assignee_id == ctx.member.id:
-        return True
-    row = await iss.list_reports(ctx.tx, issue.id)
-    return any(r.member_id == ctx.member.id for r in row)
+    """A member adds to an issue they reported (even if withdrawn) or are assigned to."""
+    view = await access.view_of(ctx.tx, ctx.settings, ctx.member, issue)
+    if view is None:
+        return False
+    if view.full:  # a leader who also reported it (a full view does not look that up)
+        return view.assignee or any(
+            r.member_id == ctx.member.id for r in await iss.list_reports(ctx.tx, issue.id)
+        )
+    return view.assignee or view.reporter
 
 
 async def cmd_my(ctx: Context, page: int = 0) -> None:
@@ -59,19 +71,20 @@ async def cmd_my(ctx: Context, page: int = 0) -> None:
 
 
 async def show_thread(ctx: Context, issue_id: int) -> None:
+    """The issue's thread as the member may read it (``access.View``), the latest entries first shown last."""
     issue = await iss.get_issue(ctx.tx, issue_id)
-    if issue is None or not await may_follow(ctx, issue):
+    view = await access.view_of(ctx.tx, ctx.settings, ctx.member, issue) if issue is not None else None
+    if issue is None or view is None:
         ctx.reply(ctx.t("issue.not_found", number=issue_id))
         return
-    internal = issue.assignee_id == ctx.member.id
-    entries = await iss.list_thread(ctx.tx, issue.id, shared_only=not internal)
+    entries = view.entries(await iss.list_thread(ctx.tx, issue.id))
     unit = await un.get_unit(ctx.tx, issue.about_unit_id)
     cat = ctx.settings.category(issue.category)
     lines = [
         ctx.t(
             "my.thread_header",
             number=issue.id,
-            title=issue.title,
+            title=access.title_for(ctx.settings, ctx.lang, issue, view),
             category=cat.label(ctx.lang) if cat else issue.category,
             unit=unit.name if unit else "?",
             state=ctx.t(f"state.{issue.state}"),
@@ -85,39 +98,46 @@ async def show_thread(ctx: Context, issue_id: int) -> None:
             ctx.t(
                 "my.thread_line",
                 date=e.at.astimezone(tz).strftime("%d/%m/%Y %H:%M"),
-                text=describe_entry(ctx, e),
+                text=describe_entry(ctx, e, view),
             )
         )
     if not shown:
         lines.append(ctx.t("my.thread_empty"))
-    ctx.reply("\n".join(lines), issue_id=issue.id)
+    msg = ctx.reply("\n".join(lines), issue_id=issue.id)
+    msg.protect_content = access.protected(ctx.settings, issue)  # the thread never shows a citizen
 
 
-def describe_entry(ctx: Context, e: iss.ThreadEntry) -> str:
+def describe_entry(ctx: Context, e: iss.ThreadEntry, view: access.View) -> str:
+    body = view.entry_body(e)
     if e.kind == "report":
         return ctx.t("entry.report")
     if e.kind == "addition":
-        return ctx.t("entry.addition", body=e.body[:300])
+        return ctx.t("entry.addition", body=body[:300])
     if e.kind == "withdrawn":
         return ctx.t("entry.withdrawn")
     if e.kind == "state" and e.to_state:
         text = ctx.t("entry.state", state=ctx.t(f"state.{e.to_state}"))
-        return f"{text}. {e.body}" if e.body else text
-    return ctx.t("entry.comment", body=e.body[:500])
+        return f"{text}. {body}" if body else text
+    return ctx.t("entry.comment", body=body[:500])
 
 
 async def on_action(ctx: Context, data: str) -> bool:
-    """Stateless buttons of the member's view; False if the data is not ours."""
+    """Stateless buttons of the member's view (``a:my:<issue>``, ``a:myp:<page>``); False if not ours."""
     parts = data.split(":")
-    if len(parts) != 3 or not parts[2].isdigit():
+    if len(parts) != 3 or parts[1] not in ("my", "myp"):
         return False
     if parts[1] == "my":
-        await show_thread(ctx, int(parts[2]))
+        number = parse_issue_number(parts[2])
+        if number is None:
+            ctx.reply(ctx.t("issue.not_found", number="?"))
+            return True
+        await show_thread(ctx, number)
         return True
-    if parts[1] == "myp":
-        await cmd_my(ctx, int(parts[2]))
-        return True
-    return False
+    page = parse_count(parts[2])
+    if page is None:
+        return False
+    await cmd_my(ctx, page)
+    return True
 
 
 # ---------------------------------------------------------------------------------------------- adding
@@ -147,9 +167,8 @@ async def add_to_issue(
 
 
 async def cmd_add(ctx: Context) -> None:
-    number = _parse_number(ctx.incoming.args)
+    number = await _number_or_answer(ctx, "add.usage")
     if number is None:
-        ctx.reply(ctx.t("add.usage"))
         return
     issue = await _addable(ctx, number)
     if issue is None:
@@ -226,9 +245,8 @@ flow.register(flow.Flow("add", _add_ask, _add_answer, _add_media))
 
 
 async def cmd_withdraw(ctx: Context) -> None:
-    number = _parse_number(ctx.incoming.args)
+    number = await _number_or_answer(ctx, "withdraw.usage")
     if number is None:
-        ctx.reply(ctx.t("withdraw.usage"))
         return
     issue = await iss.get_issue(ctx.tx, number)
     reports = await iss.list_reports(ctx.tx, number) if issue else []

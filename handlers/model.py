@@ -76,6 +76,7 @@ class Outgoing:
     commands: list[tuple[str, str]] | None = None  # instead of sending: set this chat's command menu
     proactive: bool = False  # not an answer to the person: held back in quiet hours unless urgent
     urgent: bool = False
+    protect_content: bool = False  # a sensitive matter or a confidential source: no forwarding or saving
     channel: str = ""  # set by the dispatcher when empty: the incoming channel
 
     def to_json(self) -> str:

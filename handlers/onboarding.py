@@ -5,6 +5,7 @@ from __future__ import annotations
 from handlers import access, flow
 from handlers.context import Context
 from handlers.model import Outgoing
+from handlers.numbers import parse_issue_number
 from handlers.people import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -213,7 +214,8 @@ async def _invite_answer(ctx: Context, conv: Conversation, value: str) -> None:
             await _invite_ask(ctx, conv)
             return
         allowed = {u.id: u for u in await _invitable_units(ctx)}
-        unit = allowed.get(int(value)) if value.isascii() and value.isdigit() else None
+        unit_id = parse_issue_number(value)  # a unit's id: the same kind of number
+        unit = allowed.get(unit_id) if unit_id is not None else None
         if unit is None or not unit.active:
             await flow.reask(ctx, conv, ctx.t("error.bad_button"))
             return

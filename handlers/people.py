@@ -147,6 +147,8 @@ _LEADING = (
     "round",
     "topics",
     "briefing",
+    "poll",
+    "announce",
 )
 ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
     "member": (

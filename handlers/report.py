@@ -6,25 +6,23 @@ continues where the member was. ``/practice`` runs the same flow and files nothi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rapidfuzz import fuzz
 
-from bot.config import Settings
-from bot.workcal import WorkCalendar
 from handlers import flow
+from handlers.attachments import attachment_dicts
 from handlers.choose import fold
 from handlers.context import Context
-from handlers.model import Attachment, KeyButton
+from handlers.filing import Filed, file_report
+from handlers.leaders.notices import alert_on_filing
+from handlers.model import KeyButton
+from handlers.numbers import parse_issue_number
 from handlers.people import role_keyboard
 from storage import issues as iss
-from storage import members as mem
 from storage import units as un
-from storage.audit import add_audit
 from storage.conversations import Conversation, save_conversation
-from storage.db import Tx
 
 SEVERITIES = ("normal", "pressing", "urgent")
 PEOPLE = ("household", "hamlet", "commune", "wider")
@@ -217,6 +215,11 @@ async def _ask_summary(ctx: Context, conv: Conversation) -> None:
     )
     options = [(ctx.t("report.confirm"), "confirm"), (ctx.t("report.change"), "change")]
     await flow.ask_options(ctx, conv, text, options, prefix=_prefix(ctx, conv))
+    category = ctx.settings.category(d["category"])
+    if ctx.out and (
+        (d.get("confidential") and d.get("citizen")) or (category is not None and category.sensitive)
+    ):
+        ctx.out[-1].protect_content = True  # a confidential source or a sensitive matter: no forwarding
 
 
 # ---------------------------------------------------------------------------------------------- answers
@@ -290,88 +293,111 @@ async def _similar(ctx: Context, conv: Conversation) -> list[dict[str, Any]]:
 
 
 async def _answer(ctx: Context, conv: Conversation, value: str) -> None:
-    step = conv.step
-    d = conv.data
-    if step == "category":
-        if ctx.settings.category(value) is None:
-            await flow.reask(ctx, conv, ctx.t("error.bad_button"))
-            return
-        d["category"] = value
-        await _advance(ctx, conv)
-    elif step == "unit":
-        await _answer_unit(ctx, conv, value)
-    elif step == "place":
-        if value != "_skip" and len(value) > PLACE_LIMIT:
-            await flow.reask(ctx, conv, ctx.t("error.too_long", limit=PLACE_LIMIT))
-            return
-        d["place"] = "" if value == "_skip" else " ".join(value.split())
-        if ctx.incoming.channel not in LOCATION_CHANNELS:  # Zalo cannot share a location
-            if d.get("editing"):
-                d["editing"] = False
-                await _to_summary(ctx, conv)
-                return
-            await flow.goto(ctx, conv, "describe")
-            return
-        await flow.goto(ctx, conv, "location")
-    elif step == "location":
-        ack = "report.location_saved" if value == "_location" else "report.location_skipped"
-        if value != "_location":
-            d["location"] = None
-        ctx.reply(ctx.t(ack), keyboard=role_keyboard(ctx.member.role, ctx.t))
-        if d.get("editing"):
-            d["editing"] = False
-            await _to_summary(ctx, conv)
-            return
-        await flow.goto(ctx, conv, "describe")
-    elif step == "describe":
-        await _answer_describe(ctx, conv, value)
-    elif step in ("severity", "people", "source"):
-        allowed = {"severity": SEVERITIES, "people": PEOPLE, "source": SOURCES}[step]
-        if value not in allowed:
-            await flow.reask(ctx, conv, ctx.t("error.bad_button"))
-            return
-        d[step] = value
-        await _advance(ctx, conv)
-    elif step == "citizen_q":
-        if value == "yes":
-            await flow.goto(ctx, conv, "citizen")
-        else:
-            d["citizen"], d["confidential"] = "", False
-            await _to_summary(ctx, conv)
-    elif step == "citizen":
-        text = " ".join(value.split())
-        if not text:
-            await flow.reask(ctx, conv, ctx.t("error.text_expected"))
-            return
-        if len(text) > CITIZEN_LIMIT:
-            await flow.reask(ctx, conv, ctx.t("error.too_long", limit=CITIZEN_LIMIT))
-            return
-        d["citizen"] = text
-        await flow.goto(ctx, conv, "confidential")
-    elif step == "confidential":
-        d["confidential"] = value == "yes"
+    await ANSWERS[conv.step](ctx, conv, value)
+
+
+async def _answer_category(ctx: Context, conv: Conversation, value: str) -> None:
+    if ctx.settings.category(value) is None:
+        await flow.reask(ctx, conv, ctx.t("error.bad_button"))
+        return
+    conv.data["category"] = value
+    await _advance(ctx, conv)
+
+
+async def _after_place(ctx: Context, conv: Conversation, step: str) -> None:
+    """After the place (or the location): back to the summary when only that was being changed."""
+    if conv.data.get("editing"):
+        conv.data["editing"] = False
         await _to_summary(ctx, conv)
-    elif step == "similar":
-        if value.startswith("i:") and any(f"i:{c['id']}" == value for c in d.get("similar", [])):
-            d["add_to"] = int(value[2:])
-        else:
-            d["add_to"] = None
-        await flow.goto(ctx, conv, "summary")
-    elif step == "summary":
-        if value == "change":
-            await flow.goto(ctx, conv, "change")
-        else:
-            await _confirm(ctx, conv)
-    elif step == "change":
-        if value not in FIELDS:
-            await flow.reask(ctx, conv, ctx.t("error.bad_button"))
-            return
-        d["editing"] = True
-        if value == "describe":
-            d["description"] = []
-        if value == "unit":
-            d["unit_page"], d["unit_matches"] = 0, None
-        await flow.goto(ctx, conv, value)
+        return
+    await flow.goto(ctx, conv, step)
+
+
+async def _answer_place(ctx: Context, conv: Conversation, value: str) -> None:
+    if value != "_skip" and len(value) > PLACE_LIMIT:
+        await flow.reask(ctx, conv, ctx.t("error.too_long", limit=PLACE_LIMIT))
+        return
+    conv.data["place"] = "" if value == "_skip" else " ".join(value.split())
+    if ctx.incoming.channel not in LOCATION_CHANNELS:  # Zalo cannot share a location
+        await _after_place(ctx, conv, "describe")
+        return
+    await flow.goto(ctx, conv, "location")
+
+
+async def _answer_location(ctx: Context, conv: Conversation, value: str) -> None:
+    ack = "report.location_saved" if value == "_location" else "report.location_skipped"
+    if value != "_location":
+        conv.data["location"] = None
+    ctx.reply(ctx.t(ack), keyboard=role_keyboard(ctx.member.role, ctx.t))
+    await _after_place(ctx, conv, "describe")
+
+
+async def _answer_pick(ctx: Context, conv: Conversation, value: str) -> None:
+    """Severity, people affected and source: one of a fixed list."""
+    allowed = {"severity": SEVERITIES, "people": PEOPLE, "source": SOURCES}[conv.step]
+    if value not in allowed:
+        await flow.reask(ctx, conv, ctx.t("error.bad_button"))
+        return
+    conv.data[conv.step] = value
+    if conv.step == "source" and value == "observed":
+        # what the member saw themselves: there is no citizen to record, so no citizen question
+        conv.data["citizen"], conv.data["confidential"], conv.data["editing"] = "", False, False
+        await _to_summary(ctx, conv)
+        return
+    await _advance(ctx, conv)
+
+
+async def _answer_citizen_q(ctx: Context, conv: Conversation, value: str) -> None:
+    if value == "yes":
+        await flow.goto(ctx, conv, "citizen")
+        return
+    conv.data["citizen"], conv.data["confidential"] = "", False
+    await _to_summary(ctx, conv)
+
+
+async def _answer_citizen(ctx: Context, conv: Conversation, value: str) -> None:
+    text = " ".join(value.split())
+    if not text:
+        await flow.reask(ctx, conv, ctx.t("error.text_expected"))
+        return
+    if len(text) > CITIZEN_LIMIT:
+        await flow.reask(ctx, conv, ctx.t("error.too_long", limit=CITIZEN_LIMIT))
+        return
+    conv.data["citizen"] = text
+    await flow.goto(ctx, conv, "confidential")
+
+
+async def _answer_confidential(ctx: Context, conv: Conversation, value: str) -> None:
+    conv.data["confidential"] = value == "yes"
+    await _to_summary(ctx, conv)
+
+
+async def _answer_similar(ctx: Context, conv: Conversation, value: str) -> None:
+    """Add to one of the offered issues (only those offered), or file a new one."""
+    d = conv.data
+    offered = any(f"i:{c['id']}" == value for c in d.get("similar", []))
+    d["add_to"] = int(value[2:]) if offered else None
+    await flow.goto(ctx, conv, "summary")
+
+
+async def _answer_summary(ctx: Context, conv: Conversation, value: str) -> None:
+    if value == "change":
+        await flow.goto(ctx, conv, "change")
+    else:
+        await _confirm(ctx, conv)
+
+
+async def _answer_change(ctx: Context, conv: Conversation, value: str) -> None:
+    d = conv.data
+    if value not in FIELDS:
+        await flow.reask(ctx, conv, ctx.t("error.bad_button"))
+        return
+    d["editing"] = True
+    if value == "describe":
+        d["description"] = []
+    if value == "unit":
+        d["unit_page"], d["unit_matches"] = 0, None
+    await flow.goto(ctx, conv, value)
 
 
 async def _answer_unit(ctx: Context, conv: Conversation, value: str) -> None:
@@ -382,8 +408,9 @@ async def _answer_unit(ctx: Context, conv: Conversation, value: str) -> None:
         d["unit_matches"] = None
         await _ask(ctx, conv)
         return
-    if value.startswith("u:") and value[2:].isdigit():
-        chosen = next((u for u in units if u.id == int(value[2:])), None)
+    unit_id = parse_issue_number(value[2:]) if value.startswith("u:") else None
+    if unit_id is not None:
+        chosen = next((u for u in units if u.id == unit_id), None)
         if chosen is None:  # forged: a unit outside the member's subtree
             await flow.reask(ctx, conv, ctx.t("error.bad_button"))
             return
@@ -426,6 +453,25 @@ async def _answer_describe(ctx: Context, conv: Conversation, value: str) -> None
     await _ack_more(ctx, conv, ctx.t("report.noted"))
 
 
+Answer = Callable[[Context, Conversation, str], Awaitable[None]]
+ANSWERS: dict[str, Answer] = {
+    "category": _answer_category,
+    "unit": _answer_unit,
+    "place": _answer_place,
+    "location": _answer_location,
+    "describe": _answer_describe,
+    "severity": _answer_pick,
+    "people": _answer_pick,
+    "source": _answer_pick,
+    "citizen_q": _answer_citizen_q,
+    "citizen": _answer_citizen,
+    "confidential": _answer_confidential,
+    "similar": _answer_similar,
+    "summary": _answer_summary,
+    "change": _answer_change,
+}
+
+
 async def _ack_more(ctx: Context, conv: Conversation, text: str) -> None:
     """More of the same step: keep the shown buttons valid and offer them again."""
     await save_conversation(ctx.tx, conv, ctx.now, bump=False)
@@ -445,16 +491,7 @@ async def _on_media(ctx: Context, conv: Conversation) -> bool:
         return True
     if inc.kind != "media":
         return False
-    for a in inc.attachments:
-        d.setdefault("attachments", []).append(
-            {
-                "kind": a.kind,
-                "file_ref": a.file_ref,
-                "mime_type": a.mime_type,
-                "filename": a.filename,
-                "size": a.size,
-            }
-        )
+    d.setdefault("attachments", []).extend(attachment_dicts(inc.attachments))
     if inc.text.strip():
         d.setdefault("description", []).append(inc.text.strip())
     if conv.step != "describe":
@@ -476,123 +513,6 @@ flow.register(flow.Flow("report", _ask, _answer, _on_media))
 # ---------------------------------------------------------------------------------------------- filing
 
 
-@dataclass(frozen=True)
-class Filed:
-    issue_id: int
-    report_id: int
-    created: bool
-    owner_unit_id: int
-    ack_due_at: datetime
-    handle_due_at: datetime
-    reports: int
-
-
-def deadlines(
-    settings: Settings, calendar: WorkCalendar, severity: str, now: datetime
-) -> tuple[datetime, datetime]:
-    d = settings.deadlines
-    if severity == "urgent":
-        return now + timedelta(hours=d.urgent_ack_hours), now + timedelta(hours=d.urgent_handle_hours)
-    ack = calendar.add_working_hours(now, d.ack_working_hours)
-    days = d.pressing_handle_working_days if severity == "pressing" else d.normal_handle_working_days
-    return ack, calendar.add_working_days(now, days)
-
-
-async def owner_unit(tx: Tx, settings: Settings, about_unit_id: int, category: str) -> int:
-    """Who owns an issue: the unit it is about, or for sensitive categories the unit above it."""
-    cat = settings.category(category)
-    if cat is not None and cat.sensitive:
-        ancestors = await un.list_ancestor_ids(tx, about_unit_id)
-        return ancestors[0] if ancestors else about_unit_id
-    return about_unit_id
-
-
-def title_of(description: str) -> str:
-    first = next((line.strip() for line in description.splitlines() if line.strip()), "")
-    return first if len(first) <= 80 else first[:79].rstrip() + "…"
-
-
-async def file_report(
-    tx: Tx,
-    settings: Settings,
-    calendar: WorkCalendar,
-    now: datetime,
-    member: mem.Member,
-    draft: dict[str, Any],
-) -> Filed:
-    """Create the issue (or add to an open one), the report, its attachments, the thread entry and the audit row."""
-    description = "\n".join(draft.get("description", []))
-    location = draft.get("location")
-    report = iss.NewReport(
-        member_id=member.id,
-        unit_id=int(draft["unit_id"]),
-        category=draft["category"],
-        place=draft.get("place", ""),
-        latitude=location[0] if location else None,
-        longitude=location[1] if location else None,
-        description=description,
-        severity=draft["severity"],
-        people=draft["people"],
-        source=draft["source"],
-        citizen=draft.get("citizen", ""),
-        confidential=bool(draft.get("confidential")),
-    )
-    target = await iss.get_issue(tx, int(draft["add_to"])) if draft.get("add_to") else None
-    if target is not None and (
-        target.state not in iss.OPEN_STATES
-        or target.about_unit_id != report.unit_id
-        or target.category != report.category
-    ):
-        target = None  # it closed or moved meanwhile: file separately
-    created = target is None
-    if target is None:
-        ack_due, handle_due = deadlines(settings, calendar, report.severity, now)
-        owner = await owner_unit(tx, settings, report.unit_id, report.category)
-        issue_id = await iss.create_issue(
-            tx,
-            title=title_of(description),
-            category=report.category,
-            about_unit_id=report.unit_id,
-            owner_unit_id=owner,
-            severity=report.severity,
-            place=report.place,
-            created_by=member.id,
-            now=now,
-            ack_due_at=ack_due,
-            handle_due_at=handle_due,
-        )
-        issue = await iss.get_issue(tx, issue_id)
-        assert issue is not None
-    else:
-        issue = target
-    report_id = await iss.add_report(tx, issue.id, report, now)
-    entry_id = await iss.add_thread_entry(
-        tx,
-        issue.id,
-        now,
-        "report",
-        actor_id=member.id,
-        shared=True,
-        report_id=report_id,
-        to_state=issue.state if created else None,
-    )
-    for a in draft.get("attachments", []):
-        await iss.add_attachment(tx, issue.id, now, report_id=report_id, entry_id=entry_id, **a)
-    await add_audit(
-        tx, now, f"member:{member.id}", "report.file" if created else "report.add", f"issue:{issue.id}",
-        report=report_id,
-    )  # fmt: skip
-    return Filed(
-        issue.id,
-        report_id,
-        created,
-        issue.owner_unit_id,
-        issue.ack_due_at,
-        issue.handle_due_at,
-        await iss.count_active_reports(tx, issue.id),
-    )
-
-
 async def _confirm(ctx: Context, conv: Conversation) -> None:
     d = conv.data
     if ctx.settings.category(d.get("category", "")) is None:
@@ -610,8 +530,6 @@ async def _confirm(ctx: Context, conv: Conversation) -> None:
         return
     filed = await file_report(ctx.tx, ctx.settings, ctx.calendar, ctx.now, ctx.member, d)
     await announce_filed(ctx, filed, keyboard)
-    from handlers.leaders import alert_on_filing  # the leaders' side builds on filing, not the other way
-
     await alert_on_filing(ctx, filed.issue_id, filed.created)
 
 
@@ -629,16 +547,3 @@ async def announce_filed(ctx: Context, filed: Filed, keyboard: list[list[KeyButt
     else:
         text = ctx.t("report.added", number=filed.issue_id, reports=filed.reports)
     ctx.reply(text, issue_id=filed.issue_id, keyboard=keyboard)
-
-
-def attachment_dicts(attachments: tuple[Attachment, ...]) -> list[dict[str, Any]]:
-    return [
-        {
-            "kind": a.kind,
-            "file_ref": a.file_ref,
-            "mime_type": a.mime_type,
-            "filename": a.filename,
-            "size": a.size,
-        }
-        for a in attachments
-    ]

@@ -12,6 +12,7 @@ from bot.workcal import parse_hhmm
 from handlers import access, flow
 from handlers.context import Context
 from handlers.model import Choice
+from handlers.numbers import parse_issue_number
 from handlers.people import role_keyboard
 from storage import members as mem
 from storage import rounds as rs
@@ -90,9 +91,10 @@ def prompt_choices(lang: str, round_id: int) -> list[list[Choice]]:
 async def on_action(ctx: Context, data: str) -> bool:
     """``a:rnd:start|none:<round>``; False if the data is not ours."""
     parts = data.split(":")
-    if len(parts) != 4 or parts[1] != "rnd" or parts[2] not in ("start", "none") or not parts[3].isdigit():
+    round_id = parse_issue_number(parts[3]) if len(parts) == 4 else None
+    if len(parts) != 4 or parts[1] != "rnd" or parts[2] not in ("start", "none") or round_id is None:
         return False
-    rnd = await rs.get_round(ctx.tx, int(parts[3]))
+    rnd = await rs.get_round(ctx.tx, round_id)
     if rnd is None or rnd.state == "planned":
         ctx.reply(ctx.t("round.unknown"))
         return True

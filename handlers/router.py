@@ -5,10 +5,23 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.texts import all_labels
-from handlers import briefing, checks, flow, leaders, mine, onboarding, report, rounds, selfservice
+from handlers import (
+    announce,
+    briefing,
+    checks,
+    flow,
+    leaders,
+    mine,
+    onboarding,
+    polls,
+    report,
+    rounds,
+    selfservice,
+)
 from handlers.choose import fold
 from handlers.context import Context
 from handlers.model import Outgoing
+from handlers.numbers import looks_like_number, parse_issue_number
 from handlers.people import MENU_COMMANDS, ROLE_COMMANDS
 from storage.members import get_member_by_identity
 
@@ -42,6 +55,8 @@ COMMANDS: dict[str, Command] = {
     "briefing": briefing.cmd_briefing,
     "phone": selfservice.cmd_phone,
     "leave": selfservice.cmd_leave,
+    "poll": polls.cmd_poll,
+    "announce": announce.cmd_announce,
 }
 # commands that make sense in the middle of a conversation (the others ask to finish or /cancel it first)
 MID_FLOW = {
@@ -92,6 +107,8 @@ async def handle(ctx: Context) -> None:
             or await checks.on_action(ctx, inc.choice)
             or await rounds.on_action(ctx, inc.choice)
             or await selfservice.on_action(ctx, inc.choice)
+            or await polls.on_action(ctx, inc.choice)
+            or await announce.on_action(ctx, inc.choice)
         )
         if not handled:
             ctx.reply(ctx.t("error.bad_button"))
@@ -108,6 +125,14 @@ async def handle(ctx: Context) -> None:
             ctx.reply(ctx.t("reply.no_issue"))
             return
     if conv is not None:
+        command = _menu_command(inc.text) if inc.kind == "text" else None
+        if command is not None and command in ROLE_COMMANDS[member.role]:
+            # a main-menu button pressed mid-conversation is that command, not an answer to the step
+            if command in MID_FLOW:
+                await COMMANDS[command](ctx)
+            else:
+                await flow.reask(ctx, conv, ctx.t("flow.busy"))
+            return
         await flow.on_event(ctx, conv)
         return
     if inc.kind == "choice":
@@ -136,8 +161,12 @@ async def _command(ctx: Context) -> None:
         else:
             await flow.cancel(ctx, conv)
         return
-    if inc.command.startswith("issue_") and inc.command[6:].isdigit():  # the tap target /issue_12
-        await leaders.cmd_issue(ctx, int(inc.command[6:]))
+    if inc.command.startswith("issue_") and looks_like_number(inc.command[6:]):  # the tap target /issue_12
+        number = parse_issue_number(inc.command[6:])
+        if number is None:
+            ctx.reply(ctx.t("issue.not_found", number="?"))
+        else:
+            await leaders.cmd_issue(ctx, number)
         return
     handler = COMMANDS.get(inc.command)
     if handler is None or inc.command not in ROLE_COMMANDS[member.role]:

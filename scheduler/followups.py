@@ -296,7 +296,8 @@ async def check_resolutions(services: Services, now: datetime) -> str:
                 await fu.create_check(tx, issue.id, m.id, issue.resolved_at, now)
                 ctx.send(Outgoing(
                     ident.chat_id, channel=ident.channel, proactive=True, issue_id=issue.id,
-                    text=t(m.language, "check.ask", number=issue.id, title=issue.title, resolution=issue.resolution,
+                    text=t(m.language, "check.ask", number=issue.id, resolution=issue.resolution,
+                           title=await access.member_title(tx, services.settings, m, issue),
                            date=issue.resolved_at.astimezone(services.settings.tz).strftime("%d/%m/%Y")),
                     choices=check_choices(m.language, issue.id),
                 ))  # fmt: skip
@@ -328,7 +329,8 @@ async def check_resolutions(services: Services, now: datetime) -> str:
                     for m, ident in await mem.list_member_chats(tx, [check.member_id]):
                         ctx.send(Outgoing(
                             ident.chat_id, channel=ident.channel, proactive=True, issue_id=issue.id,
-                            text=t(m.language, "check.reminder", number=issue.id, title=issue.title),
+                            text=t(m.language, "check.reminder", number=issue.id,
+                                   title=await access.member_title(tx, services.settings, m, issue)),
                             choices=check_choices(m.language, issue.id),
                         ))  # fmt: skip
                         reminded += 1

@@ -35,8 +35,10 @@ def outbox_catchup(worker: OutboxWorker | None) -> Job:
 
 
 def all_jobs(services: Services, worker: OutboxWorker | None) -> list[Job]:
+    from scheduler.announcements import run_announcements
     from scheduler.briefings import briefing_job
     from scheduler.followups import check_resolutions, follow_up_deadlines, send_digests
+    from scheduler.polls import run_polls
     from scheduler.rounds import run_rounds
 
     hour, minute = (int(x) for x in services.settings.followups.digest_time.split(":"))
@@ -58,6 +60,18 @@ def all_jobs(services: Services, worker: OutboxWorker | None) -> list[Job]:
             "the periodic round: open and prompt, remind, close and brief",
             run_rounds,
             every_seconds=600,
+        ),
+        Job(
+            "announcements",
+            "send announcements at their time to the members not reached yet",
+            run_announcements,
+            every_seconds=60,
+        ),
+        Job(
+            "polls",
+            "quick polls: send to the members, close and send the results",
+            run_polls,
+            every_seconds=60,
         ),
         Job(
             "resolution_checks",

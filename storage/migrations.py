@@ -441,6 +441,90 @@ async def upgrade_v9(tx: Tx) -> None:
     await tx.execute("CREATE INDEX leave_requests_member ON leave_requests (member_id, decided_at)")
 
 
+async def upgrade_v10(tx: Tx) -> None:
+    """Quick polls: the question and its options, who it went to, each member's one (changeable) answer, and the
+    tallies by unit kept at closing (the answers themselves fall under the privacy purge)."""
+    await _run(
+        tx,
+        """
+        CREATE TABLE polls (
+            id INTEGER PRIMARY KEY,
+            unit_id INTEGER NOT NULL REFERENCES units (id),
+            created_by INTEGER NOT NULL REFERENCES members (id),
+            question TEXT NOT NULL,
+            options TEXT NOT NULL,
+            allow_other INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            closes_at TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'closed')),
+            closed_at TEXT,
+            recipients INTEGER
+        );
+        CREATE INDEX polls_state ON polls (state, closes_at);
+        CREATE TABLE poll_recipients (
+            poll_id INTEGER NOT NULL REFERENCES polls (id),
+            member_id INTEGER NOT NULL REFERENCES members (id),
+            unit_id INTEGER NOT NULL REFERENCES units (id),
+            sent_at TEXT NOT NULL,
+            PRIMARY KEY (poll_id, member_id)
+        );
+        CREATE TABLE poll_answers (
+            poll_id INTEGER NOT NULL REFERENCES polls (id),
+            member_id INTEGER NOT NULL REFERENCES members (id),
+            unit_id INTEGER NOT NULL REFERENCES units (id),
+            choice INTEGER NOT NULL,
+            other_text TEXT NOT NULL DEFAULT '',
+            answered_at TEXT NOT NULL,
+            changes INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (poll_id, member_id)
+        );
+        CREATE TABLE poll_tallies (
+            poll_id INTEGER NOT NULL REFERENCES polls (id),
+            unit_id INTEGER NOT NULL REFERENCES units (id),
+            choice INTEGER NOT NULL,
+            answers INTEGER NOT NULL,
+            PRIMARY KEY (poll_id, unit_id, choice)
+        )
+        """,
+    )
+
+
+async def upgrade_v11(tx: Tx) -> None:
+    """Announcements: the message a leader sends to the members of their subtree (all, a unit's subtree or a
+    sector), when, and for each member when it was queued, read ("Đã đọc") and reminded."""
+    await _run(
+        tx,
+        """
+        CREATE TABLE announcements (
+            id INTEGER PRIMARY KEY,
+            unit_id INTEGER NOT NULL REFERENCES units (id),
+            created_by INTEGER NOT NULL REFERENCES members (id),
+            target_unit_id INTEGER NOT NULL REFERENCES units (id),
+            sector TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL,
+            attachment TEXT NOT NULL DEFAULT '',
+            send_at TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'scheduled' CHECK (state IN ('scheduled', 'sent')),
+            sent_at TEXT
+        );
+        CREATE INDEX announcements_state ON announcements (state, send_at);
+        CREATE TABLE announcement_recipients (
+            announcement_id INTEGER NOT NULL REFERENCES announcements (id),
+            member_id INTEGER NOT NULL REFERENCES members (id),
+            unit_id INTEGER NOT NULL REFERENCES units (id),
+            channel TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            queued_at TEXT NOT NULL,
+            read_at TEXT,
+            reminders INTEGER NOT NULL DEFAULT 0,
+            reminded_at TEXT,
+            PRIMARY KEY (announcement_id, member_id)
+        )
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(
         1, "runtime: conversations, processed updates, outbox, sent messages, audit log, jobs", upgrade_v1
@@ -467,6 +551,16 @@ MIGRATIONS: list[Migration] = [
         upgrade_v8,
     ),
     Migration(9, "members' requests to leave the group", upgrade_v9),
+    Migration(
+        10,
+        "quick polls: polls, their recipients, one answer per member, tallies by unit at closing",
+        upgrade_v10,
+    ),
+    Migration(
+        11,
+        "announcements: the message, its audience and time, each member's delivery, read receipt and reminders",
+        upgrade_v11,
+    ),
 ]
 
 

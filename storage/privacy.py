@@ -110,8 +110,10 @@ async def list_attachment_refs(tx: Tx) -> list[str]:
 
 
 async def list_referenced_texts(tx: Tx) -> list[str]:
-    """Every stored text that may name a file: attachment references, pending messages, conversations."""
+    """Every stored text that may name a file: attachment references, pending messages, conversations,
+    announcements (a reminder sends no file, but the announcement's record keeps it)."""
     out = await list_attachment_refs(tx)
+    out += [r[0] for r in await tx.fetchall("SELECT attachment FROM announcements WHERE attachment <> ''")]
     out += [r[0] for r in await tx.fetchall("SELECT payload FROM outbox WHERE status = 'pending'")]
     out += [r[0] for r in await tx.fetchall("SELECT data FROM conversations")]
     return out

@@ -53,7 +53,7 @@ async def join(app: App, emu: TelegramEmulator, user_id: int, name: str, unit: s
 async def report(user: SimUser, text: str) -> None:
     for action, label in (("text", "/report"), ("tap", "Điện sinh hoạt"), ("tap", "Bỏ qua"), ("press", "Bỏ qua"),
                           ("text", text), ("tap", "Xong"), ("tap", "Bức xúc"), ("tap", "Một vài hộ"),
-                          ("tap", "Tự quan sát"), ("tap", "Không ghi")):  # fmt: skip
+                          ("tap", "Tự quan sát")):  # fmt: skip
         await (
             user.send_text(label)
             if action == "text"

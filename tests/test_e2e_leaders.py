@@ -95,7 +95,13 @@ async def test_urgent_report_at_night_to_resolution_with_photo(app: App, emu: Te
     await hung.send_photo(PHOTO)
     ack = await hung.next_message()
     await hung.tap("Xong", ack)
-    assert (await hung.next_message()).text == t("vi", "act.resolved", number=1, count=1)
+    # at 22:00 the outcome is held for the night, and the leader is told so, not that it was sent
+    assert (await hung.next_message()).text == t(
+        "vi", "act.resolved_held", number=1, count=1, time="07:00 02/12/2026"
+    )
+    assert t("vi", "act.resolved_held", number=1, count=1, time="07:00 02/12/2026").endswith(
+        "kết quả sẽ gửi tới 1 người báo cáo lúc 07:00 02/12/2026 (giờ nghỉ)."
+    )
 
     # notices to the reporter are not urgent: they wait out the night and go at 07:00, in order
     assert lan.pending() == []

@@ -110,8 +110,7 @@ async def test_an_album_is_one_answer_and_the_bytes_are_kept(app: App, emu: Tele
     assert not nam.pending()  # one acknowledgement for ten photos
     await step(nam, "tap", "Bức xúc")
     await step(nam, "tap", "Cả xã, phường")
-    await step(nam, "tap", "Tự quan sát")
-    summary = await step(nam, "tap", "Không ghi")
+    summary = await step(nam, "tap", "Tự quan sát")  # seen by the member: no citizen question
     assert "Tệp đính kèm: 10" in summary
     await step(nam, "tap", "✔ Gửi báo cáo")
     atts = await iss.list_attachments(app.services.db.reader, 1)
@@ -163,7 +162,6 @@ async def test_practice_files_nothing_and_withdraw(app: App, emu: TelegramEmulat
     await step(lan, "tap", "Bình thường")
     await step(lan, "tap", "Một vài hộ")
     await step(lan, "tap", "Tự quan sát")
-    await step(lan, "tap", "Không ghi")
     assert await step(lan, "tap", "✔ Gửi báo cáo") == t("vi", "report.practice_done")
     assert await app.services.db.reader.fetchval("SELECT COUNT(*) FROM issues") == 0
     await step(lan, "text", "/report")
@@ -176,7 +174,6 @@ async def test_practice_files_nothing_and_withdraw(app: App, emu: TelegramEmulat
     await step(lan, "tap", "Bình thường")
     await step(lan, "tap", "Một vài hộ")
     await step(lan, "tap", "Tự quan sát")
-    await step(lan, "tap", "Không ghi")
     await step(lan, "tap", "✔ Gửi báo cáo")
     assert await step(lan, "text", "/withdraw 1") == t("vi", "withdraw.done", number=1)
     mine = await step(lan, "text", "/my")
@@ -211,8 +208,7 @@ async def test_a_kill_mid_draft_resumes_where_the_member_was(tmp_path: Path, emu
         await step(lan, "tap", "Xong")
         await step(lan, "tap", "Bức xúc")
         await step(lan, "tap", "Một vài hộ")
-        await step(lan, "tap", "Tự quan sát")
-        summary = await step(lan, "tap", "Không ghi")
+        summary = await step(lan, "tap", "Tự quan sát")
         assert "Địa điểm: Xóm Bàu" in summary and "Lĩnh vực: Tệ nạn xã hội" in summary
     finally:
         await bot.stop()

@@ -79,17 +79,17 @@ async def test_bad_inputs_get_polite_answers_and_change_nothing(app: App, emu: T
     reask = await lan.next_message()
     assert reask.text == t("vi", "error.choose_again") + "\n\n" + t("vi", "language.ask")
     assert reask.labels() == ask.labels()
-    await lan.tap("English", ask)  # a button from the older message
-    stale = await lan.next_message()
-    assert stale.text is not None and stale.text.startswith(t("vi", "error.stale_button"))
-    nonce = stale.buttons[0][0][1].split(":")[0]
-    await lan.tap_data(stale.message_id, f"{nonce}:make-me-admin")  # forged data on a live message
+    nonce = reask.buttons[0][0][1].split(":")[0]
+    await lan.tap_data(reask.message_id, f"{nonce}:make-me-admin")  # forged data on a live message
     forged = await lan.next_message()
     assert forged.text is not None and forged.text.startswith(t("vi", "error.bad_button"))
-    await lan.tap("English", forged)
+    await lan.tap("English", ask)  # the step's first prompt: re-asking kept its buttons live
     assert (await lan.next_message()).text == "Switched to English."
+    await lan.tap("Tiếng Việt", forged)  # a button of a conversation that is over
+    stale = await lan.next_message()
+    assert stale.text == t("en", "error.stale_button")
     # every tapped message lost its buttons
-    assert ask.buttons == [] and forged.buttons == []
+    assert ask.buttons == [] and reask.buttons == [] and forged.buttons == []
 
     await lan.send_text("/me")
     me = await lan.next_message()

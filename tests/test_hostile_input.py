@@ -35,10 +35,12 @@ from telegram import Update
 from bot.app import App, build_app
 from bot.clock import TickingClock
 from bot.emulator import TelegramEmulator
+from bot.runtime import Services
 from bot.texts import t
 from handlers.report import file_report
 from storage import issues as iss
 from storage import members as mem
+from storage.db import Tx
 from storage.migrations import migrate
 from storage.outbox import add_sent_reference, list_outbox_after
 from tests.conftest import PINNED
@@ -72,6 +74,8 @@ ISSUES = [
     ("B2", 111, "o_nhiem_moi_truong", "MKb2ZQX"),
 ]
 MARKER_PREFIX = "ZQX"  # every marker ends with it, and so does every confidential citizen marker
+# a second report on an issue, by a member who joined it from the similar-issue offer: (key, reporter, marker)
+CO_REPORTS = [("A1", 102, "MKa1cZQX"), ("B1", 112, "MKb1cZQX")]
 
 # ---------------------------------------------------------------------------------------------- strategies
 
@@ -126,6 +130,9 @@ SPECIAL = [
     "ZQX",
     "MK",
     "\U0010fffd",
+    "²",
+    "١٢",
+    "99999999999999999999",
 ]
 CHARS = st.characters(exclude_categories=("Cs",), exclude_characters="\x00")
 hostile_text = st.one_of(
@@ -139,6 +146,14 @@ hostile_text = st.one_of(
     st.sampled_from(SPECIAL),
 )
 issue_no = st.integers(0, 9)
+# digits that are digits to str.isdigit and int() but not to us, numbers past SQLite's integers, signs, zero
+ODD_NUMBERS = ["²", "¹", "٣", "١٢", "１２", "𝟙", "⁹", "߁", "0", "00", "-1", "+1", "1e3", "1_000", " 1", "#²"]
+odd_number = st.one_of(
+    st.sampled_from(ODD_NUMBERS),
+    st.integers(2**53 + 1, 2**80).map(str),
+    st.just("9" * 20),
+)
+any_number = st.one_of(issue_no.map(str), odd_number)
 ACTIONS = [
     "card",
     "more",
@@ -189,16 +204,19 @@ VALUES = [
 ]
 choice_value = st.one_of(
     st.sampled_from(VALUES),
-    st.builds(lambda p, n: f"{p}:{n}", st.sampled_from(["u", "i", "m"]), st.integers(0, 9)),
+    st.builds(lambda p, n: f"{p}:{n}", st.sampled_from(["u", "i", "m"]), any_number),
+    odd_number,
 )
 callback_data = st.one_of(
     st.text(CHARS, min_size=1, max_size=64).filter(lambda s: len(s.encode("utf-8")) <= 64),
-    st.builds(lambda a, n: f"a:iss:{a}:{n}", st.sampled_from(ACTIONS), issue_no),
-    st.builds(lambda a, n, p: f"a:iss:{a}:{n}:{p}", st.sampled_from(ACTIONS), issue_no, st.integers(0, 5)),
-    st.builds(lambda k, p: f"a:lst:{k}:{p}", st.sampled_from(["open", "overdue", "x"]), st.integers(0, 3)),
-    st.builds(lambda k, n: f"a:{k}:{n}", st.sampled_from(["my", "myp"]), issue_no),
-    st.builds(lambda n, v: f"c{n}:{v}", st.integers(0, 40), choice_value),
-)
+    st.builds(lambda a, n: f"a:iss:{a}:{n}", st.sampled_from(ACTIONS), any_number),
+    st.builds(lambda a, n, p: f"a:iss:{a}:{n}:{p}", st.sampled_from(ACTIONS), any_number, any_number),
+    st.builds(lambda k, p: f"a:lst:{k}:{p}", st.sampled_from(["open", "overdue", "x"]), any_number),
+    st.builds(lambda k, n: f"a:{k}:{n}", st.sampled_from(["my", "myp"]), any_number),
+    st.builds(lambda n, a: f"a:chk:{n}:{a}", any_number, st.sampled_from(["resolved", "partly", "x"])),
+    st.builds(lambda a, n: f"a:rnd:{a}:{n}", st.sampled_from(["start", "none"]), any_number),
+    st.builds(lambda n, v: f"c{n}:{v}", st.one_of(st.integers(0, 40).map(str), odd_number), choice_value),
+).filter(lambda s: len(s.encode("utf-8")) <= 64)
 COMMANDS = [
     "start",
     "help",
@@ -225,14 +243,18 @@ COMMANDS = [
     "issue_1",
     "issue_3",
     "issue_99",
+    "issue_²",
+    "issue_١",
+    "issue_99999999999999999999",
+    "issue_0",
     "report@dlxh_test_bot",
     "report@other_bot",
 ]
 command_args = st.one_of(
     st.just(""),
-    issue_no.map(str),
-    st.builds(lambda n, m: f"{n} {m}", issue_no, issue_no),
-    st.builds(lambda n, text: f"{n} {text}", issue_no, hostile_text),
+    any_number,
+    st.builds(lambda n, m: f"{n} {m}", any_number, any_number),
+    st.builds(lambda n, text: f"{n} {text}", any_number, hostile_text),
     st.sampled_from(["MKa1ZQX", "MKb1ZQX", "ZQX", "MK", "Mương", "ABCDEFGHJK", "#3"]),
     hostile_text,
 )
@@ -544,11 +566,39 @@ class World:
     member_of: dict[int, mem.Member]  # telegram id -> member
     markers: dict[int, str]  # issue id -> marker
     citizens: dict[int, str]  # issue id -> confidential citizen marker
+    co_reports: dict[str, tuple[int, int]]  # a co-report's marker -> (issue id, its reporter's member id)
     ever: dict[int, set[str]] = field(default_factory=dict)  # chat id -> markers it was ever allowed
     last_outbox: int = 0
     rows_checked: int = 0
     rows_with_markers: int = 0
     updates: int = 0
+
+
+async def add_co_reports(
+    tx: Tx, s: Services, member_of: dict[int, mem.Member], issue_of: dict[str, int]
+) -> dict[str, tuple[int, int]]:
+    """The second reports (as if added from the similar-issue offer); marker -> (issue id, reporter id)."""
+    out: dict[str, tuple[int, int]] = {}
+    for key, reporter, marker in CO_REPORTS:
+        issue = await iss.get_issue(tx, issue_of[key])
+        assert issue is not None
+        draft = {
+            "category": issue.category,
+            "unit_id": issue.about_unit_id,
+            "description": [f"Cùng vụ {marker}"],
+            "severity": "normal",
+            "people": "household",
+            "source": "direct",
+            "citizen": f"Bà Cz{marker}",  # not confidential: still no other reporter's business
+            "confidential": False,
+            "attachments": [],
+            "place": "",
+            "add_to": issue.id,
+        }
+        filed = await file_report(tx, s.settings, s.calendar, NOW, member_of[reporter], draft)
+        assert not filed.created
+        out[marker] = (issue.id, member_of[reporter].id)
+    return out
 
 
 async def setup(tmp_path: Path, emu: TelegramEmulator) -> World:
@@ -569,6 +619,7 @@ async def setup(tmp_path: Path, emu: TelegramEmulator) -> World:
     member_of: dict[int, mem.Member] = {}
     markers: dict[int, str] = {}
     citizens: dict[int, str] = {}
+    issue_of: dict[str, int] = {}
     async with s.db.transaction() as tx:
         for uid, name, unit, role in PEOPLE:
             member_id = await mem.create_member(tx, name, role, units[unit], NOW)
@@ -592,35 +643,75 @@ async def setup(tmp_path: Path, emu: TelegramEmulator) -> World:
             }
             filed = await file_report(tx, s.settings, s.calendar, NOW, member_of[reporter], draft)
             await iss.add_thread_entry(
-                tx, filed.issue_id, NOW, "comment", body=f"ghi chú {marker}", shared=True
+                tx, filed.issue_id, NOW, "comment", body=f"cập nhật {update_marker(marker)}", shared=True
+            )
+            await iss.add_thread_entry(
+                tx, filed.issue_id, NOW, "comment", body=f"ghi chú nội bộ {note_marker(marker)}"
             )
             markers[filed.issue_id] = marker
             citizens[filed.issue_id] = citizen
+            issue_of[key] = filed.issue_id
+        co_reports = await add_co_reports(tx, s, member_of, issue_of)
         # messages each chat "received" earlier, some about issues it may not see (a member who moved units)
         for uid in PRIVATE_IDS:
             for mid, issue_id in enumerate(sorted(markers), start=1):
                 await add_sent_reference(tx, "telegram", str(uid), str(mid), None, issue_id, "", NOW)
-    world = World(app, emu, member_of, markers, citizens)
+    world = World(app, emu, member_of, markers, citizens, co_reports)
     world.last_outbox = max([r.id for r in await list_outbox_after(s.db.reader, 0)], default=0)
     return world
 
 
+def update_marker(marker: str) -> str:
+    """The marker of an issue's update shared with its reporters (no marker is a part of another)."""
+    return "MU" + marker[2:]
+
+
+def note_marker(marker: str) -> str:
+    """The marker of an issue's internal note, for its leaders only."""
+    return "MN" + marker[2:]
+
+
+def all_markers(world: World) -> list[str]:
+    """Every marker planted: an issue's own (its title and first report), its shared update ("MU…"), its
+    internal note ("MN…"), its confidential citizen, and each co-report's text and citizen ("Bà Cz…")."""
+    out = [*world.citizens.values()]
+    for marker in world.markers.values():
+        out += [marker, update_marker(marker), note_marker(marker)]
+    for marker in world.co_reports:
+        out += [marker, f"Bà Cz{marker}"]
+    return out
+
+
 async def scope(world: World) -> dict[int, set[str]]:
-    """What each member's chat may read, from the data: the test's own statement of the scope rules."""
+    """What each member's chat may read, from the data: the test's own statement of the rule in
+    handlers.access. The owning unit's leaders: everything. A reporter: their own report's words, the
+    shared update. The one who opened the issue: also its title. The assignee: the reports, the update, no
+    citizen. Nobody else: nothing; internal notes and confidential citizens: the leaders only."""
     reader = world.app.services.db.reader
     out: dict[int, set[str]] = {chat: set() for chat in world.member_of}
     for issue_id, marker in world.markers.items():
         issue = await iss.get_issue(reader, issue_id)
         assert issue is not None
         reporters = {r.member_id for r in await iss.list_reports(reader, issue_id)}
+        co = [(mk, who) for mk, (i, who) in world.co_reports.items() if i == issue_id]
         for chat, m in world.member_of.items():
             leader_here = (
                 m.role == "leader" and issue.owner_unit_id == m.unit_id
             )  # communes have no units below
-            if leader_here or m.id in reporters or issue.assignee_id == m.id:
-                out[chat].add(marker)
+            assignee = issue.assignee_id == m.id
             if leader_here:
-                out[chat].add(world.citizens[issue_id])
+                out[chat] |= {marker, update_marker(marker), note_marker(marker), world.citizens[issue_id]}
+                out[chat] |= {x for mk, _ in co for x in (mk, f"Bà Cz{mk}")}
+                continue
+            if m.id in reporters or assignee:
+                out[chat].add(update_marker(marker))
+            if issue.created_by == m.id or assignee:
+                out[chat].add(marker)
+            for mk, who in co:
+                if who == m.id:
+                    out[chat] |= {mk, f"Bà Cz{mk}"}
+                elif assignee:
+                    out[chat].add(mk)
     return out
 
 
@@ -672,11 +763,7 @@ async def feed_and_check(world: World, feed: Feed, events: list[Event], errors: 
             if chat in world.member_of:
                 may = world.ever[chat]
                 seen = _without_echo(payload, e) if chat == e.actor else row.payload
-                leaked = [
-                    mk
-                    for mk in (*world.markers.values(), *world.citizens.values())
-                    if mk in seen and mk not in may
-                ]
+                leaked = [mk for mk in all_markers(world) if mk in seen and mk not in may]
                 assert not leaked, f"{leaked} reached chat {chat} after {e!r}:\n{text[:500]}"
                 continue
             assert MARKER_PREFIX not in row.payload, f"a marker reached chat {chat} after {e!r}"

@@ -204,8 +204,7 @@ async def test_an_album_is_acknowledged_once_and_media_elsewhere_is_kept(
     await lan.tap("Xong")
     await lan.tap("Bình thường")
     await lan.tap("Một vài hộ")
-    await lan.tap("Tự quan sát")
-    [summary] = await lan.tap("Không ghi")
+    [summary] = await lan.tap("Tự quan sát")  # seen by the member: no citizen question
     assert "Tệp đính kèm: 11" in summary.text and "Cá chết trắng sông" in summary.text
     await lan.tap("✔ Gửi báo cáo")
     atts = await iss.list_attachments(services.db.reader, 1)
@@ -226,8 +225,7 @@ async def test_a_long_description_is_stored_whole_and_shown_short(world: Harness
     await lan.tap("Xong")
     await lan.tap("Bình thường")
     await lan.tap("Một vài hộ")
-    await lan.tap("Tự quan sát")
-    [summary] = await lan.tap("Không ghi")
+    [summary] = await lan.tap("Tự quan sát")  # seen by the member: no citizen question
     assert len(summary.text) < 1500 and "…" in summary.text
     await lan.tap("✔ Gửi báo cáo")
     [report] = await iss.list_reports(services.db.reader, 1)
@@ -245,7 +243,6 @@ async def test_change_one_field_returns_to_the_summary(world: Harness, services:
     await lan.tap("Bình thường")
     await lan.tap("Một vài hộ")
     await lan.tap("Tự quan sát")
-    await lan.tap("Không ghi")
     await lan.tap("✎ Sửa một mục")
     await lan.tap("Mức độ")
     [summary] = await lan.tap("Khẩn cấp — có nguy cơ thành điểm nóng")
@@ -318,8 +315,7 @@ async def test_practice_files_nothing(world: Harness, services: Services) -> Non
     await lan.tap("Xong")
     await lan.tap("Bình thường")
     await lan.tap("Một vài hộ")
-    await lan.tap("Tự quan sát")
-    [summary] = await lan.tap("Không ghi")
+    [summary] = await lan.tap("Tự quan sát")  # seen by the member: no citizen question
     assert summary.text.startswith("[LUYỆN TẬP]")
     [done] = await lan.tap("✔ Gửi báo cáo")
     assert done.text == t("vi", "report.practice_done")
@@ -351,10 +347,9 @@ async def test_a_category_removed_from_config_while_drafting(world: Harness, ser
     await lan.tap("Xong")
     await lan.tap("Bình thường")
     await lan.tap("Một vài hộ")
-    await lan.tap("Tự quan sát")
     cats = tuple(c for c in services.settings.categories if c.code != "khai_thac_khoang_san")
     services.settings = replace(services.settings, categories=cats)
-    [again] = await lan.tap("Không ghi")
+    [again] = await lan.tap("Tự quan sát")
     assert again.text.startswith(t("vi", "report.category_gone"))
     [summary] = await lan.tap("Ô nhiễm môi trường")
     assert "Lĩnh vực: Ô nhiễm môi trường" in summary.text

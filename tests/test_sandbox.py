@@ -4,6 +4,8 @@ and clock jumps that run the scheduled jobs at the jumped time."""
 from __future__ import annotations
 
 import argparse
+import json
+import re
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,8 +19,10 @@ from bot.config import Settings
 from bot.emulator import SimUser
 from bot.runtime import Services
 from bot.sandbox import add_parser
+from bot.sandbox.folder import claim, wipe
 from bot.sandbox.seed import PEOPLE, UNITS
-from bot.sandbox.server import Sandbox, SandboxError, run_sandbox
+from bot.sandbox.server import JUST_PAST, Sandbox, SandboxError, run_sandbox, sandbox_settings
+from bot.sandbox.web import STATIC_DIR
 from bot.texts import t
 from scheduler.runner import Job
 from storage import members as mem
@@ -109,12 +113,14 @@ def test_the_cli_parser() -> None:
     parser = argparse.ArgumentParser()
     add_parser(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["sandbox", "--port", "9000", "--data-dir", "/tmp/sb"])
-    assert (args.command, args.host, args.port, args.data_dir) == (
+    assert (args.command, args.host, args.port, args.data_dir, args.fresh) == (
         "sandbox",
         "127.0.0.1",
         9000,
         Path("/tmp/sb"),
+        False,
     )
+    assert parser.parse_args(["sandbox", "--fresh"]).fresh is True
 
 
 # ---------------------------------------------------------------------------------------------- seeding
@@ -151,8 +157,114 @@ async def test_seeding_is_idempotent_and_phones_survive_a_restart(settings: Sett
         await lan.send_text("/start")
         answer = await lan.next_message(timeout=TIMEOUT)
         assert answer.text == t("vi", "start.again", name="Nguyễn Thị Lan")
+        # ... and its chat carries on after the earlier one (see test_the_chats_survive_a_restart)
+        assert (lan.messages[0].text or "").startswith("Chào mừng đồng chí Nguyễn Thị Lan!")
     finally:
         await again.stop()
+
+
+async def test_the_chats_survive_a_restart(settings: Settings) -> None:
+    """The phones show their earlier conversation after a restart: messages both ways, buttons that still
+    work, the reply keyboard, the command menu, photos; new messages and files get new ids."""
+    sb = Sandbox(settings, port=0, now=NIGHT)
+    await sb.start()
+    try:
+        async with aiohttp.ClientSession(base_url=sb.url) as http:
+            await post(http, "/api/phones/1001/press", {"text": t("vi", "menu.report")})
+            await sb.phones[1001].next_message(timeout=TIMEOUT)
+            form = aiohttp.FormData()
+            form.add_field("file", PNG, filename="cot-dien.png", content_type="image/png")
+            async with http.post("/api/phones/1002/photo", data=form) as r:
+                assert r.status == 200, await r.text()
+            await sb.phones[1002].next_message(timeout=TIMEOUT)
+            before = await get(http, "/api/state")
+    finally:
+        await sb.stop()
+    assert (settings.data_dir / "sandbox" / "emulator" / "chats.json").is_file()
+
+    again = Sandbox(settings, port=0, now=NIGHT + timedelta(minutes=5))
+    await again.start()
+    try:
+        async with aiohttp.ClientSession(base_url=again.url) as http:
+            after = await get(http, "/api/state")
+            assert after["epoch"] != before["epoch"] and after["version"] != before["version"]
+            for user_id in (1001, 1002, 1003):
+                old, new = phone(before, user_id), phone(after, user_id)
+                assert new["messages"] == old["messages"]
+                assert (new["keyboard"], new["commands"]) == (old["keyboard"], old["commands"])
+            photo = next(m for m in phone(after, 1002)["messages"] if m["photo"])
+            async with http.get(f"/api/files/{photo['photo']}") as r:
+                assert r.status == 200 and await r.read() == PNG
+            # a button sent before the restart still works, and the chat goes on with new message ids
+            lan = again.phones[1001]
+            await post(http, "/api/phones/1001/tap", button(after, 1001, "Điện sinh hoạt"))
+            assert (await lan.next_message(timeout=TIMEOUT)).text == t("vi", "report.ask_place")
+            newest = phone(await get(http, "/api/state"), 1001)["messages"]
+            old_ids = [m["id"] for m in phone(before, 1001)["messages"]]
+            assert [m["id"] for m in newest][: len(old_ids)] == old_ids and newest[-1]["id"] > max(old_ids)
+            # a new photo is a new file, not one the database already knows under the same id
+            form = aiohttp.FormData()
+            form.add_field("file", PNG + b"2", filename="b.png", content_type="image/png")
+            async with http.post("/api/phones/1002/photo", data=form) as r:
+                assert r.status == 200, await r.text()
+            await again.phones[1002].next_message(timeout=TIMEOUT)
+            photos = [
+                m["photo"] for m in phone(await get(http, "/api/state"), 1002)["messages"] if m["photo"]
+            ]
+            assert len(set(photos)) == len(photos) == 2
+    finally:
+        await again.stop()
+
+
+async def test_start_afresh_empties_the_folder_but_nothing_else(settings: Settings) -> None:
+    sb = Sandbox(settings, port=0, now=NIGHT)
+    await sb.start()
+    folder = sb.settings.data_dir
+    try:
+        await sb.jump("day")
+        await sb.add_person("Võ Thị Ánh", "BT-HL", "member")
+        assert sorted(sb.phones)[-1] == 2001
+    finally:
+        await sb.stop()
+    (folder / "notes.txt").write_text("mine", encoding="utf-8")  # something of the person's own
+    again = Sandbox(settings, port=0, now=NIGHT + timedelta(hours=1))
+    await again.start(fresh=True)  # dlxh sandbox --fresh
+    try:
+        assert again.app is not None
+        assert sorted(again.phones) == sorted(p.user_id for p in PEOPLE)
+        assert len(await mem.list_members(again.app.services.db.reader)) == len(PEOPLE)
+        assert again.clock.now() == NIGHT + timedelta(hours=1)  # not where the last run had got to
+        lan = again.phones[1001]
+        assert len(lan.messages) == 1 and (lan.messages[0].text or "").startswith("Chào mừng")
+        # the page's button does the same while the page stays open
+        await again.add_person("Hà", "BT", "member")
+        async with aiohttp.ClientSession(base_url=again.url) as http:
+            epoch = (await get(http, "/api/state"))["epoch"]
+            result = await post(http, "/api/fresh", {})
+            assert result["local"] == "01/12/2026 23:00"
+            state = await get(http, "/api/state")
+        assert state["epoch"] != epoch and [p["id"] for p in state["phones"]] == [p.user_id for p in PEOPLE]
+        assert [m["from"] for m in phone(state, 1001)["messages"]] == ["me", "bot"]
+        assert len(await mem.list_members(again.app.services.db.reader)) == len(PEOPLE)
+    finally:
+        await again.stop()
+    assert (folder / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert not settings.database_path.exists()  # production untouched
+
+
+def test_the_sandbox_folder_must_be_its_own(settings: Settings, tmp_path: Path) -> None:
+    busy = tmp_path / "home"
+    busy.mkdir()
+    (busy / "thesis.docx").write_bytes(b"years of work")
+    sandbox = sandbox_settings(settings, busy)
+    with pytest.raises(SandboxError, match="holds other things"):
+        claim(sandbox)
+    with pytest.raises(SandboxError, match="not marked"):
+        wipe(sandbox)
+    assert (busy / "thesis.docx").exists()
+    # scheduled backups of the sandbox go to its own folder, never among the production backups
+    prod = make_settings(tmp_path, backups={"folder": str(tmp_path / "backups")})
+    assert sandbox_settings(prod).backups.folder == prod.data_dir / "sandbox" / "backups"
 
 
 async def test_one_sandbox_per_folder_and_its_time_never_runs_back(settings: Settings) -> None:
@@ -185,12 +297,47 @@ async def test_the_page_and_its_static_files_are_utf8(sandbox: Sandbox, http: ai
     assert '<meta charset="utf-8">' in html and "/static/app.js" in html
     async with http.get("/static/app.js") as r:
         assert r.headers["Content-Type"] == "text/javascript; charset=utf-8"
-        assert "Chia sẻ vị trí" in await r.text()
+        assert "/static/texts.json" in await r.text()
+    async with http.get("/static/texts.json") as r:
+        assert r.headers["Content-Type"] == "application/json; charset=utf-8"
+        assert (await r.json())["vi"]["shareLocation"] == "Chia sẻ vị trí"
     async with http.get("/static/style.css") as r:
         assert r.status == 200 and "DejaVu Sans" in await r.text()
     for bad in ("/static/../server.py", "/static/nothing.js", "/static/server.py"):
         async with http.get(bad) as r:
             assert r.status == 404
+
+
+def _fields(text: str) -> set[str]:
+    return set(re.findall(r"\{(\w+)\}", text))
+
+
+async def test_every_label_of_the_page_in_both_languages(sandbox: Sandbox) -> None:
+    """texts.json: the same labels in Vietnamese and English (with the same {fields}), one for every job
+    the bot runs (a job added later needs its label), one for every error the API can answer with."""
+    texts = json.loads((STATIC_DIR / "texts.json").read_text(encoding="utf-8"))
+    assert set(texts) == {"vi", "en"}
+    flat = {lang: dict(_flatten(texts[lang])) for lang in texts}
+    assert set(flat["vi"]) == set(flat["en"])
+    assert all(_fields(flat["vi"][k]) == _fields(flat["en"][k]) for k in flat["vi"]), [
+        k for k in flat["vi"] if _fields(flat["vi"][k]) != _fields(flat["en"][k])
+    ]
+    assert sandbox.app is not None
+    assert set(sandbox.app.runner.jobs) <= set(texts["vi"]["jobs"])
+    sources = "".join(p.read_text(encoding="utf-8") for p in (STATIC_DIR.parent).glob("*.py"))
+    codes = set(re.findall(r'ApiError\(\s*"(\w+)"', sources)) | {"cross_origin"}
+    assert codes and codes <= set(texts["vi"]["errors"]), codes - set(texts["vi"]["errors"])
+    # every data-i18n label of the page has a text
+    html = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+    used = set(re.findall(r'data-i18n(?:-title|-placeholder)?="(\w+)"', html))
+    assert used <= set(texts["vi"]), used - set(texts["vi"])
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for key, value in table.items():
+        out += _flatten(value, f"{prefix}{key}.") if isinstance(value, dict) else [(f"{prefix}{key}", value)]
+    return out
 
 
 async def test_state_shows_every_phone_and_only_changes_when_something_happens(
@@ -266,7 +413,11 @@ async def test_a_report_by_taps_keys_location_photo_and_reply(
 
 
 async def test_api_errors(sandbox: Sandbox, http: aiohttp.ClientSession) -> None:
-    assert "error" in await post(http, "/api/phones/9999/text", {"text": "a"}, status=404)
+    assert await post(http, "/api/phones/9999/text", {"text": "a"}, status=404) == {
+        "error": "no phone 9999",
+        "code": "no_phone",
+        "fields": {"phone": 9999},
+    }
     assert "error" in await post(http, "/api/phones/1001/text", {"text": "  "}, status=400)
     assert "error" in await post(http, "/api/phones/1001/text", {"text": "a", "reply_to": 999}, status=400)
     assert "error" in await post(
@@ -299,7 +450,9 @@ async def test_add_a_person_joins_by_a_real_invite(sandbox: Sandbox, http: aioht
     ] == 2002
     await post(http, "/api/people", {"name": "X", "unit": "NOPE", "role": "member"}, status=400)
     await post(http, "/api/people", {"name": "X", "unit": "BT", "role": "boss"}, status=400)
-    await post(http, "/api/people", {"name": " ", "unit": "BT", "role": "member"}, status=400)
+    refused = await post(http, "/api/people", {"name": " ", "unit": "BT", "role": "member"}, status=400)
+    assert (refused["code"], refused["fields"]) == ("name_length", {"limit": 100})  # the page words it
+    assert [p["id"] for p in (await get(http, "/api/state"))["phones"]][-1] == 2002  # nothing changed
 
 
 # ---------------------------------------------------------------------------------------------- the clock
@@ -353,8 +506,13 @@ async def test_jump_to_the_nearest_open_issue_deadline(sandbox: Sandbox, http: a
     state = await get(http, "/api/state")
     jump = next(j for j in state["jumps"] if j["key"] == "deadline")
     assert jump["issue"] == 1 and jump["which"] == "ack"
-    await post(http, "/api/clock", {"jump": "deadline"})
-    assert sandbox.clock.now() == deadline[2]
+    assert jump["due"] == deadline[2].astimezone(VN).strftime("%d/%m/%Y %H:%M")
+    result = await post(http, "/api/clock", {"jump": "deadline"})
+    # just past the deadline, where the follow-up happens (at the deadline itself nothing is overdue yet)
+    assert sandbox.clock.now() == deadline[2] + JUST_PAST
+    assert result["jobs"]["deadlines"] == "ack 1, handle 0, escalated 0"
+    reminder = await hung.next_message(timeout=TIMEOUT)
+    assert (reminder.text or "").startswith("⏰ Vụ việc #1 (")
 
 
 async def file_urgent_report(http: aiohttp.ClientSession, user: SimUser) -> None:

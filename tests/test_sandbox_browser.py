@@ -1,5 +1,7 @@
 """The sandbox page in a real headless Chromium: a member files an urgent report by tapping, the leader sees
-the alert and resolves it by replying to it, and after the night the member sees the outcome.
+the alert and resolves it by replying to it, and after the night the member sees the outcome; every chat
+follows its newest message (unless scrolled up: then a "new messages" pill); after a restart the phones show
+their earlier conversation; "start afresh" empties them and the database; errors in the page's language.
 
 Needs Debian's ``chromium`` (``/usr/bin/chromium``) and Playwright's Python package (never ``playwright
 install``: the browser comes from Debian). Without them the test is skipped, unless
@@ -13,14 +15,17 @@ import os
 import struct
 import zlib
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.config import Settings
+from bot.sandbox.seed import PEOPLE
 from bot.sandbox.server import Sandbox
 from bot.texts import t
+from storage import conversations as conv
+from storage import members as mem
 from tests.conftest import VN, make_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -36,6 +41,7 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOT_ENV = "DLXH_SCREENSHOT"
 NIGHT = datetime(2026, 12, 1, 21, 40, tzinfo=VN)  # a Tuesday evening, in quiet hours
+HELD = t("vi", "act.resolved_held", number=1, count=1, time="07:00 02/12/2026")
 WAIT_MS = 10_000
 DESCRIPTION = "Hai nhóm thanh niên hẹn đánh nhau ở bãi cát thôn 3"
 RESOLUTION = "Đã xử lý xong: hai nhóm đã giải tán, công an xã lập biên bản."
@@ -118,6 +124,29 @@ def png(width: int = 240, height: int = 150) -> bytes:
     )
 
 
+PHONES = [p.user_id for p in PEOPLE]
+#: How far each chat's newest message sits below the chat's visible bottom (0 or less: in view).
+_GAPS_JS = """(ids) => ids.map((id) => {
+  const chat = document.querySelector(`[data-phone="${id}"] .chat`);
+  const msgs = chat ? chat.querySelectorAll(".msg") : [];
+  if (!msgs.length) return [id, null];
+  const last = msgs[msgs.length - 1].getBoundingClientRect();
+  return [id, Math.round(last.bottom - chat.getBoundingClientRect().bottom)];
+})"""
+
+
+async def newest_in_view(page: Page, ids: list[int] = PHONES) -> None:
+    """Every phone shows its newest message at the bottom of its chat, nobody having scrolled."""
+    condition = f"(ids) => ({_GAPS_JS})(ids).every(([id, gap]) => gap !== null && gap <= 1)"
+    try:
+        await page.wait_for_function(condition, arg=ids, timeout=WAIT_MS)
+    except Exception:
+        gaps = await page.evaluate(_GAPS_JS, ids)
+        raise AssertionError(
+            f"the newest message is out of view (px below the chat) per phone: {gaps}"
+        ) from None
+
+
 class Phone:
     """One simulated phone on the page."""
 
@@ -161,6 +190,7 @@ async def test_report_alert_resolution_by_reply_and_feedback_in_the_browser(
     await expect(lan.root.locator(".phone-name")).to_have_text("Nguyễn Thị Lan")
     await expect(hung.root.locator(".phone-sub")).to_have_text("lãnh đạo · Xã Hàm Thắng")
     await expect(page.locator("#clock-time")).to_have_text("01/12/2026 21:40")
+    await newest_in_view(page)  # on a fresh load, every chat shows its newest message
 
     # the member files an urgent report, by tapping, typing, sharing a location and attaching a photo
     await lan.press(t("vi", "menu.report"))
@@ -201,7 +231,7 @@ async def test_report_alert_resolution_by_reply_and_feedback_in_the_browser(
     )
     await hung.tap(t("vi", "act.reply_resolve"))
     await hung.tap(t("vi", "act.evidence_none"))
-    await hung.sees(t("vi", "act.resolved", number=1, count=1))
+    await hung.sees(HELD)  # 21:40: the leader is told the outcome goes at 07:00, not that it was sent
 
     # the outcome is not urgent: it waits out the night, then reaches the member
     outcome = t("vi", "notice.resolved", number=1, title=DESCRIPTION, resolution=RESOLUTION)
@@ -212,6 +242,16 @@ async def test_report_alert_resolution_by_reply_and_feedback_in_the_browser(
     await lan.sees(outcome)
     await expect(page.locator("#clock-quiet")).to_be_hidden()
     await expect(page.locator("#status")).to_contain_text("02/12/2026 07:00")
+    # the messages the morning brought (an outcome, digests) are in view on every phone, unscrolled
+    await newest_in_view(page)
+    # every jump button is labelled in the page's language, none with a job's bare name
+    for lang in ("vi", "en"):
+        await page.locator("#lang").select_option(lang)
+        labels = await page.locator("#jumps button").all_inner_texts()
+        assert sandbox.app is not None and len(labels) > 3 + 5, labels
+        bare = [x for x in labels if x.split(" · ")[0] in sandbox.app.runner.jobs]
+        assert bare == [], f"untranslated jump buttons ({lang}): {bare}"
+    await page.locator("#lang").select_option("vi")
 
     # the screenshot tells the story: the member's report and its outcome, the leader's reply to the alert
     await _photos_loaded(page)
@@ -231,10 +271,87 @@ async def test_report_alert_resolution_by_reply_and_feedback_in_the_browser(
     await expect(lan.root).to_be_hidden()
     await page.locator("#lang").select_option("en")
     await expect(hung.root.locator(".send")).to_have_text("Send")
-    await expect(hung.bot_text(t("vi", "act.resolved", number=1, count=1))).to_be_visible()
+    await expect(hung.bot_text(HELD)).to_be_visible()
 
 
 async def _photos_loaded(page: Page) -> None:
     photo = page.locator("img.photo").first
     await expect(photo).to_have_js_property("complete", True)
     assert await photo.evaluate("img => img.naturalWidth") == 240  # a real image, served whole
+
+
+async def test_restart_keeps_the_chats_and_start_afresh_empties_them(page: Page, settings: Settings) -> None:
+    sb = Sandbox(settings, port=0, now=NIGHT)
+    await sb.start()
+    port = sb._bound_port
+    try:
+        await page.set_viewport_size({"width": 1280, "height": 600})  # a laptop: the chats overflow
+        await page.goto(sb.url)
+        await expect(page.locator(f'[data-phone="{PHONES[-1]}"] .msg.bot').first).to_be_visible(
+            timeout=WAIT_MS
+        )
+        await newest_in_view(page)
+        lan = Phone(page, 1001)
+        await lan.press(t("vi", "menu.report"))
+        await lan.sees(t("vi", "report.ask_category"))
+    finally:
+        await sb.stop()
+
+    # the page stays open while the sandbox restarts on the same port: the chats come back from the folder
+    sb = Sandbox(settings, port=port or 0, now=NIGHT + timedelta(minutes=5))
+    await sb.start()
+    try:
+        assert sb.url == page.url
+        await expect(page.locator(".phone")).to_have_count(len(PEOPLE), timeout=WAIT_MS)
+        await lan.sees(t("vi", "report.ask_category"))
+        await expect(lan.chat.locator(".msg.me .text").first).to_contain_text("/start ")
+        await expect(lan.root.locator(".keyboard .key")).not_to_have_count(0)
+        await newest_in_view(page)
+        await lan.tap("Tệ nạn xã hội")  # a button sent before the restart still works
+        await lan.sees(t("vi", "report.ask_place"))
+
+        # reading further up, the person stays there when a message arrives, and a pill says so
+        assert await lan.chat.evaluate("chat => chat.scrollHeight - chat.clientHeight") > 100
+        await lan.chat.evaluate("chat => { chat.scrollTop = 0; }")
+        await expect(lan.root.locator(".new-messages")).to_be_hidden()
+        await page.locator('[data-jump="morning"]').click()  # the idle draft is reminded in the morning
+        await expect(lan.bot_text(t("vi", "report.draft_reminder"))).to_be_attached(timeout=WAIT_MS)
+        pill = lan.root.locator(".new-messages")
+        await expect(pill).to_be_visible()
+        assert await lan.chat.evaluate("chat => chat.scrollTop") < 50
+        await newest_in_view(page, [p for p in PHONES if p != 1001])  # the others follow the jump
+        await pill.click()
+        await expect(pill).to_be_hidden()
+        await newest_in_view(page, [1001])
+
+        # a form error in the page's language
+        await page.locator("#add-person-toggle").click()
+        await page.locator("#add-person input[name=name]").fill("   ")
+        await page.locator("#add-person button[type=submit]").click()
+        await expect(page.locator("#status")).to_have_text("Lỗi: Họ và tên: từ 1 đến 100 ký tự.")
+        await page.locator("#lang").select_option("en")
+        await page.locator("#add-person button[type=submit]").click()
+        await expect(page.locator("#status")).to_have_text("Error: Full name: 1 to 100 characters.")
+        await page.locator("#lang").select_option("vi")
+        await page.locator("#add-person input[name=name]").fill("Võ Thị Ánh")
+        await page.locator("#add-person button[type=submit]").click()
+        await expect(page.locator(".phone")).to_have_count(len(PEOPLE) + 1, timeout=WAIT_MS)
+
+        # start afresh: asked first, then an empty database with the sample people and empty chats
+        page.once("dialog", lambda dialog: dialog.accept())
+        await page.locator("#fresh").click()
+        await expect(page.locator("#status")).to_contain_text("Đã làm lại từ đầu", timeout=3 * WAIT_MS)
+        await expect(page.locator(".phone")).to_have_count(len(PEOPLE), timeout=WAIT_MS)
+        await expect(page.locator("#clock-time")).to_have_text("01/12/2026 21:45")  # where this run began
+        welcome = t("vi", "invite.welcome", name="Nguyễn Thị Lan", role="", unit="", abilities="")
+        await expect(lan.chat.locator(".msg.bot .text").first).to_contain_text(welcome.split("\n")[0])
+        await expect(lan.chat.locator(".msg")).to_have_count(len(sb.phones[1001]._chat.raw))
+        await expect(lan.bot_text(t("vi", "report.ask_category"))).to_have_count(0)
+        await newest_in_view(page)
+        assert sb.app is not None
+        reader = sb.app.services.db.reader
+        assert sorted(m.name for m in await mem.list_members(reader)) == sorted(p.name for p in PEOPLE)
+        assert await conv.get_conversation(reader, "telegram", "1001") is None  # the draft is gone
+        assert not (sb.settings.data_dir / "emulator" / "files").exists()  # and the restored files
+    finally:
+        await sb.stop()

@@ -39,3 +39,23 @@ def test_no_vietnamese_string_literals_in_handlers_or_scheduler() -> None:
                     if VIETNAMESE_LETTERS.search(literal):
                         offenders.append(f"{path.relative_to(ROOT)}:{n}")
     assert offenders == []
+
+
+def test_channel_variants_keep_their_fields_and_name_no_telegram_gesture() -> None:
+    import string
+
+    from bot.texts import EN, VI, for_channel
+
+    def fields(text: str) -> set[str]:
+        return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+    variants = [k for k in VI if "@" in k]
+    assert variants, "the Zalo wording is missing"
+    for key in variants:
+        base, _, channel = key.partition("@")
+        assert channel == "zalo" and base in VI and for_channel(base, "zalo") == key
+        assert fields(VI[key]) == fields(VI[base]) and fields(EN[key]) == fields(EN[base]), key
+        for word in ("bấm", "(reply)", "/start", "tap ", "reply to"):
+            assert word not in VI[key] and word not in EN[key], (key, word)
+    assert for_channel("report.noted", "telegram") == "report.noted"
+    assert for_channel("report.ask_severity", "zalo") == "report.ask_severity"  # no variant: the same text

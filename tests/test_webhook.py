@@ -4,6 +4,8 @@ nothing and sends nothing."""
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,12 +21,15 @@ from bot.emulator import TelegramEmulator
 from bot.emulator.zalo import ZaloEmulator
 from bot.texts import t
 from bot.webhook import (
+    MAX_BODY,
+    MAX_DEPTH,
     TELEGRAM_SECRET_HEADER,
     ZALO_SECRET_HEADER,
     WebhookServer,
     WebhookTelegramChannel,
     check_secret,
     enable_webhooks,
+    nesting_ok,
 )
 from tests.conftest import PINNED
 from tests.e2e import emulator_settings
@@ -255,3 +260,45 @@ async def test_the_wrapped_channel_keeps_polling_channels_untouched(
         assert emu.calls["deleteWebhook"] == 0 and emu.calls["getUpdates"] == 0
     finally:
         await wrapped.stop()
+
+
+async def test_hostile_bodies_get_400_and_the_server_stays_up(
+    tmp_path: Path, emu: TelegramEmulator, zemu: ZaloEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Nesting 10,000 deep, a boolean or out-of-range update_id, an oversized body: 400 each, before any
+    parser recurses; nothing is stored or sent, nothing is logged as an error, and the next real update
+    is handled."""
+    async with webhook_app(tmp_path, emu, zemu) as (app, server), httpx.AsyncClient() as http:
+        await app.start()
+        await seed_units(app.services.db, NOW)
+        tg_url, zalo_url = server.url("/telegram"), server.url("/zalo")
+        ok = {TELEGRAM_SECRET_HEADER: SECRET}
+        before = await counts(app)
+        deep = b"[" * 10_000 + b"]" * 10_000
+        deep_object = b'{"update_id": 1, "message": ' + b'{"a":' * 10_000 + b"1" + b"}" * 10_001
+        hostile = [
+            (tg_url, deep, ok),
+            (tg_url, deep_object, ok),
+            (zalo_url, deep, {ZALO_SECRET_HEADER: SECRET}),
+            (tg_url, json.dumps({**tg_text(5, 101, "/help"), "update_id": True}).encode(), ok),
+            (tg_url, json.dumps({**tg_text(5, 101, "/help"), "update_id": False}).encode(), ok),
+            (tg_url, json.dumps({**tg_text(5, 101, "/help"), "update_id": 2**64}).encode(), ok),
+            (tg_url, json.dumps({**tg_text(5, 101, "/help"), "update_id": -1}).encode(), ok),
+            (tg_url, json.dumps({**tg_text(5, 101, "/help"), "update_id": 5.0}).encode(), ok),
+            (tg_url, json.dumps({**tg_text(5, 101, "/help"), "update_id": "5"}).encode(), ok),
+            (tg_url, b'{"update_id": 5, "x": "' + b"a" * (MAX_BODY + 10) + b'"}', ok),
+        ]
+        with caplog.at_level(logging.WARNING):
+            for url, body, headers in hostile:
+                answer = await http.post(url, content=body, headers=headers)
+                assert answer.status_code == 400, (url, body[:60])
+        assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+        assert await counts(app) == before
+        assert server.stats.bad_requests == len(hostile)
+        # brackets inside strings do not count; a real update nested as Telegram nests them passes
+        assert nesting_ok(b'{"text": "' + b"[" * 10_000 + b'"}')
+        assert not nesting_ok(b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1))
+        # still up: a real update is handled
+        lan = emu.user(101, "Lan")
+        assert (await http.post(tg_url, json=tg_text(6, 101, "Xin chào"), headers=ok)).status_code == 200
+        assert (await lan.next_message()).text == t("vi", "stranger.refuse")

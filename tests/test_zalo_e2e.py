@@ -130,10 +130,10 @@ async def test_an_image_where_text_is_expected_and_a_number_out_of_range(app: Ap
     ask = await tu.next_message()
     await tu.send_text("7")
     again = await tu.next_message()
-    assert again.body() == f"{t('vi', 'error.choose_again')}\n\n{t('vi', 'language.ask')}"
+    assert again.body() == f"{t('vi', 'error.choose_again@zalo')}\n\n{t('vi', 'language.ask')}"  # no buttons
     assert again.options() == ask.options()
     await tu.send_image(b"\xff\xd8\xff\xe0 another photo")  # a photo is no answer either
-    assert (await tu.next_message()).body().startswith(t("vi", "error.choose_again"))
+    assert (await tu.next_message()).body().startswith(t("vi", "error.choose_again@zalo"))
     await tu.send_text("1")  # the numbers of the latest list work
     assert (await tu.next_message()).body() == t("vi", "language.done")
 
@@ -179,7 +179,7 @@ async def test_a_blocked_chat_is_marked_unreachable_and_a_429_is_retried(app: Ap
     lan = emu.user("0a1b2c3d4e5f60718293", "Lan")
     emu.fail_next("sendMessage", 429, "Too many requests", retry_after=1)
     await lan.send_text("xin chào")
-    assert (await lan.next_message(timeout=5)).text == t("vi", "stranger.refuse")  # after the 429's wait
+    assert (await lan.next_message(timeout=5)).text == t("vi", "stranger.refuse@zalo")  # after the 429's wait
     assert await is_chat_unreachable(app.services.db.reader, "zalo", tu.chat_id)
     assert tu.pending() == []
     tu.blocked = False

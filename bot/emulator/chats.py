@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot.emulator.formatting import utf16_len
+from bot.emulator.groups import header_message, member_update
 
 if TYPE_CHECKING:
     from bot.emulator.telegram import TelegramEmulator
@@ -49,6 +50,8 @@ class BotMessage:
     media_group_id: str | None = None
     parse_mode: str | None = None
     deleted: bool = False  # deleteMessage was called on it
+    thread_id: int | None = None  # the forum topic it was posted in
+    protected: bool = False  # sent with protect_content: the client offers no forwarding or saving
 
     def labels(self) -> list[str]:
         """The inline button labels, row after row."""
@@ -68,6 +71,7 @@ class _Chat:
         self.bot_messages: list[BotMessage] = []
         self.by_id: dict[int, BotMessage] = {}
         self.reply_keyboard: list[list[dict[str, Any]]] | None = None
+        self.topics: dict[int, str] = {}  # forum topics: message_thread_id -> name
         self.cursor = 0  # how many bot messages next_message already returned
         self._wakeup = asyncio.Event()
 
@@ -330,19 +334,98 @@ class SimUser(_SimChat):
 
 
 class SimGroup(_SimChat):
-    """A group chat with the bot in it (negative id); simulated people talk through it."""
+    """A group chat with the bot in it (negative id); simulated people talk through it.
+
+    Who is in it is tracked (``statuses``): :meth:`join` and :meth:`leave` queue ``chat_member`` updates (which
+    Telegram delivers only to a bot that names them in ``allowed_updates``), :meth:`add_bot`, :meth:`promote_bot`
+    and :meth:`remove_bot` queue ``my_chat_member``. A supergroup can :meth:`enable_topics` (a forum)."""
 
     def __init__(self, emu: TelegramEmulator, chat: _Chat, title: str) -> None:
         super().__init__(emu, chat)
         self.id = chat.id
         self.title = title
+        self.statuses: dict[int, str] = {emu.bot_id: "member"}
 
     def __repr__(self) -> str:
         return f"SimGroup({self.id}, {self.title!r})"
 
-    async def send_text(self, user: SimUser, text: str) -> int:
-        """``user`` writes ``text`` in the group."""
-        return self._emu._user_text(self._chat, user, text, f"👤 {user.first_name} @ {self.title}: {text}")
+    def status_of(self, user_id: int) -> str:
+        return self.statuses.get(user_id, "left")
+
+    @property
+    def topics(self) -> dict[int, str]:
+        """The forum topics: message_thread_id -> name."""
+        return dict(self._chat.topics)
+
+    def topic_messages(self, thread: int) -> list[BotMessage]:
+        return [m for m in self._chat.bot_messages if m.thread_id == thread]
+
+    # ------------------------------------------------------------------ membership
+
+    def _member_change(self, kind: str, actor: SimUser, subject: dict[str, Any], new: str, line: str) -> int:
+        old = self.status_of(subject["id"])
+        self.statuses[subject["id"]] = new
+        return self._emu._enqueue(kind, member_update(self._emu, self, actor, subject, old, new), line)
+
+    async def join(self, user: SimUser, *, added_by: SimUser | None = None) -> int:
+        """``user`` joins (or is added by ``added_by``): a ``chat_member`` update."""
+        line = f"👥 {user.first_name} vào nhóm {self.title}"
+        return self._member_change("chat_member", added_by or user, user.user_json(), "member", line)
+
+    async def leave(self, user: SimUser, *, removed_by: SimUser | None = None) -> int:
+        """``user`` leaves (or is removed by ``removed_by``): a ``chat_member`` update."""
+        status = "kicked" if removed_by is not None else "left"
+        line = f"👥 {user.first_name} rời nhóm {self.title}"
+        return self._member_change("chat_member", removed_by or user, user.user_json(), status, line)
+
+    async def add_bot(self, by: SimUser, *, admin: bool = False) -> int:
+        """``by`` (in the group already) adds the bot (as an administrator with ``admin``): ``my_chat_member``."""
+        self.statuses.pop(self._emu.bot_id, None)
+        self.statuses.setdefault(by.id, "member")
+        status = "administrator" if admin else "member"
+        line = f"👥 {by.first_name} thêm bot vào nhóm {self.title}"
+        return self._member_change("my_chat_member", by, self._emu._bot_json(), status, line)
+
+    async def promote_bot(self, by: SimUser) -> int:
+        line = f"👥 {by.first_name} cho bot làm quản trị nhóm {self.title}"
+        return self._member_change("my_chat_member", by, self._emu._bot_json(), "administrator", line)
+
+    async def remove_bot(self, by: SimUser) -> int:
+        line = f"👥 {by.first_name} xóa bot khỏi nhóm {self.title}"
+        return self._member_change("my_chat_member", by, self._emu._bot_json(), "kicked", line)
+
+    # ------------------------------------------------------------------ topics
+
+    def enable_topics(self) -> None:
+        """Make the group a forum (only a supergroup can be one, as on Telegram)."""
+        if self._chat.json["type"] != "supergroup":
+            raise ValueError("only a supergroup (id <= -10**12) can have topics")
+        self._chat.json["is_forum"] = True
+
+    def _open_topic(self, name: str) -> dict[str, Any]:
+        thread = self._chat.new_message_id()
+        self._chat.raw[thread] = header_message(self._emu, self._chat, thread, name)
+        self._chat.senders[thread] = None
+        self._chat.topics[thread] = name
+        self._emu._log.append(f"🤖 → {self.title}: chủ đề mới #{thread} “{name}”")
+        return {"message_thread_id": thread, "name": name, "icon_color": 7322096}
+
+    def _in_topic(self, thread: int | None, reply_to: int | None) -> dict[str, Any]:
+        if thread is None:
+            return {}
+        if thread not in self._chat.topics:
+            raise LookupError(f"no topic #{thread} in {self.title}")
+        target = reply_to if reply_to is not None else thread
+        return {"message_thread_id": thread, "is_topic_message": True,
+                "reply_to_message": self._chat.snapshot(target)}  # fmt: skip
+
+    # ------------------------------------------------------------------ talking
+
+    async def send_text(self, user: SimUser, text: str, *, topic: int | None = None) -> int:
+        """``user`` writes ``text`` in the group (in forum topic ``topic``: it replies to the topic's header)."""
+        where = f" / #{topic}" if topic is not None else ""
+        line = f"👤 {user.first_name} @ {self.title}{where}: {text}"
+        return self._emu._user_text(self._chat, user, text, line, extra=self._in_topic(topic, None) or None)
 
     async def tap(self, user: SimUser, label: str, message: BotMessage | None = None) -> int:
         """``user`` presses an inline button on a bot message in the group."""
@@ -350,10 +433,16 @@ class SimGroup(_SimChat):
         line = f"👤 {user.first_name} @ {self.title} bấm: {label}"
         return self._emu._user_callback(self._chat, user, mid, data, line)
 
+    async def tap_data(self, user: SimUser, message_id: int, data: str) -> int:
+        """``user`` sends a callback_query with arbitrary (possibly forged) data on message ``message_id``."""
+        mid = self._resolve(message_id)
+        line = f"👤 {user.first_name} @ {self.title} bấm nút (dữ liệu tự đặt) trên tin #{mid}: {data}"
+        return self._emu._user_callback(self._chat, user, mid, data, line)
+
     async def reply(self, user: SimUser, to: BotMessage | int, text: str) -> int:
-        """``user`` replies to message ``to`` in the group."""
+        """``user`` replies to message ``to`` in the group (in its topic, if it is in one)."""
         mid = self._resolve(to)
         line = f"👤 {user.first_name} @ {self.title} trả lời tin #{mid}: {text}"
-        return self._emu._user_text(
-            self._chat, user, text, line, extra={"reply_to_message": self._chat.snapshot(mid)}
-        )
+        thread = self._chat.raw[mid].get("message_thread_id")
+        extra = self._in_topic(thread, mid) or {"reply_to_message": self._chat.snapshot(mid)}
+        return self._emu._user_text(self._chat, user, text, line, extra=extra)

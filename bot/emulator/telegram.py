@@ -14,6 +14,9 @@ emulator plays Telegram's servers *and* the people talking to the bot:
 * Requests are checked the way Telegram checks them (empty / too long text, parse_mode markup,
   callback_data over 64 bytes, unknown chat, "message is not modified", double-answered callback
   queries ...) and answered with Telegram's error shapes and HTTP statuses.
+* Groups (``emu.group(id, title)``, :class:`SimGroup`): people join and leave (``chat_member``), the bot is
+  added, promoted or removed (``my_chat_member``), and a supergroup can be a forum with topics
+  (``createForumTopic``, ``message_thread_id``); see :mod:`bot.emulator.groups`.
 * Failures can be injected: random 500s, 429s and slow answers (:class:`Faults`), a token-bucket
   send cap (``set_send_cap``) and users who blocked the bot (``user.blocked = True``).
 
@@ -39,6 +42,7 @@ from aiohttp import web
 
 from bot.emulator.chats import BotMessage, SimGroup, SimUser, _Chat, text_entities
 from bot.emulator.formatting import EntityParseError, parse_text
+from bot.emulator.groups import group_api, topic_fields
 
 __all__ = [
     "SENDING_METHODS",
@@ -355,6 +359,7 @@ class TelegramEmulator:
             "setChatMenuButton": self._api_true,
             "sendChatAction": self._api_send_chat_action,
             "getFile": self._api_get_file,
+            **group_api(self, _ApiError),
         }
         self._by_lower = {name.lower(): name for name in self._handlers}
 
@@ -771,6 +776,9 @@ class TelegramEmulator:
         user = self._users.get(chat_id)
         if user is not None and user.blocked:
             raise _ApiError(403, "Forbidden: bot was blocked by the user")
+        group = self._groups.get(chat_id)
+        if group is not None and group.status_of(self.bot_id) in ("left", "kicked"):
+            raise _ApiError(403, f"Forbidden: bot was kicked from the {chat.json['type']} chat")
         return chat
 
     def _format(self, text: str, parse_mode: str | None, entities: Any) -> tuple[str, list[dict[str, Any]]]:
@@ -862,6 +870,7 @@ class TelegramEmulator:
         parse_mode: str | None,
         stored: _StoredFile | None = None,
         media_group_id: str | None = None,
+        protected: bool = False,
     ) -> dict[str, Any]:
         mid = chat.new_message_id()
         date = int(self._now())
@@ -874,8 +883,11 @@ class TelegramEmulator:
         }
         if media_group_id:
             raw["media_group_id"] = media_group_id
-        if reply_to is not None:
-            raw["reply_to_message"] = chat.snapshot(reply_to)
+        if protected:
+            raw["has_protected_content"] = True
+        thread = fields.get("message_thread_id")
+        if reply_to is not None or thread is not None:  # in a topic, a message replies to its header at least
+            raw["reply_to_message"] = chat.snapshot(reply_to if reply_to is not None else thread)
         bm = BotMessage(
             message_id=mid,
             chat_id=chat.id,
@@ -888,6 +900,8 @@ class TelegramEmulator:
             entities=entities,
             media_group_id=media_group_id,
             parse_mode=parse_mode,
+            thread_id=thread,
+            protected=protected,
         )
         if markup is not None:
             if markup.inline is not None:
@@ -1094,7 +1108,10 @@ class TelegramEmulator:
             raise _bad("message is too long")
         markup = self._markup(p)
         reply_to = self._reply_target(chat, p)
-        fields: dict[str, Any] = {"text": text}
+        fields: dict[str, Any] = {
+            "text": text,
+            **topic_fields(chat, p.integer("message_thread_id"), _ApiError),
+        }
         if entities:
             fields["entities"] = entities
         return self._record_bot_message(
@@ -1106,6 +1123,7 @@ class TelegramEmulator:
             markup=markup,
             reply_to=reply_to,
             parse_mode=p.text("parse_mode"),
+            protected=p.flag("protect_content"),
         )
 
     async def _send_media(self, p: _Params, kind: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -1117,6 +1135,7 @@ class TelegramEmulator:
         if kind == "voice" and p.integer("duration") is not None:
             stored.duration = p.integer("duration") or 0
         fields: dict[str, Any] = {kind: stored.sizes_json() if kind == "photo" else stored.as_json()}
+        fields.update(topic_fields(chat, p.integer("message_thread_id"), _ApiError))
         fields.update(extra or {})
         if caption:
             fields["caption"] = caption
@@ -1132,6 +1151,7 @@ class TelegramEmulator:
             reply_to=reply_to,
             parse_mode=p.text("parse_mode"),
             stored=stored,
+            protected=p.flag("protect_content"),
         )
 
     async def _api_send_photo(self, p: _Params) -> dict[str, Any]:

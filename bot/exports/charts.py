@@ -93,16 +93,6 @@ def _legend_below(fig: Figure, ax: object, ncol: int) -> None:
     fig.tight_layout(rect=(0, 0.4 / fig.get_figheight(), 1, 1))
 
 
-def _hbar_stacked(
-    title: str,
-    labels: list[str],
-    series: list[tuple[str, list[float], str]],
-    xlabel: str,
-    legend: bool = True,
-) -> bytes:
-    return _png(hbar_figure(title, labels, series, xlabel, legend))
-
-
 def hbar_figure(
     title: str,
     labels: list[str],
@@ -149,7 +139,9 @@ def chart_by_category(pack: Pack, lang: str) -> Chart | None:
         for g in ("open", "handled", "closed", "other")
         if any(groups[c][g] for c in codes)
     ]
-    png = _hbar_stacked(title, [pack.category_label(c, lang) for c in codes], series, t(lang, "chart.issues"))
+    png = _png(
+        hbar_figure(title, [pack.category_label(c, lang) for c in codes], series, t(lang, "chart.issues"))
+    )
     return Chart("by-category", title, png)
 
 
@@ -169,7 +161,7 @@ def chart_by_unit(pack: Pack, lang: str) -> Chart | None:
         for sev in ("normal", "pressing", "urgent")
         if any(counts[u][sev] for u in units)
     ]
-    png = _hbar_stacked(title, [pack.tree.name(u) for u in units], series, t(lang, "chart.issues"))
+    png = _png(hbar_figure(title, [pack.tree.name(u) for u in units], series, t(lang, "chart.issues")))
     return Chart("by-unit", title, png)
 
 

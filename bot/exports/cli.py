@@ -40,7 +40,10 @@ class ExportError(Exception):
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = sub.add_parser(
-        "export", help="write a period's briefing pack as files: XLSX, CSV (UTF-8), DOCX, charts"
+        "export",
+        help="write a period's briefing pack as files: XLSX, CSV (UTF-8), DOCX, charts",
+        description="Write a period's briefing pack as files (--format xlsx, csv, docx or all), for the "
+        "whole tree or for one unit and the units below it.",
     )
     p.add_argument("--period", required=True, help="a quarter like 2026Q4 or a month like 2026-11")
     p.add_argument("--unit", help="only this unit and the units below it (default: the whole tree)")

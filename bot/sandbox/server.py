@@ -2,29 +2,20 @@
 
 The bot is built exactly as ``dlxh run`` builds it (:func:`bot.app.build_app`), with the Telegram base URL
 pointed at an in-process :class:`~bot.emulator.TelegramEmulator`, a :class:`~bot.clock.ManualClock` the
-page moves forward, and its own database under ``<data_dir>/sandbox/`` (never the production one). One
-aiohttp server serves the page (plain HTML, CSS and JavaScript from ``static/``) and a small JSON API:
+page moves forward, and its own folder ``<data_dir>/sandbox/`` (:mod:`bot.sandbox.folder`: never the
+production database). One aiohttp server serves the page (plain HTML, CSS and JavaScript from
+``static/``) and a small JSON API (:mod:`bot.sandbox.web`).
 
-==========================================  ==============================================================
-``GET  /api/state?since=V``                 phones, their chats, the clock and its jumps; ``{"unchanged":
-                                            true}`` while nothing moved since version ``V``
-``POST /api/phones/{id}/text``              ``{"text", "reply_to"?}``: type a message (or reply to one)
-``POST /api/phones/{id}/tap``               ``{"message_id", "row", "col"}``: tap an inline button
-``POST /api/phones/{id}/press``             ``{"text"}``: press a key of the reply keyboard (main menu)
-``POST /api/phones/{id}/location``          ``{"latitude"?, "longitude"?}``: share a (fake) location
-``POST /api/phones/{id}/photo``             multipart ``file``, ``caption``?, ``reply_to``?: send a photo
-``GET  /api/files/{file_id}``               a photo or file shown in a chat
-``POST /api/people``                        ``{"name", "unit", "role"}``: a new phone joins by a real invite
-``POST /api/clock``                         ``{"jump": "hour" | "day" | "morning" | "job:NAME" |
-                                            "deadline"}``: move the clock, then run every job once
-==========================================  ==============================================================
+The phones' chats outlive a restart (:mod:`bot.sandbox.history`), the clock carries on where it had got
+to, and "start afresh" (the page's button, or ``dlxh sandbox --fresh``) empties the folder and seeds the
+sample people again.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
+import secrets
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -40,6 +31,17 @@ from bot.config import Settings
 from bot.emulator import SimUser, TelegramEmulator
 from bot.sandbox import seed as sd
 from bot.sandbox import view
+from bot.sandbox.folder import (
+    CLOCK_FILE,
+    SandboxError,
+    claim,
+    read_clock,
+    sandbox_settings,
+    wipe,
+    write_clock,
+)
+from bot.sandbox.history import load_history, save_history
+from bot.sandbox.web import ApiError, web_app
 from bot.texts import t
 from storage import issues as iss
 from storage import members as mem
@@ -48,67 +50,14 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
-STATIC_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".svg": "image/svg+xml; charset=utf-8",
-    ".png": "image/png",
-}
-#: Where "share location" says the phone is (Xã Hàm Thắng, Bình Thuận) unless the page names a place.
-FAKE_LOCATION = (10.9633, 108.1272)
-MAX_TEXT = 4096
-MAX_PHOTO_BYTES = 10 * 1024 * 1024
-CLOCK_FILE = "clock.txt"
+#: A deadline jump lands this far past the deadline: at the deadline itself nothing is overdue yet.
+JUST_PAST = timedelta(minutes=1)
 
-
-class SandboxError(RuntimeError):
-    """The sandbox cannot run as asked (e.g. it would use the production database)."""
-
-
-def _same_path(a: Path, b: Path) -> bool:
-    if a.resolve() == b.resolve():
-        return True
-    try:
-        return a.exists() and b.exists() and a.samefile(b)
-    except OSError:
-        return False
-
-
-def sandbox_settings(settings: Settings, data_dir: str | Path | None = None) -> Settings:
-    """The production settings with the sandbox's own data folder (default ``<data_dir>/sandbox``) and its
-    own database in it; Zalo off. Refuses (:class:`SandboxError`) to share the production database."""
-    if data_dir is None or str(data_dir) == "":
-        base = settings.data_dir / "sandbox"
-    else:
-        base = Path(data_dir).expanduser()
-    base = base if base.is_absolute() else Path.cwd() / base
-    sandbox = replace(
-        settings, data_dir=base, database=None, database_url=None, zalo=replace(settings.zalo, enabled=False)
-    )
-    if _same_path(sandbox.database_path, settings.database_path):
-        raise SandboxError(
-            f"refusing to run the sandbox on the production database: the sandbox database "
-            f"{sandbox.database_path} is the configured database {settings.database_path}; "
-            f"give the sandbox another --data-dir"
-        )
-    if _same_path(sandbox.files_dir, settings.files_dir):
-        raise SandboxError(
-            f"refusing to run the sandbox in the production data folder: the sandbox files "
-            f"{sandbox.files_dir} are the configured files {settings.files_dir}; give the sandbox another --data-dir"
-        )
-    return sandbox
+__all__ = ["JUST_PAST", "Sandbox", "SandboxError", "run_sandbox", "sandbox_settings"]
 
 
 def _local(when: datetime, settings: Settings) -> str:
     return when.astimezone(settings.tz).strftime("%d/%m/%Y %H:%M")
-
-
-class _BadRequest(Exception):
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 class Sandbox:
@@ -133,6 +82,8 @@ class Sandbox:
         self.app: App | None = None
         self.phones: dict[int, SimUser] = {}
         self._rev = 0
+        self._epoch = ""  # a new one for every bot start: the page's old version strings mean nothing
+        self._saved_version = ""
         self._owns_data = False  # True once this sandbox holds the database's lock
         self._web: web.AppRunner | None = None
         self._bound_port: int | None = None
@@ -152,38 +103,14 @@ class Sandbox:
     def clock_file(self) -> Path:
         return self.settings.data_dir / CLOCK_FILE
 
-    async def start(self) -> None:
-        """Start the emulator and the bot, seed the sample people (first start only), serve the page."""
-        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.clock = ManualClock(self._start_at or self._resume_time())
-        clock = self.clock
-        self.emu = TelegramEmulator(
-            "7000000001:SANDBOX-LOCAL-TOKEN",
-            bot_username="dlxh_sandbox_bot",
-            bot_name="dlxh",
-            now=lambda: clock.now().timestamp(),
-        )
-        await self.emu.start()
+    async def start(self, *, fresh: bool = False) -> None:
+        """Start the emulator and the bot, seed the sample people (first start only), serve the page.
+        ``fresh``: empty the sandbox's folder first (a new database, empty chats, the clock from scratch)."""
+        claim(self.settings)
+        if fresh:
+            wipe(self.settings)
+        await self._start_bot()
         try:
-            # update ids keep growing across restarts: the database remembers the ones it handled
-            view.start_update_ids_at(self.emu, int(time.time() * 1000))
-            # phones that joined in an earlier run exist before the bot delivers what it still owes them
-            for user_id, name in await self._known_phones():
-                self.phones[user_id] = self.emu.user(user_id, sd.phone_name(name))
-            telegram = replace(
-                self.settings.telegram,
-                enabled=True,
-                base_url=self.emu.base_url,
-                base_file_url=self.emu.base_file_url,
-                poll_timeout=1,
-            )
-            self.settings = replace(self.settings, telegram=telegram)
-            self.app = build_app(self.settings, clock=self.clock, telegram_token=self.emu.token)
-            await self.app.start()
-            self._owns_data = True
-            for user in await sd.seed(self.app, self.emu, self.clock.now()):
-                self.phones[user.id] = user
-            self.phones = dict(sorted(self.phones.items()))
             await self._serve()
         except BaseException:
             await self.stop()
@@ -193,42 +120,110 @@ class Sandbox:
         if self._web is not None:
             await self._web.cleanup()
             self._web = None
-        if self.app is not None:
-            app, self.app = self.app, None
-            try:
+        await self._stop_bot()
+
+    async def fresh(self) -> dict[str, Any]:
+        """Start afresh while the page stays open: stop the bot, empty the folder, start and seed again."""
+        async with self._clock_lock, self._people_lock:
+            await self._stop_bot(keep=False)
+            removed = wipe(self.settings)
+            await self._start_bot()
+        log.info("sandbox started afresh (%d item(s) removed)", len(removed))
+        return {"at": self.clock.now().isoformat(), "local": _local(self.clock.now(), self.settings)}
+
+    async def _start_bot(self) -> None:
+        folder = self.settings.data_dir
+        clock = ManualClock(self._start_at or read_clock(folder, datetime.now(UTC)))
+        emu = TelegramEmulator(
+            "7000000001:SANDBOX-LOCAL-TOKEN",
+            bot_username="dlxh_sandbox_bot",
+            bot_name="dlxh",
+            now=lambda: clock.now().timestamp(),
+        )
+        await emu.start()
+        app: App | None = None
+        phones: dict[int, SimUser] = {}
+        try:
+            # update ids keep growing across restarts: the database remembers the ones it handled
+            view.start_update_ids_at(emu, int(time.time() * 1000))
+            # phones that joined in an earlier run exist, with their chats, before the bot delivers what
+            # it still owes them
+            phones = load_history(emu, folder, await self._known_phones())
+            app = build_app(self._bot_settings(emu), clock=clock, telegram_token=emu.token)
+            await app.start()
+            self._owns_data = True
+            for user in await sd.seed(app, emu, clock.now()):
+                phones[user.id] = user
+        except BaseException:
+            await self._close(app, emu, clock, phones, keep=True)
+            raise
+        # only now does the page see the new bot: until then it is told the sandbox is starting
+        self.clock, self.emu, self.app = clock, emu, app
+        self.phones = dict(sorted(phones.items()))
+        self._epoch = secrets.token_hex(4)
+        self._rev += 1
+        self.autosave()
+
+    def _bot_settings(self, emu: TelegramEmulator) -> Settings:
+        telegram = replace(
+            self.settings.telegram,
+            enabled=True,
+            base_url=emu.base_url,
+            base_file_url=emu.base_file_url,
+            poll_timeout=1,
+        )
+        return replace(self.settings, telegram=telegram)
+
+    async def _stop_bot(self, *, keep: bool = True) -> None:
+        """Stop the bot and the emulator; ``keep``: save the clock and the chats for the next start."""
+        app, emu, self.app, self.emu = self.app, self.emu, None, None
+        await self._close(app, emu, self.clock, self.phones, keep=keep)
+
+    async def _close(
+        self,
+        app: App | None,
+        emu: TelegramEmulator | None,
+        clock: ManualClock,
+        phones: dict[int, SimUser],
+        *,
+        keep: bool,
+    ) -> None:
+        """Stop ``app`` and ``emu``; if this sandbox held the database and ``keep``, save the clock and
+        the phones' chats first (only the holder may write the folder)."""
+        try:
+            if app is not None:
                 await app.stop()
-            finally:
-                if self._owns_data:
-                    self._save_clock()
-                    self._owns_data = False
-        if self.emu is not None:
-            emu, self.emu = self.emu, None
-            await emu.stop()
+        finally:
+            owned, self._owns_data = self._owns_data, False
+            if owned and keep and emu is not None:
+                write_clock(self.settings.data_dir, clock.now())
+                self._save(emu, phones)
+            if emu is not None:
+                await emu.stop()
 
-    def _resume_time(self) -> datetime:
-        """Now, or the time an earlier run had reached if that is later: sandbox time never runs back."""
-        now = datetime.now(UTC)
+    def _save(self, emu: TelegramEmulator, phones: dict[int, SimUser]) -> None:
         try:
-            saved = datetime.fromisoformat(self.clock_file.read_text(encoding="utf-8").strip())
-        except (OSError, ValueError):
-            return now
-        return max(now, saved) if saved.tzinfo is not None else now
-
-    def _save_clock(self) -> None:
-        if not self._owns_data:
-            return
-        try:
-            self.clock_file.write_text(self.clock.now().isoformat(), encoding="utf-8")
+            save_history(emu, phones, self.settings.data_dir)
         except OSError:
-            log.warning("could not save the sandbox clock to %s", self.clock_file)
+            log.warning("could not save the sandbox chats in %s", self.settings.data_dir)
 
-    async def _known_phones(self) -> list[tuple[int, str]]:
-        """Every Telegram phone a member joined from in an earlier run (inactive members' too)."""
+    def autosave(self) -> None:
+        """Save the chats if anything changed since the last save (the page's polls call it)."""
+        if self.app is None or self.emu is None or not self._owns_data:
+            return
+        version = self.version()
+        if version != self._saved_version:
+            self._save(self.emu, self.phones)
+            self._saved_version = version
+
+    async def _known_phones(self) -> dict[int, str]:
+        """Every Telegram phone a member joined from in an earlier run (inactive members' too), with the
+        name its profile shows."""
         if not self.settings.database_path.exists():
-            return []
+            return {}
         db = await Database.open(self.settings.database_path)
         try:
-            phones = []
+            phones = {}
             for member in await mem.list_members(db.reader):
                 for ident in await mem.list_identities(db.reader, member.id):
                     if (
@@ -236,13 +231,13 @@ class Sandbox:
                         and ident.external_id.isdigit()
                         and int(ident.external_id) > 0
                     ):
-                        phones.append((int(ident.external_id), member.name))
+                        phones[int(ident.external_id)] = sd.phone_name(member.name)
         finally:
             await db.close()
         return phones
 
     async def _serve(self) -> None:
-        runner = web.AppRunner(self.web_app(), handle_signals=False, access_log=None)
+        runner = web.AppRunner(web_app(self), handle_signals=False, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port)
         try:
@@ -255,19 +250,19 @@ class Sandbox:
 
     # ------------------------------------------------------------------ state
 
-    def _running(self) -> tuple[App, TelegramEmulator]:
+    def running(self) -> tuple[App, TelegramEmulator]:
         if self.app is None or self.emu is None:
-            raise _BadRequest("the sandbox is not running", 503)
+            raise ApiError("not_running", "the sandbox is not running (or is starting afresh)", 503)
         return self.app, self.emu
 
     def version(self) -> str:
-        _, emu = self._running()
-        return f"{len(emu.log_lines())}.{len(emu.answered_callbacks)}.{self._rev}"
+        _, emu = self.running()
+        return f"{self._epoch}.{len(emu.log_lines())}.{len(emu.answered_callbacks)}.{self._rev}"
 
     async def jump_targets(self) -> list[dict[str, Any]]:
-        """Where the clock can jump: +1 hour, +1 day, 07:00 tomorrow, each job's next run, the nearest
-        open issue deadline. Each has a key (for ``POST /api/clock``), the time, and what it is."""
-        app, _ = self._running()
+        """Where the clock can jump: +1 hour, +1 day, 07:00 tomorrow, each job's next run, just past the
+        nearest open issue deadline. Each has a key (for ``POST /api/clock``), the time, and what it is."""
+        app, _ = self.running()
         now = self.clock.now()
         tz = self.settings.tz
         tomorrow = now.astimezone(tz).date() + timedelta(days=1)
@@ -279,19 +274,20 @@ class Sandbox:
         for name, job in app.runner.jobs.items():
             nxt = job.next_after(now, self.settings.timezone)
             if nxt is not None and nxt > now:
-                out.append(
-                    {
-                        "key": f"job:{name}",
-                        "kind": "job",
-                        "job": name,
-                        "description": job.description,
-                        "at": nxt,
-                    }
-                )
+                out.append({"key": f"job:{name}", "kind": "job", "job": name, "at": nxt})
         deadline = await self.next_deadline()
         if deadline is not None:
-            issue, which, at = deadline
-            out.append({"key": "deadline", "kind": "deadline", "issue": issue, "which": which, "at": at})
+            issue, which, due = deadline
+            out.append(
+                {
+                    "key": "deadline",
+                    "kind": "deadline",
+                    "issue": issue,
+                    "which": which,
+                    "due": _local(due, self.settings),
+                    "at": due + JUST_PAST,
+                }
+            )
         for item in out:
             at = item["at"]
             item["at"] = at.astimezone(UTC).isoformat()
@@ -300,7 +296,7 @@ class Sandbox:
 
     async def next_deadline(self) -> tuple[int, str, datetime] | None:
         """The nearest deadline still ahead among open issues: (issue number, "ack" | "handle", time)."""
-        app, _ = self._running()
+        app, _ = self.running()
         reader = app.services.db.reader
         now = self.clock.now()
         unit_ids = [u.id for u in await un.list_units(reader, active_only=False)]
@@ -315,37 +311,24 @@ class Sandbox:
         return best
 
     async def state(self, since: str = "") -> dict[str, Any]:
-        app, emu = self._running()
+        app, emu = self.running()
+        self.autosave()
         version = self.version()  # before reading: the state is at least this new
         if since and since == version:
             return {"version": version, "unchanged": True}
         settings = self.settings
         reader = app.services.db.reader
         all_units = await un.list_units(reader, active_only=False)
-        unit_names = {u.id: u.name for u in all_units}
         notices = view.callback_notices(emu)
-        phones = []
-        for user_id, user in self.phones.items():
-            member = await mem.get_member_by_identity(reader, sd.CHANNEL, str(user_id))
-            lang = member.language if member is not None else settings.language
-            phones.append(
-                {
-                    "id": user_id,
-                    "name": member.name if member is not None else user.first_name,
-                    "role": member.role if member is not None else "",
-                    "role_label": t(lang, f"role.{member.role}") if member is not None else "",
-                    "unit": unit_names.get(member.unit_id, "") if member is not None else "",
-                    "active": member.active if member is not None else False,
-                    "messages": view.render_messages(user, settings.tz),
-                    "keyboard": view.current_keyboard(user),
-                    "commands": view.chat_commands(emu, user),
-                    "notices": notices.get(user_id, [])[-5:],
-                }
-            )
+        phones = [
+            await self._phone_state(reader, user, {u.id: u.name for u in all_units}, notices.get(user_id, []))
+            for user_id, user in self.phones.items()
+        ]
         now = self.clock.now()
         local = now.astimezone(settings.tz)
         return {
             "version": version,
+            "epoch": self._epoch,
             "clock": {
                 "at": now.isoformat(),
                 "local": local.strftime("%d/%m/%Y %H:%M"),
@@ -360,28 +343,48 @@ class Sandbox:
             "database": str(settings.database_path),
         }
 
+    async def _phone_state(
+        self, reader: Any, user: SimUser, unit_names: dict[int, str], notices: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        assert self.emu is not None
+        member = await mem.get_member_by_identity(reader, sd.CHANNEL, str(user.id))
+        lang = member.language if member is not None else self.settings.language
+        return {
+            "id": user.id,
+            "name": member.name if member is not None else user.first_name,
+            "role": member.role if member is not None else "",
+            "role_label": t(lang, f"role.{member.role}") if member is not None else "",
+            "unit": unit_names.get(member.unit_id, "") if member is not None else "",
+            "active": member.active if member is not None else False,
+            "messages": view.render_messages(user, self.settings.tz),
+            "keyboard": view.current_keyboard(user),
+            "commands": view.chat_commands(self.emu, user),
+            "notices": notices[-5:],
+        }
+
     # ------------------------------------------------------------------ actions
 
     def phone(self, user_id: int) -> SimUser:
+        self.running()
         user = self.phones.get(user_id)
         if user is None:
-            raise _BadRequest(f"no phone {user_id}", 404)
+            raise ApiError("no_phone", f"no phone {user_id}", 404, phone=user_id)
         return user
 
     async def jump(self, key: str) -> dict[str, Any]:
         """Move the clock to a jump target, wake delivery, run every job's pass at the new time."""
-        app, _ = self._running()
         async with self._clock_lock:
+            app, _ = self.running()
             targets = {j["key"]: j for j in await self.jump_targets()}
             target = targets.get(key)
             if target is None:
-                raise _BadRequest(f"no jump {key!r}; jumps: {', '.join(targets)}")
+                raise ApiError("jump_unknown", f"no jump {key!r}; jumps: {', '.join(targets)}", jump=key)
             when = datetime.fromisoformat(target["at"])
             if when <= self.clock.now():
-                raise _BadRequest("the sandbox clock only moves forward")
+                raise ApiError("jump_backwards", "the sandbox clock only moves forward")
             self.clock.set(when)  # wakes the outbox worker: held messages that are now due go out
             self._rev += 1
-            self._save_clock()
+            write_clock(self.settings.data_dir, self.clock.now())
             results = await app.runner.run_all(self.clock.now())
             self._rev += 1
         return {
@@ -392,160 +395,22 @@ class Sandbox:
 
     async def add_person(self, name: str, unit_code: str, role: str) -> SimUser:
         """A new phone joins with a real invite for ``name`` (``/start CODE``), like the sample people."""
-        app, emu = self._running()
         name = " ".join(name.split())
         if not name or len(name) > 100:
-            raise _BadRequest("name: 1 to 100 characters")
+            raise ApiError("name_length", "name: 1 to 100 characters", limit=100)
         if role not in mem.ROLES:
-            raise _BadRequest(f"role: one of {', '.join(mem.ROLES)}")
-        unit = await un.get_unit_by_code(app.services.db.reader, unit_code)
-        if unit is None or not unit.active:
-            raise _BadRequest(f"unit: no active unit {unit_code!r}")
+            raise ApiError("role_unknown", f"role: one of {', '.join(mem.ROLES)}", role=role)
         async with self._people_lock:
+            app, emu = self.running()
+            unit = await un.get_unit_by_code(app.services.db.reader, unit_code)
+            if unit is None or not unit.active:
+                raise ApiError("unit_unknown", f"unit: no active unit {unit_code!r}", unit=unit_code)
             user_id = max([sd.FIRST_ADDED_ID - 1, *self.phones]) + 1
             self.phones[user_id] = emu.user(user_id, sd.phone_name(name))
             self._rev += 1
             user = await sd.join_by_invite(app, emu, user_id, name, unit_code, role, self.clock.now())
         self._rev += 1
         return user
-
-    # ------------------------------------------------------------------ HTTP
-
-    def web_app(self) -> web.Application:
-        app = web.Application(middlewares=[_errors, _same_origin], client_max_size=MAX_PHOTO_BYTES + 65536)
-        app.router.add_get("/", self._index)
-        app.router.add_get("/static/{name}", self._static)
-        app.router.add_get("/api/state", self._api_state)
-        app.router.add_post("/api/phones/{id}/text", self._api_text)
-        app.router.add_post("/api/phones/{id}/tap", self._api_tap)
-        app.router.add_post("/api/phones/{id}/press", self._api_press)
-        app.router.add_post("/api/phones/{id}/location", self._api_location)
-        app.router.add_post("/api/phones/{id}/photo", self._api_photo)
-        app.router.add_get("/api/files/{file_id}", self._api_file)
-        app.router.add_post("/api/people", self._api_people)
-        app.router.add_post("/api/clock", self._api_clock)
-        return app
-
-    async def _index(self, request: web.Request) -> web.StreamResponse:
-        return _static_file("index.html")
-
-    async def _static(self, request: web.Request) -> web.StreamResponse:
-        return _static_file(request.match_info["name"])
-
-    async def _api_state(self, request: web.Request) -> web.Response:
-        return _json(await self.state(request.query.get("since", "")))
-
-    def _user(self, request: web.Request) -> SimUser:
-        try:
-            user_id = int(request.match_info["id"])
-        except ValueError:
-            raise _BadRequest("phone id must be a number", 404) from None
-        return self.phone(user_id)
-
-    async def _api_text(self, request: web.Request) -> web.Response:
-        user = self._user(request)
-        body = await _body(request)
-        text = body.get("text")
-        if not isinstance(text, str) or not text.strip():
-            raise _BadRequest("text: a non-empty string")
-        if len(text) > MAX_TEXT:
-            raise _BadRequest(f"text: at most {MAX_TEXT} characters")
-        reply_to = _optional_id(body.get("reply_to"), "reply_to")
-        if reply_to is not None:
-            if not view.has_message(user, reply_to):
-                raise _BadRequest(f"reply_to: no message #{reply_to}")
-            update = await user.reply(reply_to, text)
-        else:
-            update = await user.send_text(text)
-        return _json({"update_id": update})
-
-    async def _api_tap(self, request: web.Request) -> web.Response:
-        user = self._user(request)
-        body = await _body(request)
-        try:
-            mid, row, col = (int(body[k]) for k in ("message_id", "row", "col"))
-        except (KeyError, TypeError, ValueError):
-            raise _BadRequest("message_id, row, col: numbers") from None
-        try:
-            message, label = view.button_label(user, mid, row, col)
-            update = await user.tap(label, message)
-        except LookupError as exc:
-            raise _BadRequest(str(exc).split("\n")[0]) from None
-        return _json({"update_id": update, "label": label})
-
-    async def _api_press(self, request: web.Request) -> web.Response:
-        user = self._user(request)
-        body = await _body(request)
-        label = body.get("text")
-        if not isinstance(label, str) or not label:
-            raise _BadRequest("text: the key's label")
-        try:
-            update = await user.press(label)
-        except LookupError as exc:
-            raise _BadRequest(str(exc)) from None
-        return _json({"update_id": update})
-
-    async def _api_location(self, request: web.Request) -> web.Response:
-        user = self._user(request)
-        body = await _body(request)
-        try:
-            lat = float(body.get("latitude", FAKE_LOCATION[0]))
-            lon = float(body.get("longitude", FAKE_LOCATION[1]))
-        except (TypeError, ValueError):
-            raise _BadRequest("latitude, longitude: numbers") from None
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise _BadRequest("latitude, longitude: out of range")
-        return _json({"update_id": await user.share_location(lat, lon)})
-
-    async def _api_photo(self, request: web.Request) -> web.Response:
-        user = self._user(request)
-        if not request.content_type.startswith("multipart/"):
-            raise _BadRequest("send the photo as multipart/form-data with a field named file")
-        form = await request.post()
-        upload = form.get("file")
-        if not isinstance(upload, web.FileField):
-            raise _BadRequest("file: the photo")
-        data = upload.file.read()
-        if not data:
-            raise _BadRequest("file: empty")
-        caption_raw = form.get("caption")
-        caption = caption_raw.strip() if isinstance(caption_raw, str) and caption_raw.strip() else None
-        reply_raw = form.get("reply_to")
-        reply_to = _optional_id(reply_raw if isinstance(reply_raw, str) and reply_raw else None, "reply_to")
-        if reply_to is not None:
-            if not view.has_message(user, reply_to):
-                raise _BadRequest(f"reply_to: no message #{reply_to}")
-            update = await user.reply(reply_to, photo=data, caption=caption)
-        else:
-            update = await user.send_photo(data, caption=caption)
-        return _json({"update_id": update})
-
-    async def _api_file(self, request: web.Request) -> web.Response:
-        _, emu = self._running()
-        found = view.file_content(emu, request.match_info["file_id"])
-        if found is None:
-            raise _BadRequest("no such file", 404)
-        data, ctype = found
-        return web.Response(body=data, headers={"Content-Type": ctype, "Cache-Control": "max-age=3600"})
-
-    async def _api_people(self, request: web.Request) -> web.Response:
-        body = await _body(request)
-        name, unit, role = (body.get(k) for k in ("name", "unit", "role"))
-        if not all(isinstance(v, str) for v in (name, unit, role)):
-            raise _BadRequest("name, unit, role: strings")
-        assert isinstance(name, str) and isinstance(unit, str) and isinstance(role, str)
-        try:
-            user = await self.add_person(name, unit, role)
-        except TimeoutError as exc:
-            raise _BadRequest(f"the bot did not welcome the new phone: {exc}", 504) from None
-        return _json({"id": user.id, "name": user.first_name}, status=201)
-
-    async def _api_clock(self, request: web.Request) -> web.Response:
-        body = await _body(request)
-        key = body.get("jump")
-        if not isinstance(key, str):
-            raise _BadRequest("jump: hour, day, morning, job:NAME or deadline")
-        return _json(await self.jump(key))
 
 
 def _unit_tree(units: list[un.Unit]) -> list[dict[str, Any]]:
@@ -565,60 +430,6 @@ def _unit_tree(units: list[un.Unit]) -> list[dict[str, Any]]:
     return out
 
 
-def _json(body: dict[str, Any], status: int = 200) -> web.Response:
-    return web.Response(
-        text=json.dumps(body, ensure_ascii=False),
-        status=status,
-        content_type="application/json",
-        charset="utf-8",
-        headers={"Cache-Control": "no-store"},
-    )
-
-
-def _static_file(name: str) -> web.StreamResponse:
-    path = STATIC_DIR / name
-    ctype = STATIC_TYPES.get(path.suffix)
-    if ctype is None or "/" in name or name.startswith(".") or not path.is_file():
-        raise _BadRequest("not found", 404)
-    return web.Response(body=path.read_bytes(), headers={"Content-Type": ctype, "Cache-Control": "no-cache"})
-
-
-async def _body(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except (ValueError, UnicodeDecodeError):
-        raise _BadRequest("send a JSON object") from None
-    if not isinstance(body, dict):
-        raise _BadRequest("send a JSON object")
-    return body
-
-
-def _optional_id(value: Any, name: str) -> int | None:
-    if value is None or value == "":
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise _BadRequest(f"{name}: a message number") from None
-
-
-@web.middleware
-async def _errors(request: web.Request, handler: Any) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except _BadRequest as exc:
-        return _json({"error": str(exc)}, status=exc.status)
-
-
-@web.middleware
-async def _same_origin(request: web.Request, handler: Any) -> web.StreamResponse:
-    """Only the sandbox's own page may act: a POST from another site's page is refused."""
-    origin = request.headers.get("Origin")
-    if request.method == "POST" and origin and origin.split("://", 1)[-1] != request.host:
-        return _json({"error": "cross-origin request refused"}, status=403)
-    return await handler(request)
-
-
 async def run_sandbox(
     settings: Settings,
     *,
@@ -627,13 +438,20 @@ async def run_sandbox(
     data_dir: str | Path | None = None,
     stop: asyncio.Event | None = None,
     now: datetime | None = None,
+    fresh: bool = False,
 ) -> None:
-    """Run the sandbox until ``stop`` is set (or the task is cancelled); prints the page's address."""
+    """Run the sandbox until ``stop`` is set (or the task is cancelled); prints the page's address.
+    ``fresh``: start afresh (an empty sandbox database and chats) instead of carrying on."""
     sandbox = Sandbox(settings, host=host, port=port, data_dir=data_dir, now=now)
-    await sandbox.start()
+    await sandbox.start(fresh=fresh)
     try:
         print(f"dlxh sandbox: open {sandbox.url} in a browser (Ctrl+C stops it)", flush=True)
         print(f"  sandbox database: {sandbox.settings.database_path}", flush=True)
+        print(
+            "  it carries on where the last run stopped; the page's “start afresh” button "
+            "(or dlxh sandbox --fresh) empties it",
+            flush=True,
+        )
         if host not in ("127.0.0.1", "localhost", "::1"):
             print(
                 "  warning: the page has no password; anyone who can reach this address can use it",

@@ -2,8 +2,9 @@
 
 The emulator's public API covers what the bot sent (``SimUser.messages``); a chat window also needs what
 the person sent, the files behind photos, the command menu and the little notices a tapped button
-answers with. Those live in the emulator's own per-chat state, and this module is the one place the
-sandbox reads it, so a change there breaks here (and in tests/test_sandbox.py) and nowhere else.
+answers with. Those live in the emulator's own per-chat state, and this module (with
+:mod:`bot.sandbox.history`, which saves and restores it) is where the sandbox reads it, so a change there
+breaks here (and in tests/test_sandbox.py) and nowhere else.
 """
 
 from __future__ import annotations

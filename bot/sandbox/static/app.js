@@ -1,113 +1,19 @@
 /* dlxh sandbox: several simulated phones talking to the real bot, and the sandbox clock.
  * Plain JavaScript, no build step. Everything the bot says comes from the server; only the page's own
- * labels live here (Vietnamese first, English second). */
+ * labels live here, in texts.json (Vietnamese first, English second). */
 "use strict";
 
-const TEXTS = {
-  vi: {
-    title: "Hộp cát",
-    sandboxTime: "Giờ hộp cát",
-    quietHours: "Giờ nghỉ: tin chủ động chờ đến sáng",
-    addPerson: "Thêm người",
-    pageLanguage: "Ngôn ngữ trang",
-    personName: "Họ và tên",
-    personUnit: "Đơn vị",
-    personRole: "Vai trò",
-    addPersonSubmit: "Thêm và tham gia",
-    addPersonNote: "Một mã mời thật được tạo và gửi từ một điện thoại mới (/start MÃ).",
-    showPhone: "Điện thoại",
-    replyingTo: "Trả lời",
-    clickToReply: "Bấm vào tin để trả lời",
-    cancelReply: "Bỏ trả lời",
-    commands: "Lệnh",
-    typeMessage: "Nhập tin nhắn",
-    send: "Gửi",
-    attachPhoto: "Đính kèm ảnh",
-    shareLocation: "Chia sẻ vị trí",
-    jumpTo: "Tới",
-    jumpHour: "+1 giờ",
-    jumpDay: "+1 ngày",
-    jumpMorning: "07:00 sáng mai",
-    jumpDeadline: "Hạn gần nhất: vụ việc #{issue}",
-    deadlineAck: "hạn tiếp nhận",
-    deadlineHandle: "hạn xử lý",
-    jobs: {
-      digests: "Bản tin hằng ngày",
-      deadlines: "Theo dõi hạn",
-      resolution_checks: "Hỏi lại kết quả",
-      rounds: "Kỳ giao ban",
-      outbox: "Gửi tin còn chờ",
-      cleanup_updates: "Dọn dữ liệu cũ",
-      drafts: "Nhắc bản nháp",
-    },
-    jumped: "Đã chuyển đến {time} và chạy {count} việc định kỳ.",
-    joined: "{name} đã tham gia.",
-    location: "Vị trí",
-    photo: "Ảnh",
-    file: "Tệp",
-    edited: "đã sửa",
-    bot: "dlxh",
-    me: "Tôi",
-    inactive: "ngừng hoạt động",
-    error: "Lỗi",
-    noCommands: "Chưa có lệnh nào.",
-  },
-  en: {
-    title: "Sandbox",
-    sandboxTime: "Sandbox time",
-    quietHours: "Quiet hours: proactive messages wait for morning",
-    addPerson: "Add a person",
-    pageLanguage: "Page language",
-    personName: "Full name",
-    personUnit: "Unit",
-    personRole: "Role",
-    addPersonSubmit: "Add and join",
-    addPersonNote: "A real invite code is created and sent from a new phone (/start CODE).",
-    showPhone: "Phone",
-    replyingTo: "Reply to",
-    clickToReply: "Click a message to reply to it",
-    cancelReply: "Cancel reply",
-    commands: "Commands",
-    typeMessage: "Type a message",
-    send: "Send",
-    attachPhoto: "Attach photo",
-    shareLocation: "Share location",
-    jumpTo: "Jump",
-    jumpHour: "+1 hour",
-    jumpDay: "+1 day",
-    jumpMorning: "07:00 tomorrow",
-    jumpDeadline: "Nearest deadline: issue #{issue}",
-    deadlineAck: "acknowledge by",
-    deadlineHandle: "handle by",
-    jobs: {
-      digests: "Daily digest",
-      deadlines: "Deadline follow-ups",
-      resolution_checks: "Resolution checks",
-      rounds: "Periodic round",
-      outbox: "Delivery catch-up",
-      cleanup_updates: "Clean-up",
-      drafts: "Draft reminders",
-    },
-    jumped: "Moved to {time} and ran {count} scheduled jobs.",
-    joined: "{name} joined.",
-    location: "Location",
-    photo: "Photo",
-    file: "File",
-    edited: "edited",
-    bot: "dlxh",
-    me: "Me",
-    inactive: "inactive",
-    error: "Error",
-    noCommands: "No commands yet.",
-  },
-};
+/* The page's own labels, both languages, are in texts.json (loaded before the first render). */
+const LANGUAGES = ["vi", "en"];
 
 const POLL_MS = 400; // while idle
 const FAST_POLL_MS = 100; // for a moment after an action, while the bot answers
 const FAST_FOR_MS = 2500;
 const state = {
+  texts: null, // texts.json: {vi: {...}, en: {...}}
   lang: localStorage.getItem("dlxh-sandbox-lang") || "vi",
   version: "",
+  epoch: "", // changes when the bot restarts or starts afresh: every phone is drawn anew
   data: null,
   selected: null, // the phone shown on a narrow screen
   phones: new Map(), // id -> {el, sig, replyTo, lastNotice}
@@ -118,12 +24,24 @@ const state = {
   scrollTo: null, // a phone just added: bring it into view
 };
 
-function tr(key, fields) {
-  const table = TEXTS[state.lang] || TEXTS.vi;
-  let text = table[key] !== undefined ? table[key] : TEXTS.vi[key];
-  if (text === undefined) text = key;
-  for (const [k, v] of Object.entries(fields || {})) text = text.replace(`{${k}}`, v);
+function fill(text, fields) {
+  for (const [k, v] of Object.entries(fields || {})) text = text.replaceAll(`{${k}}`, String(v));
   return text;
+}
+
+function tr(key, fields) {
+  const texts = state.texts || {};
+  const table = texts[state.lang] || texts.vi || {};
+  let text = table[key] !== undefined ? table[key] : (texts.vi || {})[key];
+  if (text === undefined) text = key;
+  return typeof text === "string" ? fill(text, fields) : text;
+}
+
+/* A refused request's message in the page's language (the server's English one if the code is new). */
+function errorText(data, fallback) {
+  const known = data && data.code ? tr("errors")[data.code] : undefined;
+  if (typeof known === "string") return fill(known, data.fields);
+  return (data && data.error) || fallback;
 }
 
 function el(tag, attrs, ...children) {
@@ -190,7 +108,7 @@ async function api(method, path, body) {
   const response = await fetch(path, init);
   const data = await response.json().catch(() => ({}));
   if (!response.ok) {
-    const message = data.error || response.statusText;
+    const message = errorText(data, response.statusText);
     status(`${tr("error")}: ${message}`, true);
     throw new Error(message);
   }
@@ -215,6 +133,7 @@ async function poll() {
     if (!response.ok) throw new Error(response.statusText);
     const data = await response.json();
     if (!data.unchanged) {
+      if (data.epoch !== state.epoch) forgetPhones(data.epoch);
       state.version = data.version;
       state.data = data;
       render();
@@ -230,6 +149,16 @@ async function poll() {
   } else {
     schedulePoll(Date.now() < state.fastUntil ? FAST_POLL_MS : POLL_MS);
   }
+}
+
+/* The bot restarted or started afresh: its chats are new, so every phone is drawn from scratch. */
+function forgetPhones(epoch) {
+  state.epoch = epoch;
+  for (const entry of state.phones.values()) {
+    entry.observer.disconnect();
+    entry.el.remove();
+  }
+  state.phones.clear();
 }
 
 function refreshSoon() {
@@ -289,19 +218,7 @@ function renderClock(data) {
   box.dataset.sig = sig;
   box.replaceChildren(el("span", { class: "jumps-label", text: tr("jumpTo") }));
   for (const jump of data.jumps) {
-    let label;
-    let title = jump.local;
-    if (jump.kind === "hour") label = tr("jumpHour");
-    else if (jump.kind === "day") label = tr("jumpDay");
-    else if (jump.kind === "morning") label = tr("jumpMorning");
-    else if (jump.kind === "job") {
-      const names = tr("jobs");
-      label = `${(names && names[jump.job]) || jump.job} · ${shortTime(jump.local)}`;
-      title = `${jump.job}: ${jump.description} — ${jump.local}`;
-    } else if (jump.kind === "deadline") {
-      label = `${tr("jumpDeadline", { issue: jump.issue })} · ${shortTime(jump.local)}`;
-      title = `${tr(jump.which === "ack" ? "deadlineAck" : "deadlineHandle")} ${jump.local}`;
-    } else label = jump.key;
+    const [label, title] = jumpLabel(jump);
     box.append(
       el("button", {
         type: "button",
@@ -313,6 +230,25 @@ function renderClock(data) {
       }),
     );
   }
+}
+
+/* A jump button's label and tooltip, in the page's language. */
+function jumpLabel(jump) {
+  if (jump.kind === "hour") return [tr("jumpHour"), jump.local];
+  if (jump.kind === "day") return [tr("jumpDay"), jump.local];
+  if (jump.kind === "morning") return [tr("jumpMorning"), jump.local];
+  if (jump.kind === "job") {
+    const name = tr("jobs")[jump.job] || jump.job;
+    return [`${name} · ${shortTime(jump.local)}`, tr("jumpJobTitle", { job: name, time: jump.local })];
+  }
+  if (jump.kind === "deadline") {
+    const which = tr(jump.which === "ack" ? "deadlineAck" : "deadlineHandle");
+    return [
+      `${tr("jumpDeadline", { issue: jump.issue })} · ${shortTime(jump.due)}`,
+      tr("jumpDeadlineTitle", { which, due: jump.due, time: jump.local }),
+    ];
+  }
+  return [jump.key, jump.local];
 }
 
 function shortTime(local) {
@@ -372,7 +308,12 @@ function createPhone(phone) {
     lastNotice: null,
     phone,
     chat: node.querySelector(".chat"),
+    body: node.querySelector(".chat-body"),
+    pill: node.querySelector(".new-messages"),
+    stick: true, // follow the newest message; false once the person scrolls up to read
+    observer: null,
   };
+  followNewest(entry);
   const form = node.querySelector(".composer");
   const textarea = form.querySelector("textarea");
   form.addEventListener("submit", (event) => {
@@ -402,6 +343,42 @@ function createPhone(phone) {
   return entry;
 }
 
+/* Like a phone: a chat stays with its newest message, also when pictures load, the keyboard changes or
+ * the window is resized, unless the person scrolled up to read; then new messages show a pill. */
+function followNewest(entry) {
+  let lastTop = 0;
+  entry.chat.addEventListener("scroll", () => {
+    // only a move up is the person reading back: content growing under a chat that follows the newest
+    // message (a picture loading, text rewrapping as the phones settle) fires scroll events too
+    const chat = entry.chat;
+    const top = chat.scrollTop;
+    const gap = chat.scrollHeight - top - chat.clientHeight;
+    if (top < lastTop - 1 && gap > 1) entry.stick = false;
+    else if (gap < 40) entry.stick = true;
+    lastTop = top;
+    if (entry.stick) {
+      entry.pill.hidden = true;
+      chat.scrollTop = chat.scrollHeight;
+    }
+  });
+  entry.pill.addEventListener("click", () => toNewest(entry));
+  entry.observer = new ResizeObserver(() => {
+    if (entry.stick) entry.chat.scrollTop = entry.chat.scrollHeight;
+  });
+  entry.observer.observe(entry.chat);
+  entry.observer.observe(entry.body);
+}
+
+function nearBottom(chat) {
+  return chat.scrollHeight - chat.scrollTop - chat.clientHeight < 40;
+}
+
+function toNewest(entry) {
+  entry.stick = true;
+  entry.pill.hidden = true;
+  entry.chat.scrollTop = entry.chat.scrollHeight;
+}
+
 function updatePhone(entry, phone) {
   entry.phone = phone;
   const node = entry.el;
@@ -413,18 +390,20 @@ function updatePhone(entry, phone) {
   if (sig !== entry.sig) {
     entry.sig = sig;
     const chat = entry.chat;
-    const atBottom = chat.scrollHeight - chat.scrollTop - chat.clientHeight < 40;
     const scrollTop = chat.scrollTop;
-    const before = entry.count || 0;
+    const before = entry.count === undefined ? phone.messages.length : entry.count;
     renderMessages(entry, phone);
     renderKeyboard(entry, phone);
     renderCommands(entry, phone);
     entry.count = phone.messages.length;
     const last = phone.messages[phone.messages.length - 1];
-    // like a phone: stay with the newest message, unless the person scrolled up to read (then stay there,
-    // until they send something themselves)
-    if (atBottom || (entry.count > before && last && last.from === "me")) chat.scrollTop = chat.scrollHeight;
-    else chat.scrollTop = scrollTop;
+    const grew = entry.count > before;
+    if (grew && last && last.from === "me") toNewest(entry); // what the person sends themselves
+    else if (entry.stick) chat.scrollTop = chat.scrollHeight;
+    else {
+      chat.scrollTop = scrollTop; // reading further up: stay there
+      if (grew) entry.pill.hidden = false;
+    }
     if (entry.replyTo !== null && !phone.messages.some((m) => m.id === entry.replyTo)) setReply(entry, null);
   }
   showNotice(entry, phone.notices);
@@ -442,7 +421,6 @@ function firstLine(text) {
 }
 
 function renderMessages(entry, phone) {
-  const chat = entry.chat;
   const nodes = [];
   let lastDate = null;
   for (const m of phone.messages) {
@@ -514,7 +492,7 @@ function renderMessages(entry, phone) {
     if (entry.replyTo === m.id) row.classList.add("replying-to");
     nodes.push(row);
   }
-  chat.replaceChildren(...nodes);
+  entry.body.replaceChildren(...nodes);
 }
 
 function renderKeyboard(entry, phone) {
@@ -663,10 +641,38 @@ async function addPerson(event) {
   refreshSoon();
 }
 
+async function startAfresh() {
+  if (!window.confirm(tr("confirmAfresh"))) return;
+  const button = document.getElementById("fresh");
+  button.disabled = true;
+  status(tr("startingAfresh"));
+  try {
+    const result = await api("POST", "/api/fresh", {});
+    status(tr("startedAfresh", { time: result.local }));
+  } catch (err) {
+    // shown in the status line
+  } finally {
+    button.disabled = false;
+  }
+  refreshSoon();
+}
+
 /* ------------------------------------------------------------------ start */
 
+async function loadTexts() {
+  for (;;) {
+    try {
+      const response = await fetch("/static/texts.json");
+      if (response.ok) return await response.json();
+    } catch (err) {
+      // the sandbox is (re)starting: try again
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
 function setLanguage(lang) {
-  state.lang = TEXTS[lang] ? lang : "vi";
+  state.lang = LANGUAGES.includes(lang) ? lang : "vi";
   localStorage.setItem("dlxh-sandbox-lang", state.lang);
   document.documentElement.lang = state.lang;
   document.getElementById("lang").value = state.lang;
@@ -678,7 +684,8 @@ function setLanguage(lang) {
   render();
 }
 
-document.addEventListener("DOMContentLoaded", () => {
+document.addEventListener("DOMContentLoaded", async () => {
+  state.texts = await loadTexts();
   document.getElementById("lang").addEventListener("change", (e) => setLanguage(e.target.value));
   document.getElementById("phone-select").addEventListener("change", (e) => {
     state.selected = Number(e.target.value);
@@ -692,6 +699,7 @@ document.addEventListener("DOMContentLoaded", () => {
     if (!form.hidden) form.elements.name.focus();
   });
   form.addEventListener("submit", addPerson);
+  document.getElementById("fresh").addEventListener("click", startAfresh);
   setLanguage(state.lang);
   poll();
 });

@@ -1,0 +1,116 @@
+"""The leaders' commands and stateless buttons: ``a:iss:<action>:<id>[:page]`` and ``a:lst:<kind>:<page>``."""
+
+from __future__ import annotations
+
+from handlers import access, flow
+from handlers.context import Context
+from handlers.leaders import actions as act
+from handlers.leaders.card import show_card, show_more
+from handlers.leaders.common import first_number, issue_argument, load_for
+from handlers.leaders.lists import show_list
+from handlers.numbers import parse_count, parse_issue_number
+from storage import issues as iss
+
+TEXT_ACTIONS = ("comment", "resolve", "reopen", "close", "dup", "progress", "propose")
+
+
+async def on_action(ctx: Context, data: str) -> bool:
+    """``a:iss:<action>:<id>[:page]`` and ``a:lst:<kind>:<page>``; False if the data is not ours."""
+    parts = data.split(":")
+    if len(parts) < 4 or parts[1] not in ("lst", "iss"):
+        return False
+    if parts[1] == "lst":
+        page = parse_count(parts[3])
+        if page is None or parts[2] not in ("open", "overdue") or ctx.member.role not in ("leader", "admin"):
+            return False
+        await show_list(ctx, parts[2], page)
+        return True
+    number = parse_issue_number(parts[3])
+    if number is None:
+        ctx.reply(ctx.t("issue.not_found", number="?"))
+        return True
+    issue = await load_for(ctx, number)
+    if issue is not None:
+        await _on_issue_button(ctx, issue, parts[2], parts[4:])
+    return True
+
+
+async def _on_issue_button(ctx: Context, issue: iss.Issue, action: str, rest: list[str]) -> None:
+    if action == "card":
+        await show_card(ctx, issue)
+    elif action == "more":
+        await show_more(ctx, issue, (parse_count(rest[0]) if rest else None) or 1)
+    elif action == "ack":
+        await act.acknowledge(ctx, issue)
+    elif action == "confirm":
+        if await act.check(ctx, issue, "confirm"):
+            await act.confirm_proposal(ctx, issue)
+    elif action == "sendback":
+        if await act.check(ctx, issue, "confirm"):
+            await flow.start(
+                ctx, "act", "text", {"action": "sendback", "issue_id": issue.id, "attachments": []}
+            )
+    elif action in ("assign", "move"):
+        if await act.check(ctx, issue, action):
+            await flow.start(ctx, "act", action, {"action": action, "issue_id": issue.id, "page": 0})
+    elif action in TEXT_ACTIONS:
+        if await act.check(ctx, issue, action):
+            await flow.start(ctx, "act", "text", {"action": action, "issue_id": issue.id, "attachments": []})
+    else:
+        ctx.reply(ctx.t("error.bad_button"))
+
+
+async def _with_issue(ctx: Context, command: str, needs_text: bool) -> tuple[iss.Issue, str] | None:
+    args = ctx.incoming.args.strip()
+    more = ctx.t("act.usage_dup") if command == "dup" else (ctx.t("act.usage_text") if needs_text else "")
+    usage = ctx.t("act.usage", command=command, more=more)
+    number = await issue_argument(ctx, args, usage=usage)
+    if number is None:
+        return None
+    rest = args.split(maxsplit=1)[1].strip() if len(args.split(maxsplit=1)) == 2 else ""
+    if needs_text and not rest:
+        ctx.reply(usage)
+        return None
+    issue = await load_for(ctx, number)
+    return (issue, rest) if issue is not None else None
+
+
+async def cmd_resolve(ctx: Context) -> None:
+    got = await _with_issue(ctx, "resolve", True)
+    if got is not None and await act.check(ctx, got[0], "resolve"):
+        await flow.start(ctx, "act", "evidence", {"action": "resolve", "issue_id": got[0].id, "text": got[1],
+                                                  "attachments": [], "asked_evidence": True})  # fmt: skip
+
+
+async def cmd_comment(ctx: Context) -> None:
+    got = await _with_issue(ctx, "comment", True)
+    if got is not None:
+        issue, text = got
+        if issue.assignee_id == ctx.member.id and not await access.leads(
+            ctx.tx, ctx.settings, ctx.member, issue
+        ):
+            await act.progress(ctx, issue, text, [])
+        else:
+            await act.comment(ctx, issue, text, [], shared=False)
+
+
+async def cmd_reopen(ctx: Context) -> None:
+    got = await _with_issue(ctx, "reopen", True)
+    if got is not None:
+        await act.reopen(ctx, got[0], got[1])
+
+
+async def cmd_dup(ctx: Context) -> None:
+    got = await _with_issue(ctx, "dup", True)
+    if got is not None:
+        target = first_number(got[1])
+        if target is None:
+            ctx.reply(ctx.t("act.usage", command="dup", more=ctx.t("act.usage_dup")))
+            return
+        await act.mark_duplicate(ctx, got[0], target)
+
+
+async def cmd_assign(ctx: Context) -> None:
+    got = await _with_issue(ctx, "assign", False)
+    if got is not None and await act.check(ctx, got[0], "assign"):
+        await flow.start(ctx, "act", "assign", {"action": "assign", "issue_id": got[0].id, "page": 0})

@@ -1,0 +1,73 @@
+"""The leaders' lists: /open, /overdue and /find, each line a button to the card."""
+
+from __future__ import annotations
+
+from handlers import access
+from handlers.choose import fold
+from handlers.context import Context
+from handlers.leaders.common import ICONS, LIST_PAGE, short
+from handlers.model import Choice
+from storage import issues as iss
+from storage.db import MemoTx
+
+
+async def show_list(ctx: Context, kind: str, page: int) -> None:
+    units = await access.scope_units(ctx.tx, ctx.member)
+    overdue_at = ctx.now if kind == "overdue" else None
+    total = await iss.count_issues_in_units(ctx.tx, units, overdue_at=overdue_at)
+    if total == 0:
+        ctx.reply(ctx.t("list.none"))
+        return
+    pages = (total + LIST_PAGE - 1) // LIST_PAGE
+    page = max(0, min(page, pages - 1))
+    rows = await iss.list_issues_in_units(
+        ctx.tx, units, overdue_at=overdue_at, limit=LIST_PAGE, offset=page * LIST_PAGE
+    )
+    visible = [i for i in rows if await access.leads(ctx.tx, ctx.settings, ctx.member, i)]
+    choices = [[Choice(_line(ctx, i), f"a:iss:card:{i.id}")] for i in visible]
+    nav = []
+    if page > 0:
+        nav.append(Choice(ctx.t("units.prev"), f"a:lst:{kind}:{page - 1}"))
+    if page + 1 < pages:
+        nav.append(Choice(ctx.t("units.more"), f"a:lst:{kind}:{page + 1}"))
+    if nav:
+        choices.append(nav)
+    header = "list.overdue_header" if kind == "overdue" else "list.open_header"
+    ctx.reply(ctx.t(header, count=total, page=page + 1, pages=pages), choices=choices)
+
+
+def _line(ctx: Context, issue: iss.Issue) -> str:
+    overdue = issue.state in iss.OPEN_STATES and issue.handle_due_at < ctx.now
+    return ctx.t(
+        "list.line",
+        number=issue.id,
+        icon=ICONS.get(issue.severity, ""),
+        title=short(issue.title, 40),
+        state=ctx.t(f"state.{issue.state}"),
+        overdue=ctx.t("card.overdue") if overdue else "",
+    )
+
+
+async def cmd_open(ctx: Context) -> None:
+    await show_list(ctx, "open", 0)
+
+
+async def cmd_overdue(ctx: Context) -> None:
+    await show_list(ctx, "overdue", 0)
+
+
+async def cmd_find(ctx: Context) -> None:
+    query = fold(ctx.incoming.args)
+    if not query:
+        ctx.reply(ctx.t("find.usage"))
+        return
+    units = await access.scope_units(ctx.tx, ctx.member)
+    tree = MemoTx(ctx.tx)  # the unit subtrees leads() reads, once for the whole search
+    found = []
+    for issue, text in await iss.list_issue_texts_in_units(ctx.tx, units):
+        if all(word in fold(text) for word in query.split()) and await access.leads(
+            tree, ctx.settings, ctx.member, issue
+        ):
+            found.append(issue)
+    choices = [[Choice(_line(ctx, i), f"a:iss:card:{i.id}")] for i in found[:LIST_PAGE]]
+    ctx.reply(ctx.t("find.header", text=ctx.incoming.args.strip()[:60], count=len(found)), choices=choices)
