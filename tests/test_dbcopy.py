@@ -21,7 +21,7 @@ async def test_copy_of_the_demo_database_keeps_every_row_and_the_bot_runs_on_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_postgres: str | None, emu: TelegramEmulator
 ) -> None:
     monkeypatch.delenv("DLXH_DATABASE_URL", raising=False)  # the demo writes its own SQLite file
-    await run_demo(tmp_path / "demo")
+    await run_demo(lambda _line: None, tmp_path / "demo")
     source = tmp_path / "demo" / "data" / "dlxh.sqlite3"
     target: str | Path = fresh_postgres or tmp_path / "copy.sqlite3"
 
