@@ -64,6 +64,9 @@ def default_commands() -> dict[str, list[tuple[str, str]]]:
     return {lang: [("start", t(lang, "cmd.start")), ("help", t(lang, "cmd.help"))] for lang in ("vi", "en")}
 
 
+LEAD_RETRY_SECONDS = 5.0
+
+
 @dataclass
 class App:
     settings: Settings
@@ -105,13 +108,18 @@ class App:
         order, and one send budget is the whole deployment's. The others wait on the lock and the next one
         takes over when the sender dies. A commit by any process (LISTEN/NOTIFY) wakes the sender."""
         db = self.services.db
-        async with db.leadership("outbox"):
-            await self.worker.start()
+        while True:
             try:
-                async for _ in db.commits():
-                    self.worker.wake()
-            finally:
-                await self.worker.stop()
+                async with db.leadership("outbox"):
+                    await self.worker.start()
+                    try:
+                        async for _ in db.commits():
+                            self.worker.wake()
+                    finally:
+                        await self.worker.stop()
+            except Exception:  # the server went away: another process may lead meanwhile; try again
+                log.exception("outbox leadership lost; trying again in %.0fs", LEAD_RETRY_SECONDS)
+                await asyncio.sleep(LEAD_RETRY_SECONDS)
 
     async def stop(self) -> None:
         if self.run_jobs:
