@@ -17,7 +17,8 @@ flow and ``/find``. Each is run once cold, then ``--reps`` times; the figure com
 median of the warm runs (the worst warm run is printed beside it). Then: the peak RSS of this process (the
 "bot" that served all of it; target <= 200 MB), the database size, and EXPLAIN QUERY PLAN of every distinct
 statement the targeted functions ran. ``--upto 7`` stops the migrations at v7 (before the v8 indexes) to
-compare.
+compare; ``--only TEXT`` runs only the cases whose name contains TEXT (while developing: the figures recorded
+come from a whole run).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -110,6 +112,175 @@ def prepare(args: argparse.Namespace) -> Path:
     return work_dir
 
 
+@dataclass
+class Subjects:
+    """Whom and what the cases run for: the busiest leader at each level, the member with most reports, a typical
+    and the hottest issue, the busiest (unit, category) of open issues."""
+
+    province: mem.Member
+    district: mem.Member
+    commune: mem.Member
+    top_member: mem.Member
+    my_count: int
+    hot: iss.Issue
+    hot_entries: int
+    typical: iss.Issue
+    similar: tuple[int, str]
+
+
+async def find_subjects(reader: Any) -> Subjects:
+    async def leader_of(level_sql: str) -> mem.Member:
+        row = await reader.fetchone(
+            "SELECT m.id FROM members m JOIN units u ON u.id = m.unit_id WHERE m.role = 'leader' AND m.active = 1"
+            f" AND {level_sql} ORDER BY (SELECT COUNT(*) FROM issues i WHERE i.owner_unit_id = u.id) DESC, m.id"
+            " LIMIT 1"
+        )
+        member = await mem.get_member(reader, row[0])
+        assert member is not None
+        return member
+
+    province = await leader_of("u.parent_id IS NULL")
+    district = await leader_of("u.parent_id IN (SELECT id FROM units WHERE parent_id IS NULL)")
+    commune = await leader_of("u.id NOT IN (SELECT parent_id FROM units WHERE parent_id IS NOT NULL)")
+    top_member_id = await reader.fetchval(
+        "SELECT member_id FROM reports GROUP BY member_id ORDER BY COUNT(*) DESC LIMIT 1"
+    )
+    top_member = await mem.get_member(reader, top_member_id)
+    assert top_member is not None
+    my_count = await iss.count_member_reports(reader, top_member.id)
+    hot_id = await reader.fetchval(
+        "SELECT issue_id FROM thread_entries GROUP BY issue_id ORDER BY COUNT(*) DESC LIMIT 1"
+    )
+    typical_id = await reader.fetchval(
+        "SELECT i.id FROM issues i WHERE i.state = 'assigned' AND i.owner_unit_id = ?"
+        " AND (SELECT COUNT(*) FROM thread_entries e WHERE e.issue_id = i.id) BETWEEN 6 AND 9"
+        " ORDER BY i.id DESC LIMIT 1",
+        (commune.unit_id,),
+    )
+    hot = await iss.get_issue(reader, hot_id)
+    typical = await iss.get_issue(reader, typical_id)
+    assert hot is not None and typical is not None
+    hot_entries = await reader.fetchval("SELECT COUNT(*) FROM thread_entries WHERE issue_id = ?", (hot.id,))
+    similar_unit, similar_cat = await reader.fetchone(
+        "SELECT about_unit_id, category FROM issues WHERE state IN ('new', 'acknowledged', 'assigned', 'reopened')"
+        " GROUP BY about_unit_id, category ORDER BY COUNT(*) DESC LIMIT 1"
+    )
+
+    return Subjects(province, district, commune, top_member, my_count, hot, hot_entries, typical,
+                    (similar_unit, similar_cat))  # fmt: skip
+
+
+Case = tuple[str, Callable[[], Awaitable[Any]], float | None]  # name, the call, its target in seconds
+
+
+def build_cases(services: Any, settings: Any, db: Database, s: Subjects) -> list[Case]:
+    """The real functions, each bound to its subject: (name, call, target)."""
+    province, district, commune, top_member, hot, typical = (
+        s.province,
+        s.district,
+        s.commune,
+        s.top_member,
+        s.hot,
+        s.typical,
+    )
+    my_count, hot_entries = s.my_count, s.hot_entries
+    similar_unit, similar_cat = s.similar
+
+    def ctx_for(tx: Any, member: mem.Member, command: str = "", args_: str = "") -> Context:
+        incoming = Incoming(channel="telegram", chat_id=str(100_000_000 + member.id),
+                            sender_id=str(100_000_000 + member.id), update_key="bench", kind="command",
+                            text=f"/{command} {args_}".strip(), command=command, args=args_)  # fmt: skip
+        return Context(tx=tx, settings=settings, calendar=services.calendar, now=NOW, incoming=incoming,
+                       lang=member.language, member=member)  # fmt: skip
+
+    since = NOW - timedelta(days=1)
+
+    def digest(m: mem.Member) -> Callable[[], Awaitable[Any]]:
+        return lambda: digest_for(system_context(services, db.reader, NOW), m, since)
+
+    def card(viewer: mem.Member, issue: iss.Issue) -> Callable[[], Awaitable[Any]]:
+        return lambda: leaders.card_for(ctx_for(db.reader, viewer, "issue", str(issue.id)), viewer, issue)
+
+    def my(m: mem.Member) -> Callable[[], Awaitable[Any]]:
+        return lambda: mine.cmd_my(ctx_for(db.reader, m, "my"))
+
+    def open_(m: mem.Member) -> Callable[[], Awaitable[Any]]:
+        return lambda: leaders.cmd_open(ctx_for(db.reader, m, "open"))
+
+    def find(m: mem.Member, words: str) -> Callable[[], Awaitable[Any]]:
+        return lambda: leaders.cmd_find(ctx_for(db.reader, m, "find", words))
+
+    similar = lambda: iss.list_open_issues_like(db.reader, similar_unit, similar_cat)  # noqa: E731
+
+    return [
+        ("digest_for, province leader (whole province)", digest(province), 0.100),
+        ("digest_for, district leader", digest(district), None),
+        ("digest_for, commune leader", digest(commune), None),
+        (f"card_for, typical issue #{typical.id} ({typical.state})", card(commune, typical), 0.010),
+        (f"card_for, hottest issue #{hot.id} ({hot_entries} entries)", card(province, hot), 0.010),
+        (f"/my, member with most reports ({my_count})", my(top_member), 0.010),
+        ("/open first page, province leader", open_(province), 0.020),
+        ("/open first page, commune leader", open_(commune), 0.020),
+        ("similar-issue lookup (report flow)", similar, None),
+        ("/find 'mat dien', province leader", find(province, "mat dien"), None),
+        (
+            "hot-spot check when a report is filed (alert_on_filing)",
+            lambda: leaders.alert_on_filing(ctx_for(db.reader, top_member), typical.id, False),
+            None,
+        ),
+        (
+            "reporters of an issue and its duplicates (reporters_of)",
+            lambda: leaders.reporters_of(ctx_for(db.reader, province), hot.id),
+            None,
+        ),
+    ]
+
+
+async def measure(
+    cases: list[Case], db: Database, args: argparse.Namespace, rec: Recorder
+) -> tuple[list[tuple[str, ...]], list[tuple[str, list[str]]], list[str]]:
+    """Each case timed (``timed``): the table's rows, the statements of the targeted ones, the targets missed."""
+    rows: list[tuple[str, ...]] = []
+    plans: list[tuple[str, list[str]]] = []
+    failed = []
+    for name, fn, target in cases:
+        if args.only and args.only not in name:
+            continue
+        r = await timed(fn, db, args.reps, rec)
+        ok = target is None or r["median"] <= target
+        if not ok:
+            failed.append(name)
+        rows.append((name, ms(r["cold"]), ms(r["median"]), ms(r["max"]), str(len(r["statements"])),
+                     f"<= {target * 1000:.0f} ms" if target else "-",
+                     verdict(ok) if target else "-"))  # fmt: skip
+        if target is not None:
+            plans.append((name, r["statements"]))
+        print(f"  {name}: median {ms(r['median'])}", flush=True)
+
+    return rows, plans, failed
+
+
+async def print_plans(db: Database, plans: list[tuple[str, list[str]]]) -> None:
+    print("\n## Query plans (EXPLAIN QUERY PLAN of each distinct statement the targeted functions ran)")
+    seen: set[str] = set()
+    for name, statements in plans:
+        print(f"\n### {name}")
+        by_template: dict[str, tuple[str, int]] = {}
+        for sql in statements:
+            key = template(sql)
+            first, n = by_template.get(key, (sql, 0))
+            by_template[key] = (first, n + 1)
+        for key, (sql, n) in by_template.items():
+            if key in seen:
+                print(f"- (x{n}) {short(key)}  [plan above]")
+                continue
+            seen.add(key)
+            print(f"- (x{n}) {short(key)}")
+            if sql.lstrip().upper().startswith(("SELECT", "WITH")):
+                for row in await db.reader.fetchall("EXPLAIN QUERY PLAN " + sql):
+                    print(f"      {row[3]}")
+
+
 async def run(args: argparse.Namespace) -> int:
     work_dir = prepare(args)
     settings = parse_settings({"general": {"data_dir": str(work_dir / "data")}}, base_dir=work_dir)
@@ -144,116 +315,19 @@ async def run(args: argparse.Namespace) -> int:
             + (f" (applied {applied} in {migrate_s:.1f} s)" if applied else "")
         )
 
-        async def leader_of(level_sql: str) -> mem.Member:
-            row = await reader.fetchone(
-                "SELECT m.id FROM members m JOIN units u ON u.id = m.unit_id WHERE m.role = 'leader' AND m.active = 1"
-                f" AND {level_sql} ORDER BY (SELECT COUNT(*) FROM issues i WHERE i.owner_unit_id = u.id) DESC, m.id"
-                " LIMIT 1"
-            )
-            member = await mem.get_member(reader, row[0])
-            assert member is not None
-            return member
-
-        province = await leader_of("u.parent_id IS NULL")
-        district = await leader_of("u.parent_id IN (SELECT id FROM units WHERE parent_id IS NULL)")
-        commune = await leader_of("u.id NOT IN (SELECT parent_id FROM units WHERE parent_id IS NOT NULL)")
-        top_member_id = await reader.fetchval(
-            "SELECT member_id FROM reports GROUP BY member_id ORDER BY COUNT(*) DESC LIMIT 1"
-        )
-        top_member = await mem.get_member(reader, top_member_id)
-        assert top_member is not None
-        my_count = await iss.count_member_reports(reader, top_member.id)
-        hot_id = await reader.fetchval(
-            "SELECT issue_id FROM thread_entries GROUP BY issue_id ORDER BY COUNT(*) DESC LIMIT 1"
-        )
-        typical_id = await reader.fetchval(
-            "SELECT i.id FROM issues i WHERE i.state = 'assigned' AND i.owner_unit_id = ?"
-            " AND (SELECT COUNT(*) FROM thread_entries e WHERE e.issue_id = i.id) BETWEEN 6 AND 9"
-            " ORDER BY i.id DESC LIMIT 1",
-            (commune.unit_id,),
-        )
-        hot = await iss.get_issue(reader, hot_id)
-        typical = await iss.get_issue(reader, typical_id)
-        assert hot is not None and typical is not None
-        hot_entries = await reader.fetchval(
-            "SELECT COUNT(*) FROM thread_entries WHERE issue_id = ?", (hot.id,)
-        )
-        similar_unit, similar_cat = await reader.fetchone(
-            "SELECT about_unit_id, category FROM issues WHERE state IN ('new', 'acknowledged', 'assigned', 'reopened')"
-            " GROUP BY about_unit_id, category ORDER BY COUNT(*) DESC LIMIT 1"
-        )
-
-        def ctx_for(tx: Any, member: mem.Member, command: str = "", args_: str = "") -> Context:
-            incoming = Incoming(channel="telegram", chat_id=str(100_000_000 + member.id),
-                                sender_id=str(100_000_000 + member.id), update_key="bench", kind="command",
-                                text=f"/{command} {args_}".strip(), command=command, args=args_)  # fmt: skip
-            return Context(tx=tx, settings=settings, calendar=services.calendar, now=NOW, incoming=incoming,
-                           lang=member.language, member=member)  # fmt: skip
-
-        since = NOW - timedelta(days=1)
-
-        def digest(m: mem.Member) -> Callable[[], Awaitable[Any]]:
-            return lambda: digest_for(system_context(services, db.reader, NOW), m, since)
-
-        def card(viewer: mem.Member, issue: iss.Issue) -> Callable[[], Awaitable[Any]]:
-            return lambda: leaders.card_for(ctx_for(db.reader, viewer, "issue", str(issue.id)), viewer, issue)
-
-        def my(m: mem.Member) -> Callable[[], Awaitable[Any]]:
-            return lambda: mine.cmd_my(ctx_for(db.reader, m, "my"))
-
-        def open_(m: mem.Member) -> Callable[[], Awaitable[Any]]:
-            return lambda: leaders.cmd_open(ctx_for(db.reader, m, "open"))
-
-        def find(m: mem.Member, words: str) -> Callable[[], Awaitable[Any]]:
-            return lambda: leaders.cmd_find(ctx_for(db.reader, m, "find", words))
-
-        similar = lambda: iss.list_open_issues_like(db.reader, similar_unit, similar_cat)  # noqa: E731
-
-        cases: list[tuple[str, Callable[[], Awaitable[Any]], float | None]] = [
-            ("digest_for, province leader (whole province)", digest(province), 0.100),
-            ("digest_for, district leader", digest(district), None),
-            ("digest_for, commune leader", digest(commune), None),
-            (f"card_for, typical issue #{typical.id} ({typical.state})", card(commune, typical), 0.010),
-            (f"card_for, hottest issue #{hot.id} ({hot_entries} entries)", card(province, hot), 0.010),
-            (f"/my, member with most reports ({my_count})", my(top_member), 0.010),
-            ("/open first page, province leader", open_(province), 0.020),
-            ("/open first page, commune leader", open_(commune), 0.020),
-            ("similar-issue lookup (report flow)", similar, None),
-            ("/find 'mat dien', province leader", find(province, "mat dien"), None),
-            (
-                "hot-spot check when a report is filed (alert_on_filing)",
-                lambda: leaders.alert_on_filing(ctx_for(db.reader, top_member), typical.id, False),
-                None,
-            ),
-            (
-                "reporters of an issue and its duplicates (reporters_of)",
-                lambda: leaders.reporters_of(ctx_for(db.reader, province), hot.id),
-                None,
-            ),
-        ]
-        print(f"subjects: province leader #{province.id}, district leader #{district.id}, commune leader "
-              f"#{commune.id}, member #{top_member.id}; {args.reps} warm runs each\n")  # fmt: skip
-        rows: list[tuple[str, ...]] = []
-        plans: list[tuple[str, list[str]]] = []
-        failed = []
-        for name, fn, target in cases:
-            r = await timed(fn, db, args.reps, rec)
-            ok = target is None or r["median"] <= target
-            if not ok:
-                failed.append(name)
-            rows.append((name, ms(r["cold"]), ms(r["median"]), ms(r["max"]), str(len(r["statements"])),
-                         f"<= {target * 1000:.0f} ms" if target else "-",
-                         verdict(ok) if target else "-"))  # fmt: skip
-            if target is not None:
-                plans.append((name, r["statements"]))
-            print(f"  {name}: median {ms(r['median'])}", flush=True)
+        s = await find_subjects(reader)
+        cases = build_cases(services, settings, db, s)
+        print(f"subjects: province leader #{s.province.id}, district leader #{s.district.id}, commune leader "
+              f"#{s.commune.id}, member #{s.top_member.id}; {args.reps} warm runs each\n")  # fmt: skip
+        rows, plans, failed = await measure(cases, db, args, rec)
 
         # the morning's digests job: one digest per leader (125 of them), in one transaction
-        t0 = time.perf_counter()
-        result = await send_digests(services, NOW)
-        took = time.perf_counter() - t0
-        rows.append((f"digests job, every leader ({result})", ms(took), "", "", "", "-", "-"))
-        print(f"  digests job: {ms(took)} ({result})", flush=True)
+        if not args.only or args.only in "digests job":
+            t0 = time.perf_counter()
+            result = await send_digests(services, NOW)
+            took = time.perf_counter() - t0
+            rows.append((f"digests job, every leader ({result})", ms(took), "", "", "", "-", "-"))
+            print(f"  digests job: {ms(took)} ({result})", flush=True)
 
         rss = peak_rss_mb()
         db_size = sum(p.stat().st_size for p in (work_dir / "data").glob("dlxh.sqlite3*")) / 2**20
@@ -274,24 +348,7 @@ async def run(args: argparse.Namespace) -> int:
         print()
         print(table(rows, ("what", "cold", "median", "worst", "queries", "target", "")))
 
-        print("\n## Query plans (EXPLAIN QUERY PLAN of each distinct statement the targeted functions ran)")
-        seen: set[str] = set()
-        for name, statements in plans:
-            print(f"\n### {name}")
-            by_template: dict[str, tuple[str, int]] = {}
-            for sql in statements:
-                key = template(sql)
-                first, n = by_template.get(key, (sql, 0))
-                by_template[key] = (first, n + 1)
-            for key, (sql, n) in by_template.items():
-                if key in seen:
-                    print(f"- (x{n}) {short(key)}  [plan above]")
-                    continue
-                seen.add(key)
-                print(f"- (x{n}) {short(key)}")
-                if sql.lstrip().upper().startswith(("SELECT", "WITH")):
-                    for row in await db.reader.fetchall("EXPLAIN QUERY PLAN " + sql):
-                        print(f"      {row[3]}")
+        await print_plans(db, plans)
     finally:
         await db.close()
     print()
@@ -309,6 +366,9 @@ def main() -> None:
     synth.add_arguments(p)
     p.add_argument("--reps", type=int, default=15, help="warm runs per function (default 15)")
     p.add_argument("--upto", type=int, default=None, help="apply migrations only up to this version")
+    p.add_argument(
+        "--only", default="", help="run only the cases whose name contains this text (while developing)"
+    )
     args = p.parse_args()
     header("Scale: read paths on a province-sized database", "benchmarks.scale")
     sys.exit(asyncio.run(run(args)))

@@ -29,9 +29,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import accumulate
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from benchmarks.harness import CACHE
+from benchmarks.synth_words import (
+    CATEGORIES,
+    COMMUNE_WORDS,
+    DETAILS,
+    DISTRICT_NAMES,
+    GIVEN,
+    MIDDLES,
+    PEOPLE,
+    PLACES,
+    SOURCES,
+    SURNAMES,
+    TOPICS,
+)
 from storage.db import Database
 
 GENERATOR_VERSION = 1
@@ -42,149 +56,6 @@ NOW_S = NOW.timestamp()
 HOUR = 3600.0
 DAY = 86400.0
 CHUNK = 4000  # issues per transaction
-
-CATEGORIES = [  # code, weight, sensitive
-    ("nuoc_san_xuat", 12, False),
-    ("dien_sinh_hoat", 16, False),
-    ("o_nhiem_moi_truong", 14, False),
-    ("khai_thac_khoang_san", 7, False),
-    ("te_nan_xa_hoi", 10, False),
-    ("an_toan_giao_thong", 15, False),
-    ("nhung_nhieu_can_bo", 3, True),
-    ("khac", 23, False),
-]
-TOPICS = {
-    "nuoc_san_xuat": [
-        "Thiếu nước tưới cho lúa",
-        "Kênh mương bị bồi lấp",
-        "Trạm bơm hỏng chưa sửa",
-        "Nước tưới về chậm",
-        "Hồ chứa cạn nước",
-    ],
-    "dien_sinh_hoat": [
-        "Mất điện kéo dài",
-        "Điện chập chờn ban đêm",
-        "Cột điện nghiêng nguy hiểm",
-        "Giá điện tăng bất thường",
-        "Dây điện võng thấp",
-    ],
-    "o_nhiem_moi_truong": [
-        "Cá chết trên sông",
-        "Mùi hôi từ trại heo",
-        "Khói bụi nhà máy gạch",
-        "Rác thải đổ trộm",
-        "Nước thải chảy ra ruộng",
-    ],
-    "khai_thac_khoang_san": [
-        "Tàu hút cát trái phép ban đêm",
-        "Xe chở đất đá gây sạt lở",
-        "Khai thác đá không phép",
-        "Sạt lở bờ sông do hút cát",
-    ],
-    "te_nan_xa_hoi": [
-        "Tụ tập đánh bạc ban đêm",
-        "Thanh niên sử dụng ma túy",
-        "Lô đề công khai",
-        "Trộm cắp vặt gia tăng",
-    ],
-    "an_toan_giao_thong": [
-        "Đường ĐT 711 xuống cấp",
-        "Ổ gà lớn gây tai nạn",
-        "Xe quá tải phá đường",
-        "Thiếu biển báo khúc cua",
-        "Đèn đường hỏng",
-    ],
-    "nhung_nhieu_can_bo": [
-        "Cán bộ địa chính gây khó dễ",
-        "Thu tiền ngoài quy định khi làm hồ sơ",
-        "Chậm giải quyết hồ sơ đất đai",
-    ],
-    "khac": [
-        "Giá phân bón tăng cao",
-        "Bà con lo lắng về giá đền bù",
-        "Trường học xuống cấp",
-        "Trạm y tế thiếu thuốc",
-        "Nhà văn hóa thôn hư hỏng",
-        "Chợ tạm lấn chiếm lòng đường",
-    ],
-}
-DETAILS = [
-    "ảnh hưởng khoảng {n} hộ dân",
-    "bà con rất bức xúc",
-    "đã kiến nghị nhiều lần nhưng chưa được giải quyết",
-    "kéo dài từ {n} ngày nay",
-    "người dân đề nghị chính quyền sớm kiểm tra",
-    "có nguy cơ thành điểm nóng",
-    "nhiều ý kiến trong cuộc họp thôn",
-    "phản ánh trên mạng xã hội",
-    "cần có biện pháp xử lý dứt điểm",
-    "gây mất an ninh trật tự khu dân cư",
-    "ảnh hưởng đến sản xuất vụ đông xuân",
-    "trẻ em đi học nguy hiểm",
-]
-PLACES = ["Thôn {n}", "Ấp {n}", "Khu phố {n}", "Xóm {n}", "Đội {n}", "Đường liên thôn {n}"]
-SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ"]
-MIDDLES = ["Văn", "Thị", "Hữu", "Đức", "Minh", "Thanh", "Quốc", "Ngọc", "Xuân", "Thu"]
-GIVEN = [
-    "Lan",
-    "Hùng",
-    "Minh",
-    "Hoa",
-    "Nam",
-    "Tuấn",
-    "Hương",
-    "Dũng",
-    "Mai",
-    "Sơn",
-    "Thảo",
-    "Bình",
-    "Hải",
-    "Yến",
-    "Long",
-    "Phúc",
-    "Trang",
-    "Quang",
-    "Vy",
-    "Khánh",
-]
-DISTRICT_NAMES = [
-    "Hàm Thuận Bắc",
-    "Hàm Thuận Nam",
-    "Bắc Bình",
-    "Tuy Phong",
-    "Hàm Tân",
-    "Đức Linh",
-    "Tánh Linh",
-    "Phú Quý",
-    "La Gi",
-    "Phan Thiết",
-    "Hàm Kiệm",
-    "Phan Rí",
-]
-COMMUNE_WORDS = [
-    "Hàm",
-    "Thuận",
-    "Phú",
-    "Tân",
-    "Bình",
-    "Hòa",
-    "Long",
-    "Mỹ",
-    "Đông",
-    "Tây",
-    "Thắng",
-    "Liêm",
-    "Hiệp",
-    "Lợi",
-    "Trí",
-    "Chính",
-    "Đức",
-    "An",
-    "Phước",
-    "Thạnh",
-]
-PEOPLE = ["household", "hamlet", "commune", "wider"]
-SOURCES = ["direct", "meeting", "social", "petition", "observed"]
 
 
 def path_for(issues: int, reports: int, members: int, communes: int, districts: int) -> Path:
@@ -377,7 +248,38 @@ class Generator:
             handle_due = created + (7 if severity == "pressing" else 14) * DAY
         reporters = self.members_by_unit.get(about) or self.members_by_unit[self.province.id]
         leader = self._leader(owner)
-        # --- the life cycle, then cut at NOW
+        events, end_open, outcome = self._life_cycle(issue_id, created, severity, n_reports, owner, leader)
+        state, acknowledged_at, resolved_at, closed_at, dup_of, resolution, agency, cur_assignee = (
+            self._as_of_now(events)
+        )
+        # --- reports: the first at creation, the rest while the issue was open (hot spots spread out)
+        window = max(HOUR, min(end_open, created + (30 if n_reports > 20 else 10) * DAY) - created)
+        times = [created, *sorted(created + r.random() * window for _ in range(n_reports - 1))]
+        first_text = r.choice(self.pools[code])
+        title = first_text.split("\n", 1)[0].strip()
+        title = title if len(title) <= 80 else title[:79].rstrip() + "…"
+        place = r.choice(PLACES).format(n=r.randint(1, 15))
+        issues.append([issue_id, title, code, about, owner, severity, state, place, None, stamp(created),
+                       stamp(max([created, *(e[0] for e in events)])), stamp(ack_due), stamp(handle_due),
+                       stamp(acknowledged_at) if acknowledged_at else None,
+                       stamp(resolved_at) if resolved_at else None, stamp(closed_at) if closed_at else None,
+                       cur_assignee, agency, dup_of, resolution])  # fmt: skip
+        report_objs = self._reports(issue_id, about, code, severity, place, first_text, times, reporters, events,
+                                    outcome)  # fmt: skip
+        issues[-1][8] = report_objs[0][2]  # created_by: the first reporter
+        reports.extend(report_objs)
+        entries.extend(self._thread(issue_id, report_objs, events))
+        self._chasing(issue_id, owner, severity, state, created, handle_due, resolved_at, report_objs, followups,
+                      entries, checks)  # fmt: skip
+        # attachments go with some reports
+        for obj in report_objs:
+            if r.random() < 0.08:
+                attachments.append((issue_id, obj, r.randint(1, 3)))
+
+    def _life_cycle(self, issue_id: int, created: float, severity: str, n_reports: int, owner: int,
+                    leader: int) -> tuple[list[tuple[float, str, dict]], float, str]:  # fmt: skip
+        """The issue's events (at, kind, fields) up to NOW, when reports stop being added, and the outcome drawn."""
+        r = self.rng
         events: list[tuple[float, str, dict]] = []  # (at, kind, fields)
         fast = 0.25 if severity == "urgent" else 1.0
         t = created + r.expovariate(1 / (6 * HOUR * fast))  # acknowledged
@@ -450,7 +352,11 @@ class Generator:
                     )
         events = [e for e in events if e[0] < NOW_S]
         end_open = min(end_open, NOW_S)
-        # --- state and dates as of NOW
+        return events, end_open, outcome
+
+    def _as_of_now(self, events: list[tuple[float, str, dict]]) -> tuple[Any, ...]:
+        """State, acknowledged, resolved and closed times, duplicate of, resolution, agency and assignee as of NOW."""
+        r = self.rng
         state, acknowledged_at, resolved_at, closed_at, dup_of, resolution, agency = (
             "new",
             None,
@@ -477,18 +383,13 @@ class Generator:
                     closed_at = at
                 if state == "duplicate":
                     dup_of = f["dup"]
-        # --- reports: the first at creation, the rest while the issue was open (hot spots spread out)
-        window = max(HOUR, min(end_open, created + (30 if n_reports > 20 else 10) * DAY) - created)
-        times = [created, *sorted(created + r.random() * window for _ in range(n_reports - 1))]
-        first_text = r.choice(self.pools[code])
-        title = first_text.split("\n", 1)[0].strip()
-        title = title if len(title) <= 80 else title[:79].rstrip() + "…"
-        place = r.choice(PLACES).format(n=r.randint(1, 15))
-        issues.append([issue_id, title, code, about, owner, severity, state, place, None, stamp(created),
-                       stamp(max([created, *(e[0] for e in events)])), stamp(ack_due), stamp(handle_due),
-                       stamp(acknowledged_at) if acknowledged_at else None,
-                       stamp(resolved_at) if resolved_at else None, stamp(closed_at) if closed_at else None,
-                       cur_assignee, agency, dup_of, resolution])  # fmt: skip
+        return state, acknowledged_at, resolved_at, closed_at, dup_of, resolution, agency, cur_assignee
+
+    def _reports(self, issue_id: int, about: int, code: str, severity: str, place: str, first_text: str,
+                 times: list[float], reporters: list[int], events: list[tuple[float, str, dict]],
+                 outcome: str) -> list[list[Any]]:  # fmt: skip
+        """The issue's reports (ids assigned when written), the first with the issue's own text and place."""
+        r = self.rng
         withdrawn = outcome == "withdrawn" and any(e[1] == "withdrawn" for e in events)
         report_objs = []
         for i, at in enumerate(times):
@@ -503,9 +404,12 @@ class Generator:
             if withdrawn:
                 obj[15] = next(e[0] for e in events if e[1] == "withdrawn")
             report_objs.append(obj)
-        issues[-1][8] = report_objs[0][2]  # created_by: the first reporter
-        reports.extend(report_objs)
-        # --- thread entries: one per report, then the life cycle
+        return report_objs
+
+    def _thread(self, issue_id: int, report_objs: list[list[Any]],
+                events: list[tuple[float, str, dict]]) -> list[list[Any]]:  # fmt: skip
+        """Thread entries: one per report, then the life cycle."""
+        entries: list[list[Any]] = []
         for obj in report_objs:
             entries.append([None, issue_id, obj[14], obj[2], "report", None, "new" if obj is report_objs[0] else None,
                             "", 1, obj])  # fmt: skip
@@ -520,7 +424,12 @@ class Generator:
             else:
                 entries.append([None, issue_id, at, f.get("actor"), kind, None, None, f.get("body", ""),
                                 f.get("shared", 0), None])  # fmt: skip
-        # --- deadlines missed: the reminder, then escalation one level up per two working days
+        return entries
+
+    def _chasing(self, issue_id: int, owner: int, severity: str, state: str, created: float, handle_due: float,
+                 resolved_at: float | None, report_objs: list[list[Any]], followups: list, entries: list,
+                 checks: list) -> None:  # fmt: skip
+        """Deadlines missed (the reminder, then escalation one level up per two working days) and resolution checks."""
         if state in ("new", "acknowledged", "assigned", "reopened") and handle_due < NOW_S:
             followups.append((issue_id, "handle", 0, stamp(handle_due), None, stamp(handle_due + 600)))
             for level, unit in enumerate(self._ancestors(owner), start=1):
@@ -536,10 +445,6 @@ class Generator:
                 for m in sorted({o[2] for o in report_objs})[:3]:
                     checks.append((issue_id, m, stamp(resolved_at or created), stamp(asked),
                                    "resolved" if state == "closed" else None))  # fmt: skip
-        # attachments go with some reports
-        for obj in report_objs:
-            if r.random() < 0.08:
-                attachments.append((issue_id, obj, r.randint(1, 3)))
 
     def _write(self, db: sqlite3.Connection, issues: list, reports: list, entries: list, attachments: list,
                followups: list, checks: list) -> None:  # fmt: skip

@@ -4,7 +4,6 @@ after a gap: what was sent is recorded in the same transaction as the messages."
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.runtime import Services, enqueue
@@ -18,7 +17,7 @@ from storage import issues as iss
 from storage import members as mem
 from storage import units as un
 from storage.audit import add_audit
-from storage.db import MemoTx, Tx
+from storage.db import Tx
 
 DIGEST_LINES = 10
 
@@ -47,54 +46,52 @@ def _line(lang: str, issue: iss.Issue) -> str:
     )
 
 
+async def hidden_from(ctx: Context, leader: mem.Member) -> fu.Hidden:
+    """What ``access.leads`` keeps from a leader within their subtree, as data the digest's queries apply: the
+    sensitive categories about the leader's own unit or one above it (the units whose subtree holds the
+    leader's unit), unless the leader's unit owns the issue. An admin sees everything."""
+    if leader.role == "admin":
+        return fu.Hidden()
+    sensitive = tuple(c.code for c in ctx.settings.categories if c.sensitive)
+    if not sensitive:
+        return fu.Hidden()
+    above = [leader.unit_id, *await un.list_ancestor_ids(ctx.tx, leader.unit_id)]
+    return fu.Hidden(sensitive, tuple(above), leader.unit_id)
+
+
 async def digest_for(ctx: Context, leader: mem.Member, since: datetime) -> tuple[str, list[int]] | None:
     """The leader's digest text and the issues it names; None when there is nothing to say."""
+    if not leader.active or leader.role not in ("leader", "admin"):
+        return None  # access.leads: nobody else leads any issue
     lang = leader.language
     units = await access.scope_units(ctx.tx, leader)
-    # A province's digest weighs thousands of issues and names a few dozen: the sections are read as keys,
-    # and only the issues named are loaded. access.leads depends on the leader and on the three fields of an
-    # issue a key holds (owning unit, unit it is about, category), so it is asked once per distinct key, with
-    # a probe issue carrying that key, and the unit subtrees it reads are read once per digest.
-    tree = MemoTx(ctx.tx)
-    visible: dict[tuple[int, int, str], bool] = {}
-    template: list[iss.Issue] = []
-
-    async def keep(keys: list[fu.IssueKey]) -> list[fu.IssueKey]:
-        for k in keys:
-            if k[1:] not in visible:
-                if not template:
-                    template.extend(await iss.get_issues(ctx.tx, [k.id]))
-                probe = replace(template[0], id=k.id, owner_unit_id=k.owner_unit_id,
-                                about_unit_id=k.about_unit_id, category=k.category)  # fmt: skip
-                visible[k[1:]] = await access.leads(tree, ctx.settings, leader, probe)
-        return [k for k in keys if visible[k[1:]]]
-
+    # A province's digest weighs thousands of issues and names a few dozen: each section is counted and its
+    # first lines read by the database, with the issues the leader may not see left out there (hidden_from).
+    hidden = await hidden_from(ctx, leader)
+    n = DIGEST_LINES
     sections = [
-        ("digest.new", await keep(await fu.list_issue_keys_created_between(ctx.tx, units, since, ctx.now))),
-        ("digest.overdue", await keep(await fu.list_overdue_issue_keys(ctx.tx, units, ctx.now))),
-        ("digest.waiting", await keep(await fu.list_waiting_issue_keys(ctx.tx, units))),
-        ("digest.escalated", await keep(await fu.list_escalated_keys(ctx.tx, leader.unit_id, since))),
-        (
-            "digest.resolved",
-            await keep(await fu.list_issue_keys_resolved_between(ctx.tx, units, since, ctx.now)),
-        ),
+        ("digest.new", await fu.created_section(ctx.tx, units, since, ctx.now, hidden, n)),
+        ("digest.overdue", await fu.overdue_section(ctx.tx, units, ctx.now, hidden, n)),
+        ("digest.waiting", await fu.waiting_section(ctx.tx, units, hidden, n)),
+        ("digest.escalated", await fu.escalated_section(ctx.tx, leader.unit_id, since, units, hidden, n)),
+        ("digest.resolved", await fu.resolved_section(ctx.tx, units, since, ctx.now, hidden, n)),
     ]
-    if not any(keys for _, keys in sections):
+    if not any(section.count for _, section in sections):
         return None
-    shown = await iss.get_issues(ctx.tx, sorted({k.id for _, keys in sections for k in keys[:DIGEST_LINES]}))
+    shown = await iss.get_issues(ctx.tx, sorted({i for _, section in sections for i in section.ids}))
     issues = {i.id: i for i in shown}
     unit = await un.get_unit(ctx.tx, leader.unit_id)
     local = ctx.now.astimezone(ctx.settings.tz)
     lines = [t(lang, "digest.header", date=local.strftime("%d/%m/%Y"), unit=unit.name if unit else "?")]
     named: list[int] = []
-    for key, keys in sections:
-        if not keys:
+    for key, section in sections:
+        if not section.count:
             continue
-        lines += ["", t(lang, key, count=len(keys))]
-        lines += [_line(lang, issues[k.id]) for k in keys[:DIGEST_LINES]]
-        if len(keys) > DIGEST_LINES:
-            lines.append(t(lang, "digest.more", count=len(keys) - DIGEST_LINES))
-        named += [k.id for k in keys[:DIGEST_LINES] if k.id not in named]
+        lines += ["", t(lang, key, count=section.count)]
+        lines += [_line(lang, issues[i]) for i in section.ids]
+        if section.count > DIGEST_LINES:
+            lines.append(t(lang, "digest.more", count=section.count - DIGEST_LINES))
+        named += [i for i in section.ids if i not in named]
     lines += ["", t(lang, "digest.footer")]
     return "\n".join(lines), named
 

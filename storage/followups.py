@@ -50,81 +50,111 @@ def _in(ids: list[int]) -> str:
     return ",".join("?" for _ in ids) or "NULL"
 
 
-class IssueKey(NamedTuple):
-    """What a visibility check needs of an issue (with ``access.leads``), without loading all of it.
-    ``key[1:]`` is the part the check depends on."""
+@dataclass(frozen=True)
+class Hidden:
+    """Issues of a leader's subtree that the leader does not see (``handlers.access.leads`` in SQL): of one of
+    ``categories`` (the sensitive ones), about one of ``about_unit_ids`` (the leader's unit and the units above
+    it), unless owned by ``owner_unit_id`` (the leader's own unit). Empty: nothing hidden."""
 
-    id: int
-    owner_unit_id: int
-    about_unit_id: int
-    category: str
+    categories: tuple[str, ...] = ()
+    about_unit_ids: tuple[int, ...] = ()
+    owner_unit_id: int = 0
+
+    def clause(self) -> tuple[str, list[Any]]:
+        if not self.categories or not self.about_unit_ids:
+            return "", []
+        return (
+            f" AND NOT (i.category IN ({_in(list(self.categories))}) AND i.owner_unit_id <> ?"
+            f" AND i.about_unit_id IN ({_in(list(self.about_unit_ids))}))",
+            [*self.categories, self.owner_unit_id, *self.about_unit_ids],
+        )
 
 
-# The digest's sections as (DISTINCT?, FROM ... ORDER BY ..., params): read either whole (``list_*``) or as keys
-# (``list_*_keys``), which a province's digest needs for thousands of issues of which it names ten.
-_Query = tuple[bool, str, list[Any]]
+class Section(NamedTuple):
+    """A digest section: how many issues it holds, and the first few of them (ids, in the section's order)."""
+
+    count: int
+    ids: list[int]
+
+
+@dataclass(frozen=True)
+class _Query:
+    """A digest section's issues: ``SELECT [DISTINCT] i.… FROM … WHERE …`` then ``ORDER BY …``; read whole
+    (``list_*``) or as a count and the first few ids (``*_section``), with the leader's hidden issues left out."""
+
+    distinct: bool
+    where: str  # FROM … WHERE …
+    order: str  # ORDER BY …
+    params: list[Any]
 
 
 def _created_between(unit_ids: list[int], after: datetime, until: datetime) -> _Query:
-    return (
+    return _Query(
         False,
-        f"FROM issues i WHERE i.owner_unit_id IN ({_in(unit_ids)}) AND i.created_at > ? AND i.created_at <= ?"
-        " ORDER BY i.id",
+        f"FROM issues i WHERE i.owner_unit_id IN ({_in(unit_ids)}) AND i.created_at > ? AND i.created_at <= ?",
+        "ORDER BY i.id",
         [*unit_ids, ts(after), ts(until)],
     )
 
 
 def _overdue(unit_ids: list[int], now: datetime) -> _Query:
-    return (
+    return _Query(
         False,
         f"FROM issues i WHERE i.owner_unit_id IN ({_in(unit_ids)})"
-        f" AND i.state IN ({_in(list(OPEN_STATES))}) AND i.handle_due_at < ? ORDER BY i.handle_due_at, i.id",
+        f" AND i.state IN ({_in(list(OPEN_STATES))}) AND i.handle_due_at < ?",
+        "ORDER BY i.handle_due_at, i.id",
         [*unit_ids, *OPEN_STATES, ts(now)],
     )
 
 
 def _waiting(unit_ids: list[int]) -> _Query:
-    return (
+    return _Query(
         False,
         f"FROM issues i WHERE i.owner_unit_id IN ({_in(unit_ids)}) AND (i.state IN ('new', 'reopened')"
         " OR (i.state = 'assigned' AND EXISTS (SELECT 1 FROM thread_entries p WHERE p.issue_id = i.id"
         " AND p.kind = 'proposal' AND NOT EXISTS (SELECT 1 FROM thread_entries d WHERE d.issue_id = i.id"
-        " AND d.id > p.id AND d.kind IN ('proposal_confirmed', 'proposal_returned')))))"
-        " ORDER BY i.id",
+        " AND d.id > p.id AND d.kind IN ('proposal_confirmed', 'proposal_returned')))))",
+        "ORDER BY i.id",
         list(unit_ids),
     )
 
 
 def _resolved_between(unit_ids: list[int], after: datetime, until: datetime) -> _Query:
-    return (
+    return _Query(
         False,
-        f"FROM issues i WHERE i.owner_unit_id IN ({_in(unit_ids)}) AND i.resolved_at > ? AND i.resolved_at <= ?"
-        " ORDER BY i.id",
+        f"FROM issues i WHERE i.owner_unit_id IN ({_in(unit_ids)}) AND i.resolved_at > ? AND i.resolved_at <= ?",
+        "ORDER BY i.id",
         [*unit_ids, ts(after), ts(until)],
     )
 
 
-def _escalated_to(unit_id: int, after: datetime) -> _Query:
-    return (
+def _escalated_to(unit_id: int, after: datetime, owner_unit_ids: list[int] | None = None) -> _Query:
+    owners = "" if owner_unit_ids is None else f" AND i.owner_unit_id IN ({_in(owner_unit_ids)})"
+    return _Query(
         True,
         "FROM issues i JOIN followups f ON f.issue_id = i.id"
         f" WHERE f.kind = 'escalate' AND f.unit_id = ? AND f.sent_at > ? AND i.state IN ({_in(list(OPEN_STATES))})"
-        " ORDER BY i.id",
-        [unit_id, ts(after), *OPEN_STATES],
+        + owners,
+        "ORDER BY i.id",
+        [unit_id, ts(after), *OPEN_STATES, *(owner_unit_ids or [])],
     )
 
 
-async def _issues(tx: Tx, query: _Query) -> list[Issue]:
-    distinct, tail, params = query
-    rows = await tx.fetchall(("SELECT DISTINCT i.* " if distinct else "SELECT i.* ") + tail, params)
+async def _issues(tx: Tx, q: _Query) -> list[Issue]:
+    head = "SELECT DISTINCT i.*" if q.distinct else "SELECT i.*"
+    rows = await tx.fetchall(f"{head} {q.where} {q.order}", q.params)
     return [Issue.from_row(r) for r in rows]
 
 
-async def _keys(tx: Tx, query: _Query) -> list[IssueKey]:
-    distinct, tail, params = query
-    head = "SELECT DISTINCT" if distinct else "SELECT"
-    rows = await tx.fetchall(f"{head} i.id, i.owner_unit_id, i.about_unit_id, i.category {tail}", params)
-    return [IssueKey(*r) for r in rows]
+async def _section(tx: Tx, q: _Query, hidden: Hidden, limit: int) -> Section:
+    """The count and the first ``limit`` ids: two queries the database answers from its indexes, however many
+    issues the section holds (a province's overdue section holds thousands)."""
+    extra, extra_params = hidden.clause()
+    params = [*q.params, *extra_params]
+    what = "DISTINCT i.id" if q.distinct else "i.id"
+    count = await tx.fetchval(f"SELECT COUNT({what}) {q.where}{extra}", params)
+    rows = await tx.fetchall(f"SELECT {what} {q.where}{extra} {q.order} LIMIT ?", [*params, limit])
+    return Section(int(count or 0), [r[0] for r in rows])
 
 
 async def list_issues_created_between(
@@ -133,18 +163,18 @@ async def list_issues_created_between(
     return await _issues(tx, _created_between(unit_ids, after, until))
 
 
-async def list_issue_keys_created_between(
-    tx: Tx, unit_ids: list[int], after: datetime, until: datetime
-) -> list[IssueKey]:
-    return await _keys(tx, _created_between(unit_ids, after, until))
+async def created_section(
+    tx: Tx, unit_ids: list[int], after: datetime, until: datetime, hidden: Hidden, limit: int
+) -> Section:
+    return await _section(tx, _created_between(unit_ids, after, until), hidden, limit)
 
 
 async def list_overdue_issues(tx: Tx, unit_ids: list[int], now: datetime) -> list[Issue]:
     return await _issues(tx, _overdue(unit_ids, now))
 
 
-async def list_overdue_issue_keys(tx: Tx, unit_ids: list[int], now: datetime) -> list[IssueKey]:
-    return await _keys(tx, _overdue(unit_ids, now))
+async def overdue_section(tx: Tx, unit_ids: list[int], now: datetime, hidden: Hidden, limit: int) -> Section:
+    return await _section(tx, _overdue(unit_ids, now), hidden, limit)
 
 
 async def list_waiting_issues(tx: Tx, unit_ids: list[int]) -> list[Issue]:
@@ -152,8 +182,8 @@ async def list_waiting_issues(tx: Tx, unit_ids: list[int]) -> list[Issue]:
     return await _issues(tx, _waiting(unit_ids))
 
 
-async def list_waiting_issue_keys(tx: Tx, unit_ids: list[int]) -> list[IssueKey]:
-    return await _keys(tx, _waiting(unit_ids))
+async def waiting_section(tx: Tx, unit_ids: list[int], hidden: Hidden, limit: int) -> Section:
+    return await _section(tx, _waiting(unit_ids), hidden, limit)
 
 
 async def list_issues_resolved_between(
@@ -162,18 +192,21 @@ async def list_issues_resolved_between(
     return await _issues(tx, _resolved_between(unit_ids, after, until))
 
 
-async def list_issue_keys_resolved_between(
-    tx: Tx, unit_ids: list[int], after: datetime, until: datetime
-) -> list[IssueKey]:
-    return await _keys(tx, _resolved_between(unit_ids, after, until))
+async def resolved_section(
+    tx: Tx, unit_ids: list[int], after: datetime, until: datetime, hidden: Hidden, limit: int
+) -> Section:
+    return await _section(tx, _resolved_between(unit_ids, after, until), hidden, limit)
 
 
 async def list_escalated_to(tx: Tx, unit_id: int, after: datetime) -> list[Issue]:
     return await _issues(tx, _escalated_to(unit_id, after))
 
 
-async def list_escalated_keys(tx: Tx, unit_id: int, after: datetime) -> list[IssueKey]:
-    return await _keys(tx, _escalated_to(unit_id, after))
+async def escalated_section(
+    tx: Tx, unit_id: int, after: datetime, owner_unit_ids: list[int], hidden: Hidden, limit: int
+) -> Section:
+    """Open issues escalated to ``unit_id`` since ``after``, of those owned in ``owner_unit_ids``."""
+    return await _section(tx, _escalated_to(unit_id, after, owner_unit_ids), hidden, limit)
 
 
 # ---------------------------------------------------------------------------------------------- deadlines

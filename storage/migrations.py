@@ -525,6 +525,12 @@ async def upgrade_v11(tx: Tx) -> None:
     )
 
 
+async def upgrade_v12(tx: Tx) -> None:
+    """An index on when each report was filed: an export reads a period's reports in that order (a quarter of
+    a province: 250,000 of 1,000,000 rows, read by range and already sorted instead of a scan and a sort)."""
+    await _run(tx, "CREATE INDEX reports_created ON reports (created_at)")
+
+
 MIGRATIONS: list[Migration] = [
     Migration(
         1, "runtime: conversations, processed updates, outbox, sent messages, audit log, jobs", upgrade_v1
@@ -561,6 +567,7 @@ MIGRATIONS: list[Migration] = [
         "announcements: the message, its audience and time, each member's delivery, read receipt and reminders",
         upgrade_v11,
     ),
+    Migration(12, "exports: reports by when they were filed", upgrade_v12),
 ]
 
 

@@ -364,24 +364,39 @@ def build_docx(
     *,
     issued: datetime | None = None,
 ) -> bytes:
+    """The briefing report: header, title, sections I–V with their tables and figures, recipients and signature."""
     issued_local = pack.local(issued or pack.as_of)
     doc = Document()
     _setup(doc)
     (_header_party if options.layout == "party" else _header_state)(doc, pack, options, lang, issued_local)
+    _title(doc, pack, lang)
+    figure = _situation(doc, pack, lang)
+    figure = _sectors(doc, pack, charts, figure, lang)
+    figure = _units(doc, pack, charts, figure, lang)
+    _pressing(doc, pack, lang)
+    _handling(doc, pack, charts, figure, lang)
+    _focus(doc, pack, lang)
+    _signature(doc, pack, options, lang)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
 
+
+def _title(doc: DocumentType, pack: Pack, lang: str) -> None:
     _para(doc, "", after=6)
     _para(doc, t(lang, "doc.title"), align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, size=15, after=0)
     _para(doc, t(lang, "doc.subtitle", period=pack.period.label(lang)), align=WD_ALIGN_PARAGRAPH.CENTER,
           bold=True, size=14, after=0)  # fmt: skip
     _para(doc, "-----", align=WD_ALIGN_PARAGRAPH.CENTER, after=10)
-    s, p = pack.stats, pack.participation()
     _para(doc, t(lang, "doc.intro", unit=pack.scope_name, period=pack.period.label(lang),
                  as_of=pack.local(pack.as_of).strftime("%d/%m/%Y")), indent=True)  # fmt: skip
     if pack.hides_sensitive:
         _para(doc, t(lang, "pack.restricted_note"), indent=True, italic=True, size=12)
-    figure = 1
 
-    # I. the situation, the people's mood and pressing needs, by sector and unit
+
+def _situation(doc: DocumentType, pack: Pack, lang: str) -> int:
+    """I. the situation: the overview. Returns the number of the next figure."""
+    p = pack.participation()
     _heading(doc, t(lang, "doc.s1"))
     _heading(doc, t(lang, "doc.s1_overview"), 2)
     if pack.empty:
@@ -396,6 +411,11 @@ def build_docx(
     else:
         _para(doc, t(lang, "doc.no_round"), indent=True)
 
+    return 1
+
+
+def _sectors(doc: DocumentType, pack: Pack, charts: dict[str, Chart], figure: int, lang: str) -> int:
+    """I. the people's mood and pressing needs by sector, and their concerns."""
     _heading(doc, t(lang, "doc.s1_sectors"), 2)
     by_sector_issues: Counter[str] = Counter()
     by_sector_pressing: Counter[str] = Counter()
@@ -427,6 +447,11 @@ def build_docx(
         for a in concerns[:MAX_LIST]:
             _bullet(doc, f"{pack.tree.name(a.unit_id)}: {a.value.strip()}")
 
+    return figure
+
+
+def _units(doc: DocumentType, pack: Pack, charts: dict[str, Chart], figure: int, lang: str) -> int:
+    """I. by unit: issues, pressing, open, overdue, participation."""
     _heading(doc, t(lang, "doc.s1_units"), 2)
     per_unit: dict[int, list[Any]] = defaultdict(list)
     for f in pack.issues:
@@ -448,7 +473,11 @@ def build_docx(
     figure = _picture(doc, charts.get("by-unit"), figure, lang)
     figure = _picture(doc, charts.get("participation"), figure, lang)
 
-    # II. pressing matters and hot spots
+    return figure
+
+
+def _pressing(doc: DocumentType, pack: Pack, lang: str) -> None:
+    """II. pressing matters and hot spots."""
     _heading(doc, t(lang, "doc.s2"))
     hot = pack.hotspots()
     pressing_open = [f for f in pack.open_pressing() if f.row.severity != "normal" and not f.hotspot]
@@ -463,7 +492,10 @@ def build_docx(
         for f in pressing_open[:MAX_LIST]:
             _bullet(doc, _issue_line(pack, f, lang))
 
-    # III. results of handling
+
+def _handling(doc: DocumentType, pack: Pack, charts: dict[str, Chart], figure: int, lang: str) -> int:
+    """III. results of handling, the ranking."""
+    s = pack.stats
     _heading(doc, t(lang, "doc.s3"))
     _para(doc, t(lang, "doc.handling", due=s.handle_due, on_time=s.handle_on_time, share=_pct(s.handle_share),
                  late=s.handle_late, overdue=s.overdue, ack_share=_pct(s.ack_share), ack_on_time=s.ack_on_time,
@@ -482,7 +514,12 @@ def build_docx(
     figure = _picture(doc, charts.get("new-resolved"), figure, lang)
     figure = _picture(doc, charts.get("on-time"), figure, lang)
 
-    # IV. recommendations: for the committee to write
+    return figure
+
+
+def _focus(doc: DocumentType, pack: Pack, lang: str) -> None:
+    """IV. recommendations (for the committee to write) and V. focus for the next period."""
+    s = pack.stats
     _heading(doc, t(lang, "doc.s4"))
     _placeholder(doc, t(lang, "doc.recommendations_placeholder"))
 
@@ -495,7 +532,8 @@ def build_docx(
         _bullet(doc, t(lang, "doc.focus_topic", text=tp.text))
     _placeholder(doc, t(lang, "doc.focus_placeholder"))
 
-    # recipients and signature
+
+def _signature(doc: DocumentType, pack: Pack, options: DocxOptions, lang: str) -> None:
     table = doc.add_table(rows=1, cols=2)
     _no_borders(table)
     _widths(table, [80, 80])
@@ -513,7 +551,3 @@ def build_docx(
     _para(doc, "", after=4)
     _para(doc, t(lang, "doc.generated", at=pack.local(pack.as_of).strftime("%H:%M %d/%m/%Y")), italic=True,
           size=10, align=WD_ALIGN_PARAGRAPH.LEFT)  # fmt: skip
-
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()

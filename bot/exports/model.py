@@ -475,6 +475,27 @@ def make_scope(
     return ex.ExportScope(owners, sensitive, scope_unit_id, tuple(tree.line(scope_unit_id)))
 
 
+def _monthly(
+    conn: sqlite3.Connection, settings: Settings, scope: ex.ExportScope, period: Period
+) -> tuple[list[tuple[Period, int, int]], int]:
+    """New and resolved per month (the period's months, and at least the two before it for comparison), and
+    how many were resolved within the period."""
+    months = [month(y, m, settings.tz) for y, m in period.months()]
+    while len(months) < 3:
+        first = months[0].start - timedelta(days=1)
+        months.insert(0, month(first.year, first.month, settings.tz))
+    dates = ex.list_issue_dates(conn, scope, months[0].start, months[-1].end)
+    monthly = [
+        (
+            m,
+            sum(1 for c, _ in dates if m.contains(c)),
+            sum(1 for _, r in dates if r is not None and m.contains(r)),
+        )
+        for m in months
+    ]
+    return monthly, sum(1 for _, r in dates if r is not None and period.contains(r))
+
+
 def load_pack(
     conn: ReadConnection,
     settings: Settings,
@@ -504,21 +525,7 @@ def load_pack(
     progress("issues", len(rows), len(rows))
     reports_by_member = ex.count_reports_by_member(conn, scope, period.start, period.end)
 
-    # new and resolved per month: the period's months, and at least the two before it for comparison
-    months = [month(y, m, settings.tz) for y, m in period.months()]
-    while len(months) < 3:
-        first = months[0].start - timedelta(days=1)
-        months.insert(0, month(first.year, first.month, settings.tz))
-    dates = ex.list_issue_dates(conn, scope, months[0].start, months[-1].end)
-    monthly = [
-        (
-            m,
-            sum(1 for c, _ in dates if m.contains(c)),
-            sum(1 for _, r in dates if r is not None and m.contains(r)),
-        )
-        for m in months
-    ]
-    resolved_in_period = sum(1 for _, r in dates if r is not None and period.contains(r))
+    monthly, resolved_in_period = _monthly(conn, settings, scope, period)
 
     rounds = []
     for r in ex.list_rounds(conn):
