@@ -476,7 +476,7 @@ def make_scope(
 
 
 def _monthly(
-    conn: sqlite3.Connection, settings: Settings, scope: ex.ExportScope, period: Period
+    conn: ReadConnection, settings: Settings, scope: ex.ExportScope, period: Period
 ) -> tuple[list[tuple[Period, int, int]], int]:
     """New and resolved per month (the period's months, and at least the two before it for comparison), and
     how many were resolved within the period."""
