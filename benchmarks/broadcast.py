@@ -36,11 +36,11 @@ from typing import Any
 
 from benchmarks.harness import CACHE, fresh_postgres, header, percentile, table, verdict
 from bot.app import build_app
-from bot.clock import ManualClock
-from bot.config import parse_settings
+from bot.core.clock import ManualClock
+from bot.core.config import parse_settings
+from bot.core.messages import Outgoing
 from bot.emulator import TelegramEmulator
 from bot.runtime import enqueue
-from handlers.model import Outgoing
 from handlers.rounds import window_for
 from storage import members as mem
 from storage import units as un

@@ -272,7 +272,7 @@ async def _migrate(path: Path) -> None:
 
 
 def _settings(db: Path, data: Path) -> object:
-    from bot.config import parse_settings
+    from bot.core.config import parse_settings
 
     return parse_settings({"general": {"database": str(db), "data_dir": str(data)}}, base_dir=data)
 
@@ -325,12 +325,12 @@ def machine() -> str:
 
 def sample(folder: Path) -> None:
     """A small district's pack (12 communes, 2,400 issues) for the pictures in docs/."""
+    from bot.core.period import parse_period
+    from bot.core.workcal import WorkCalendar
     from bot.exports.charts import render_charts
     from bot.exports.document import DocxOptions, build_docx
     from bot.exports.model import load_pack
     from bot.exports.pack import write_xlsx
-    from bot.exports.period import parse_period
-    from bot.workcal import WorkCalendar
     from storage import exports as ex
 
     folder.mkdir(parents=True, exist_ok=True)

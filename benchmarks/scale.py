@@ -40,11 +40,11 @@ from typing import Any
 from benchmarks import synth
 from benchmarks.harness import CACHE, ROOT, header, ms, peak_rss_mb, table, verdict
 from bot.app import build_app
-from bot.clock import SystemClock
-from bot.config import parse_settings
+from bot.core.clock import SystemClock
+from bot.core.config import parse_settings
+from bot.core.messages import Incoming
 from handlers import leaders, mine
 from handlers.context import Context
-from handlers.model import Incoming
 from scheduler.followups import digest_for, send_digests, system_context
 from storage import issues as iss
 from storage import members as mem

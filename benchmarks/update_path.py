@@ -40,9 +40,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.harness import CACHE, ROOT, header, percentile, table, verdict
-from bot.config import parse_settings
+from bot.core.config import parse_settings
+from bot.core.texts import t
 from bot.emulator import BotMessage, SimUser, TelegramEmulator
-from bot.texts import t
 from storage import members as mem
 from storage import units as un
 from storage.db import Database

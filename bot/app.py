@@ -1,4 +1,6 @@
-"""Wiring: ``build_app(settings)`` assembles every part; ``App.start`` starts them in order, ``stop`` in reverse."""
+"""Wiring, in one place: ``build_app(settings, mode=...)`` assembles every part for polling or webhook mode;
+``App.start`` starts them in order, ``stop`` in reverse. The CLI, the demo, the sandbox and the tests all
+build the app here."""
 
 from __future__ import annotations
 
@@ -9,17 +11,22 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Literal
 
-from bot.clock import Clock
-from bot.config import Settings
-from bot.files import FileStore
+from bot.channel import Channel
+from bot.core.clock import Clock
+from bot.core.config import ConfigError, Settings
+from bot.core.files import FileStore
+from bot.core.texts import t
+from bot.core.workcal import WorkCalendar
 from bot.outbox import OutboxWorker, Sender
 from bot.runtime import Dispatcher, Services
-from bot.texts import t
-from bot.workcal import WorkCalendar
+from bot.telegram import TelegramChannel, build_application
+from bot.webhook import WebhookServer, webhook_channels
+from bot.zalo import ZaloChannel
 from handlers import router
 from scheduler.jobs import all_jobs
+from scheduler.maintenance import backup_job, privacy_job
 from scheduler.runner import JobRunner
 from storage.db import Database
 from storage.migrations import migrate
@@ -74,10 +81,10 @@ class App:
     worker: OutboxWorker
     runner: JobRunner
     dispatcher: Dispatcher
-    channels: list[Any] = field(default_factory=list)
+    channels: list[Channel] = field(default_factory=list)
     lock: InstanceLock | None = None
     run_jobs: bool = True
-    webhook: Any = None  # a bot.webhook.WebhookServer in webhook mode (see bot.webhook.enable_webhooks)
+    webhook: WebhookServer | None = None  # in webhook mode: the server in front of the channels
     sending: asyncio.Task[None] | None = None  # PostgreSQL: waits to be the process that sends the outbox
 
     async def start(self) -> None:
@@ -142,18 +149,109 @@ class App:
             self.lock.release()
 
 
+Mode = Literal["polling", "webhook"]
+
+
+def _secret(value: str | None, env: str, file: str, what: str) -> str:
+    if value:
+        return value
+    where = f" or the file {file}" if file else ""
+    raise ConfigError(f"config: {what}: set the environment variable {env}{where}")
+
+
+def channel_tokens(settings: Settings) -> tuple[str | None, str | None]:
+    """The Telegram and Zalo tokens of the enabled channels; a :class:`ConfigError` when one is missing."""
+    tokens: list[str | None] = []
+    for name, channel in (("telegram", settings.telegram), ("zalo", settings.zalo)):
+        if not channel.enabled:
+            tokens.append(None)
+            continue
+        what = f"the {name} channel is enabled but no token is set"
+        tokens.append(_secret(channel.token(), channel.token_env, channel.token_file, what))
+    if tokens == [None, None]:
+        raise ConfigError(
+            "config: no channel is enabled: set [telegram] or [zalo] enabled = true and a token"
+        )
+    return tokens[0], tokens[1]
+
+
+def webhook_secret(settings: Settings) -> str:
+    """The webhook secret; a :class:`ConfigError` when it is missing."""
+    wh = settings.webhook
+    return _secret(wh.secret(), wh.secret_env, wh.secret_file, "webhook mode needs a secret")
+
+
+def _channels(
+    services: Services, dispatcher: Dispatcher, telegram_token: str | None, zalo_token: str | None
+) -> list[Channel]:
+    settings, channels = services.settings, list[Channel]()
+    if telegram_token:
+        ptb = build_application(
+            telegram_token, settings.telegram, send_timeout=settings.outbox.send_timeout_seconds
+        )
+        channels.append(
+            TelegramChannel(
+                ptb,
+                settings.telegram,
+                dispatcher,
+                services.files,
+                default_commands=default_commands(),
+                leader=lambda: services.db.leadership("poll:telegram"),
+            )
+        )
+    if zalo_token:
+        channels.append(
+            ZaloChannel(
+                zalo_token,
+                dispatcher,
+                services.files,
+                services.db,
+                services.clock,
+                base_url=settings.zalo.base_url,
+                poll_timeout=settings.zalo.poll_timeout,
+                media_base_url=settings.zalo.media_base_url,
+                send_timeout=settings.outbox.send_timeout_seconds,
+                lang=settings.language,
+            )
+        )
+    return channels
+
+
+def _webhook_mode(
+    settings: Settings, channels: list[Channel], secret: str
+) -> tuple[list[Channel], WebhookServer]:
+    wh = settings.webhook
+    if not wh.public_url:
+        raise ConfigError("config: missing key webhook.public_url: expected an https:// URL")
+    try:
+        return webhook_channels(
+            channels,
+            public_url=wh.public_url,
+            secret=secret,
+            host=wh.listen_host,
+            port=wh.listen_port,
+            telegram_path=wh.telegram_path,
+            zalo_path=wh.zalo_path,
+        )
+    except ValueError as exc:
+        raise ConfigError(f"config: webhook: {exc}") from exc
+
+
 def build_app(
     settings: Settings,
     *,
     clock: Clock,
+    mode: Mode = "polling",
     telegram_token: str | None = None,
     zalo_token: str | None = None,
+    webhook_secret: str | None = None,
     lock: bool = True,
     run_jobs: bool = True,
 ) -> App:
-    """Assemble the app. A channel whose token is None is not run (the caller checked the config).
+    """Assemble the app. A channel whose token is None is not run (see :func:`channel_tokens`); in
+    ``mode="webhook"`` the channels are told about updates by one server (``webhook_secret`` required).
 
-    ``clock`` is required: the CLI passes ``bot.config.make_clock(settings)``, tests and the sandbox their own."""
+    ``clock`` is required: the CLI passes ``bot.core.config.make_clock(settings)``, tests and the sandbox their own."""
     services = Services(
         db=Database(settings.database_target),
         settings=settings,
@@ -161,45 +259,20 @@ def build_app(
         calendar=WorkCalendar(settings.calendar),
         files=FileStore(settings.files_dir),
     )
-    senders: dict[str, Sender] = {}
-    worker = OutboxWorker(services.db, clock, senders, settings.outbox)
+    worker = OutboxWorker(services.db, clock, {}, settings.outbox)
     on_change = getattr(clock, "on_change", None)
     if on_change is not None:
         on_change(worker.wake)
     dispatcher = Dispatcher(services, router.handle, worker.wake)
-    channels: list[Any] = []
-    if telegram_token:
-        from bot.telegram import TelegramChannel, build_application
-
-        ptb = build_application(
-            telegram_token, settings.telegram, send_timeout=settings.outbox.send_timeout_seconds
-        )
-        channel = TelegramChannel(
-            ptb, settings.telegram, dispatcher, services.files, default_commands=default_commands(),
-            leader=lambda: services.db.leadership("poll:telegram"),
-        )  # fmt: skip
-        senders[channel.sender.channel] = channel.sender
-        channels.append(channel)
-    if zalo_token:
-        from bot.zalo import ZaloChannel
-
-        zalo = ZaloChannel(
-            zalo_token,
-            dispatcher,
-            services.files,
-            services.db,
-            clock,
-            base_url=settings.zalo.base_url,
-            poll_timeout=settings.zalo.poll_timeout,
-            media_base_url=settings.zalo.media_base_url,
-            send_timeout=settings.outbox.send_timeout_seconds,
-            lang=settings.language,
-        )
-        senders[zalo.sender.channel] = zalo.sender
-        channels.append(zalo)
-    from bot.ops import backup_job, privacy_job
-
-    jobs = all_jobs(services, worker)
+    channels = _channels(services, dispatcher, telegram_token, zalo_token)
+    server: WebhookServer | None = None
+    if mode == "webhook":
+        if not webhook_secret:
+            raise ConfigError("config: webhook mode needs a secret")
+        channels, server = _webhook_mode(settings, channels, webhook_secret)
+    senders: dict[str, Sender] = {c.sender.channel: c.sender for c in channels}
+    worker.senders.update(senders)
+    jobs = all_jobs(services, worker.wake)
     backups = settings.backups
     jobs.append(backup_job(backups.keep, backups.folder, hour=backups.hour, minute=backups.minute))
     if settings.privacy.purge:
@@ -215,4 +288,5 @@ def build_app(
         # several processes may share one PostgreSQL database; a SQLite file has one owner
         lock=InstanceLock(settings.database_path) if lock and settings.database_url is None else None,
         run_jobs=run_jobs,
+        webhook=server,
     )

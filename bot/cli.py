@@ -8,12 +8,12 @@ import csv
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.config import ConfigError, Settings, load_settings, make_clock
+from bot.core.config import ConfigError, Settings, load_settings, make_clock
 from bot.dbcopy import add_parser as add_db_parser
 from bot.dbcopy import cmd_db
 from bot.exports.cli import add_parser as add_export_parser
@@ -226,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     for noisy in ("httpx", "apscheduler", "telegram", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     if args.command == "doctor":  # a broken config is one of its findings, not a reason to stop
-        from bot.ops import doctor_main
+        from bot.ops.doctor import doctor_main
 
         return doctor_main(args.config)
     try:
@@ -269,55 +269,22 @@ def _now(settings: Settings) -> datetime:
 
 
 async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.app import AlreadyRunning, build_app
+    from bot.app import AlreadyRunning, build_app, channel_tokens, webhook_secret
 
-    token = None
-    if settings.telegram.enabled:
-        token = settings.telegram.token()
-        if not token:
-            where = f" or the file {settings.telegram.token_file}" if settings.telegram.token_file else ""
-            raise ConfigError(
-                f"config: the telegram channel is enabled but no token is set: "
-                f"set the environment variable {settings.telegram.token_env}{where}"
-            )
-    zalo_token = None
-    if settings.zalo.enabled:
-        zalo_token = settings.zalo.token()
-        if not zalo_token:
-            where = f" or the file {settings.zalo.token_file}" if settings.zalo.token_file else ""
-            raise ConfigError(
-                f"config: the zalo channel is enabled but no token is set: "
-                f"set the environment variable {settings.zalo.token_env}{where}"
-            )
-    if token is None and zalo_token is None:
-        raise ConfigError(
-            "config: no channel is enabled: set [telegram] or [zalo] enabled = true and a token"
-        )
-    app = build_app(settings, clock=make_clock(settings), telegram_token=token, zalo_token=zalo_token)
+    telegram_token, zalo_token = channel_tokens(settings)
     if args.webhook or settings.webhook.enabled:
-        from bot.webhook import enable_webhooks
-
-        wh = settings.webhook
-        secret = wh.secret()
-        if not secret:
-            where = f" or the file {wh.secret_file}" if wh.secret_file else ""
-            raise ConfigError(
-                f"config: webhook mode needs a secret: set the environment variable {wh.secret_env}{where}"
-            )
-        if not wh.public_url:
-            raise ConfigError("config: missing key webhook.public_url: expected an https:// URL")
-        try:
-            app.webhook = enable_webhooks(
-                app,
-                public_url=wh.public_url,
-                secret=secret,
-                host=wh.listen_host,
-                port=wh.listen_port,
-                telegram_path=wh.telegram_path,
-                zalo_path=wh.zalo_path,
-            )
-        except ValueError as exc:
-            raise ConfigError(f"config: webhook: {exc}") from exc
+        app = build_app(
+            settings,
+            clock=make_clock(settings),
+            mode="webhook",
+            telegram_token=telegram_token,
+            zalo_token=zalo_token,
+            webhook_secret=webhook_secret(settings),
+        )
+    else:
+        app = build_app(
+            settings, clock=make_clock(settings), telegram_token=telegram_token, zalo_token=zalo_token
+        )
     stop = asyncio.Event()  # a SIGTERM while starting stops the bot cleanly once it has started
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -395,7 +362,7 @@ async def cmd_jobs(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_units(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.tables import TableError, read_table
+    from bot.core.tables import TableError, read_table
     from handlers.admin import AdminError, import_units, merge_units, retire_unit
     from storage import units as un
 
@@ -437,7 +404,7 @@ async def cmd_units(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_members(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.tables import TableError, read_table
+    from bot.core.tables import TableError, read_table
     from handlers.admin import AdminError, deactivate_member, import_members, replace_member
     from storage import members as mem
     from storage import units as un
@@ -453,17 +420,17 @@ async def cmd_members(settings: Settings, args: argparse.Namespace) -> int:
                 with open(out, "w", encoding="utf-8-sig", newline="") as fh:
                     w = csv.writer(fh)
                     w.writerow(["id", "name", "phone", "unit", "role", "code", "link", "expires"])
-                    for m in imported:
+                    for row in imported:
                         w.writerow(
                             [
-                                m.member_id,
-                                m.name,
-                                m.phone,
-                                m.unit_code,
-                                m.role,
-                                m.invite.code,
-                                m.invite.link,
-                                m.invite.expires_at.astimezone(settings.tz).strftime("%d/%m/%Y"),
+                                row.member_id,
+                                row.name,
+                                row.phone,
+                                row.unit_code,
+                                row.role,
+                                row.invite.code,
+                                row.invite.link,
+                                row.invite.expires_at.astimezone(settings.tz).strftime("%d/%m/%Y"),
                             ]
                         )
                 print(f"members: {len(imported)} imported; invite links in {out}")
@@ -558,7 +525,7 @@ async def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.ops import OpsError, cli_backup
+    from bot.ops.backup import OpsError, cli_backup
 
     try:
         return await cli_backup(settings, args.path)
@@ -567,7 +534,8 @@ async def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.ops import OpsError, cli_restore
+    from bot.ops.backup import OpsError
+    from bot.ops.restore import cli_restore
 
     try:
         return await cli_restore(args.backup, args.new_dir)
@@ -576,7 +544,8 @@ async def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_privacy(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.ops import OpsError, cli_privacy_purge
+    from bot.ops.backup import OpsError
+    from bot.ops.purge import cli_privacy_purge
 
     months = args.months if args.months is not None else settings.privacy.retention_months
     try:
@@ -591,7 +560,7 @@ async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     return await run_export(settings, args)
 
 
-COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = {
+COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]] = {
     "run": cmd_run,
     "demo": cmd_demo,
     "sandbox": cmd_sandbox,

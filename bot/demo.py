@@ -22,16 +22,16 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.app import App, build_app
-from bot.clock import ManualClock
-from bot.config import parse_settings
+from bot.core.clock import ManualClock
+from bot.core.config import parse_settings
+from bot.core.tables import Row
 from bot.emulator import BotMessage, SimUser, TelegramEmulator
-from bot.tables import Row
 from handlers.admin import import_units
 from handlers.people import create_invites
 from storage import units as un
 
 if TYPE_CHECKING:
-    from bot.config import Settings
+    from bot.core.config import Settings
 
 DEMO_UNITS = [
     ("BT", "Tỉnh Bình Thuận", ""),

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.clock import Clock
-from bot.config import OutboxSettings
-from handlers.model import Outgoing
+from bot.core.clock import Clock
+from bot.core.config import OutboxSettings
+from bot.core.messages import Outgoing
 from storage import outbox as store
 from storage.db import Database
 

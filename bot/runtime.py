@@ -7,16 +7,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from bot.clock import Clock
-from bot.config import Settings
-from bot.files import FileStore
-from bot.texts import t
-from bot.workcal import WorkCalendar
+from bot.core.clock import Clock
+from bot.core.config import LANGUAGES, Settings
+from bot.core.files import FileStore
+from bot.core.messages import Incoming, Outgoing
+from bot.core.texts import t
+from bot.core.workcal import WorkCalendar
 from handlers.context import Context
-from handlers.model import Incoming, Outgoing
 from storage import outbox as outbox_store
 from storage.db import Database, Tx
-from storage.updates import is_update_processed, record_processed_update
+from storage.members import get_member_by_identity
+from storage.updates import record_processed_update
 
 log = logging.getLogger(__name__)
 
@@ -108,9 +109,6 @@ class Dispatcher:
         self.handler = handler
         self.on_commit = on_commit
 
-    async def already_processed(self, incoming: Incoming) -> bool:
-        return await is_update_processed(self.services.db.reader, incoming.channel, incoming.update_key)
-
     async def handle(self, incoming: Incoming) -> bool:
         """Returns False when the update had been handled before (nothing done)."""
         services = self.services
@@ -147,9 +145,11 @@ class Dispatcher:
             async with services.db.transaction() as tx:
                 if not await record_processed_update(tx, incoming.channel, incoming.update_key, now):
                     return False
+                member = await get_member_by_identity(tx, incoming.channel, incoming.sender_id)
+                lang = _language(services.settings, incoming, member.language if member else "")
                 apology = Outgoing(
                     chat_id=incoming.chat_id,
-                    text=t(_language(services.settings, incoming), "error.internal"),
+                    text=t(lang, "error.internal"),
                     channel=incoming.channel,
                 )
                 await enqueue(tx, services, [apology], now)
@@ -157,5 +157,9 @@ class Dispatcher:
         return True
 
 
-def _language(settings: Settings, incoming: Incoming) -> str:
-    return settings.language
+def _language(settings: Settings, incoming: Incoming, member_language: str = "") -> str:
+    """The person's language: their membership's, else their app's when dlxh speaks it, else the default."""
+    if member_language in LANGUAGES:
+        return member_language
+    code = incoming.language_code.split("-", 1)[0].lower()
+    return code if code in LANGUAGES else settings.language

@@ -36,11 +36,11 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.request import HTTPXRequest
 
-from bot.config import TelegramSettings
-from bot.files import FileStore
+from bot.core.config import TelegramSettings
+from bot.core.files import FileStore
+from bot.core.messages import Attachment, Incoming, Outgoing
 from bot.outbox import SendForbidden, SendPermanent, SendRetryAfter, SendTransient
 from bot.runtime import Dispatcher
-from handlers.model import Attachment, Incoming, Outgoing
 
 log = logging.getLogger(__name__)
 

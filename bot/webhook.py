@@ -10,7 +10,7 @@ Zalo (``POST zalo_path``): the header ``X-Bot-Api-Secret-Token`` is checked here
 
 A request without the right secret gets 403 and changes nothing. :class:`WebhookTelegramChannel` runs a
 :class:`bot.telegram.TelegramChannel` without its polling loop (it calls ``setWebhook`` instead), and
-:func:`enable_webhooks` switches a built :class:`bot.app.App` to webhook mode.
+:func:`webhook_channels` turns the channels ``build_app(settings, mode="webhook")`` built into webhook ones.
 
 The server speaks plain HTTP on ``host:port``: put it behind a reverse proxy that terminates HTTPS
 (Telegram and Zalo only call HTTPS URLs); see docs/OPERATIONS.md.
@@ -24,16 +24,16 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 from telegram import BotCommand, BotCommandScopeDefault, Update
 
+from bot.channel import Channel
+from bot.outbox import Sender
+from bot.runtime import Dispatcher
 from bot.telegram import ALLOWED_UPDATES, TelegramChannel
-
-if TYPE_CHECKING:
-    from bot.app import App
-    from bot.zalo import ZaloChannel
+from bot.zalo import ZaloChannel
 
 log = logging.getLogger(__name__)
 
@@ -104,11 +104,11 @@ class WebhookTelegramChannel:
         return self.inner.app
 
     @property
-    def sender(self) -> Any:
+    def sender(self) -> Sender:
         return self.inner.sender
 
     @property
-    def dispatcher(self) -> Any:
+    def dispatcher(self) -> Dispatcher:
         return self.inner.dispatcher
 
     @property
@@ -197,6 +197,9 @@ class WebhookServer:
         return f"http://{self.host}:{self.bound_port}{path}"
 
     async def start(self) -> None:
+        """Listen (once: a started server stays as it is, so it may be started before the app)."""
+        if self._runner is not None:
+            return
         app = web.Application(client_max_size=MAX_BODY)
         if self.telegram_channel is not None:
             app.router.add_post(self.telegram_path, self._telegram)
@@ -281,8 +284,8 @@ class WebhookServer:
         return web.Response(status=status, text="ok" if status == 200 else "refused")
 
 
-def enable_webhooks(
-    app: App,
+def webhook_channels(
+    channels: list[Channel],
     *,
     public_url: str,
     secret: str,
@@ -291,8 +294,8 @@ def enable_webhooks(
     telegram_path: str = "/telegram",
     zalo_path: str = "/zalo",
     zalo_secret: str | None = None,
-) -> WebhookServer:
-    """Switch a built (not started) app's channels to webhooks; returns the server to start with it.
+) -> tuple[list[Channel], WebhookServer]:
+    """The (not started) channels switched to webhooks, and the server to start with them.
 
     ``public_url`` is the HTTPS address the reverse proxy answers on (``https://bot.example.vn``); the
     channels register ``public_url + path`` at start.
@@ -301,20 +304,19 @@ def enable_webhooks(
         raise ValueError("webhook.public_url must be an https:// URL (Telegram and Zalo call only HTTPS)")
     base = public_url.rstrip("/")
     telegram: WebhookTelegramChannel | None = None
-    zalo: Any = None
-    channels: list[Any] = []
-    for channel in app.channels:
+    zalo: ZaloChannel | None = None
+    switched: list[Channel] = []
+    for channel in channels:
         if isinstance(channel, TelegramChannel):
             telegram = WebhookTelegramChannel(channel, base + telegram_path, secret)
-            channels.append(telegram)
+            switched.append(telegram)
             continue
-        if getattr(getattr(channel, "sender", None), "channel", "") == "zalo":
+        if isinstance(channel, ZaloChannel):
             zalo = channel
             zalo.webhook_url = base + zalo_path
             zalo.webhook_secret = zalo_secret or secret
-        channels.append(channel)
-    app.channels[:] = channels
-    return WebhookServer(
+        switched.append(channel)
+    server = WebhookServer(
         host,
         port,
         telegram_path,
@@ -324,6 +326,7 @@ def enable_webhooks(
         zalo_secret or secret,
         zalo,
     )
+    return switched, server
 
 
 __all__ = [
@@ -332,5 +335,5 @@ __all__ = [
     "WebhookServer",
     "WebhookTelegramChannel",
     "check_secret",
-    "enable_webhooks",
+    "webhook_channels",
 ]

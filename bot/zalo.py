@@ -46,12 +46,12 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from bot.clock import Clock
-from bot.files import FileStore
+from bot.core.clock import Clock
+from bot.core.files import FileStore
+from bot.core.messages import Attachment, Incoming, Outgoing
+from bot.core.texts import t
 from bot.outbox import SendError, SendForbidden, SendPermanent, SendRetryAfter, SendTransient
 from bot.runtime import Dispatcher, split_text
-from bot.texts import t
-from handlers.model import Attachment, Incoming, Outgoing
 from storage.db import Database
 from storage.inbound import (
     get_chat_choices,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.config import Settings
+from bot.core.config import Settings
 from storage import issues as iss
 from storage import members as mem
 from storage import units as un

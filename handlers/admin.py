@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.config import Settings
-from bot.tables import Row
+from bot.core.config import Settings
+from bot.core.tables import Row
 from handlers.people import CreatedInvite, create_invites
 from storage import invites as inv
 from storage import issues as iss

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.config import Settings
-from bot.texts import t
+from bot.core.buttons import Action, AnnouncementAct, AnnouncementButton, encode
+from bot.core.config import Settings
+from bot.core.messages import Attachment, Choice, Outgoing
+from bot.core.texts import t
 from handlers import flow
 from handlers.briefing import scope_unit
 from handlers.choose import fold, match_option
 from handlers.context import Context
-from handlers.model import Attachment, Choice, Outgoing
 from handlers.numbers import looks_like_number, parse_issue_number
 from handlers.when import parse_moment
 from storage import announcements as an
@@ -123,7 +124,18 @@ async def show_counts(ctx: Context, ann: an.Announcement) -> None:
             ctx.t("ann.counts_unit", unit=unit, total=c.recipients, delivered=c.delivered, read=c.read)
         )
     unread = total - read
-    choices = [[Choice(ctx.t("ann.remind_button", count=unread), f"a:ann:{ann.id}:m")]] if unread else []
+    choices = (
+        [
+            [
+                Choice(
+                    ctx.t("ann.remind_button", count=unread),
+                    encode(AnnouncementButton(ann.id, AnnouncementAct.REMIND)),
+                )
+            ]
+        ]
+        if unread
+        else []
+    )
     ctx.reply("\n".join(lines), choices=choices)
 
 
@@ -276,17 +288,15 @@ flow.register(flow.Flow("announce", _ask, _answer, _on_media))
 # ---------------------------------------------------------------------------------------------- taps
 
 
-async def on_action(ctx: Context, data: str) -> bool:
-    """``a:ann:<id>:r`` (read) or ``a:ann:<id>:m`` (remind the unread); False if the data is not ours."""
-    parts = data.split(":")
-    if len(parts) != 4 or parts[:2] != ["a", "ann"] or parts[3] not in ("r", "m"):
+async def on_action(ctx: Context, button: Action) -> bool:
+    """A member's "read" or a leader's "remind the unread"; False if the button is not ours."""
+    if not isinstance(button, AnnouncementButton):
         return False
-    number = parse_issue_number(parts[2])
-    ann = await an.get_announcement(ctx.tx, number) if number is not None else None
+    ann = await an.get_announcement(ctx.tx, button.announcement_id)
     if ann is None:
         ctx.reply(ctx.t("error.bad_button"))
         return True
-    if parts[3] == "r":
+    if button.act == AnnouncementAct.READ:
         if not await an.is_recipient(ctx.tx, ann.id, ctx.member.id):
             ctx.reply(ctx.t("error.bad_button"))
             return True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.model import Attachment
+from bot.core.messages import Attachment
 
 
 def attachment_dicts(attachments: tuple[Attachment, ...]) -> list[dict[str, Any]]:

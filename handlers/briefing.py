@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.exports.period import current_quarter, month, parse_period
+from bot.core.period import current_quarter, month, parse_period
 from handlers.context import Context
 from storage import briefings as br
 from storage import members as mem

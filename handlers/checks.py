@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.texts import t
+from bot.core.buttons import Action, CheckButton
+from bot.core.texts import t
 from handlers import access, leaders
 from handlers.context import Context
 from handlers.filing import deadlines
-from handlers.numbers import parse_issue_number
 from storage import followups as fu
 from storage import issues as iss
 from storage import members as mem
@@ -14,18 +14,12 @@ from storage import units as un
 from storage.audit import add_audit
 from storage.outbox import list_unreachable_chats
 
-ANSWERS = ("resolved", "partly", "not_yet")
 
-
-async def on_action(ctx: Context, data: str) -> bool:
-    """``a:chk:<issue>:<answer>``; False if the data is not ours."""
-    parts = data.split(":")
-    if len(parts) != 4 or parts[1] != "chk" or parts[3] not in ANSWERS:
+async def on_action(ctx: Context, button: Action) -> bool:
+    """The answer to a resolution check; False if the button is not ours."""
+    if not isinstance(button, CheckButton):
         return False
-    issue_id, answer = parse_issue_number(parts[2]), parts[3]
-    if issue_id is None:
-        ctx.reply(ctx.t("issue.not_found", number="?"))
-        return True
+    issue_id, answer = button.issue_id, button.answer
     issue = await iss.get_issue(ctx.tx, issue_id)
     if issue is None or issue.state != "resolved" or issue.resolved_at is None:
         ctx.reply(ctx.t("check.not_open", number=issue_id))

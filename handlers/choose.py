@@ -1,7 +1,7 @@
 """Matching what a person typed against a list of options: a number, or part of a label.
 
-Case- and accent-insensitive: text is normalised to NFC and folded with unidecode (typing dien matches
-Điện sinh hoạt); a typo close enough to one label is accepted through rapidfuzz.
+Case- and accent-insensitive: text is decomposed (NFD), its combining marks dropped and đ read as d (typing
+dien matches Điện sinh hoạt); a typo close enough to one label is accepted through rapidfuzz.
 """
 
 from __future__ import annotations
@@ -10,15 +10,18 @@ import unicodedata
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
-from unidecode import unidecode
 
 from handlers.numbers import parse_count
 
+# đ and Đ are letters of their own, not d with a mark: NFD keeps them
+_D = str.maketrans({"\u0111": "d", "\u0110": "D"})
+
 
 def fold(text: str) -> str:
-    """Lower-case ASCII with single spaces: the form every comparison uses."""
-    text = unicodedata.normalize("NFC", text)
-    return " ".join(unidecode(text).lower().split())
+    """Lower case without accents, single spaces: the form every comparison uses (Vietnamese to ASCII)."""
+    decomposed = unicodedata.normalize("NFD", text.translate(_D))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.lower().split())
 
 
 @dataclass(frozen=True)

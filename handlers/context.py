@@ -6,12 +6,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.config import Settings
-from bot.texts import for_channel
-from bot.texts import t as translate
-from bot.workcal import WorkCalendar
-from handlers.model import Choice, Incoming, KeyButton, Outgoing
+from bot.core.config import Settings
+from bot.core.messages import Choice, Incoming, KeyButton, Outgoing
+from bot.core.texts import for_channel
+from bot.core.texts import t as translate
+from bot.core.workcal import WorkCalendar
 from storage.db import Tx
+
+# the event of work nobody asked for in a message (a job's); frozen, so one shared value
+SYSTEM = Incoming(channel="system", chat_id="", sender_id="", update_key="", kind="text")
 
 
 @dataclass
@@ -25,6 +28,11 @@ class Context:
     member: Any = None  # storage.members.Member once known
     bot_username: str = ""  # for invite links
     out: list[Outgoing] = field(default_factory=list)
+
+    @classmethod
+    def for_system(cls, tx: Tx, settings: Settings, calendar: WorkCalendar, now: datetime) -> Context:
+        """A context for work a job does on nobody's message: ``reply`` has no chat to answer (use ``send``)."""
+        return cls(tx=tx, settings=settings, calendar=calendar, now=now, incoming=SYSTEM)
 
     def t(self, key: str, **kwargs: Any) -> str:
         """A text in the person's language, in the wording of the channel they wrote on."""

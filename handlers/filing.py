@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.config import Settings
-from bot.workcal import WorkCalendar
+from bot.core.config import Settings
+from bot.core.workcal import WorkCalendar
 from storage import issues as iss
 from storage import members as mem
 from storage import units as un

@@ -8,12 +8,13 @@ forged one as invalid. Every step is saved before the question goes out, so a re
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
+from bot.core.buttons import FlowOption, decode, encode
+from bot.core.messages import Choice, KeyButton
 from handlers.choose import fold, match_option
 from handlers.context import Context
-from handlers.model import Choice, KeyButton
-from handlers.numbers import parse_count
 from handlers.people import role_keyboard
 from storage.conversations import Conversation, delete_conversation, get_conversation, save_conversation
 
@@ -35,6 +36,83 @@ class Flow:
 
 FLOWS: dict[str, Flow] = {}
 
+Pair = tuple[str, str]  # (label, value) of an option
+
+
+def _pairs(raw: object) -> list[Pair]:
+    if not isinstance(raw, list):
+        return []
+    return [(str(x[0]), str(x[1])) for x in raw if isinstance(x, list | tuple) and len(x) == 2]
+
+
+def _text(raw: object) -> str:
+    return raw if isinstance(raw, str) else ""
+
+
+@dataclass
+class EngineState:
+    """The engine's own fields of a conversation, typed. They are stored beside the flow's draft in
+    ``Conversation.data`` under ``_``-prefixed keys, in the format of every draft saved so far; :meth:`load`
+    is tolerant (a missing or mistyped field takes its default), so an old draft always resumes."""
+
+    history: list[str] = field(default_factory=list)  # the steps before this one, for Back
+    options: list[Pair] = field(default_factory=list)
+    free: bool = False  # the step waits for free text (typed labels of options still count)
+    prompt: str = ""
+    columns: int = 1
+    nav: list[Pair] = field(default_factory=list)  # Back / Cancel
+    extra: list[list[Pair]] = field(default_factory=list)  # further rows of options
+    prefix: str = ""  # shown before the prompt (e.g. "Step 3/7. ")
+    keyboard: bool = False  # the options were shown as a reply keyboard
+    restart: str = ""  # "discard" starts this flow afresh ...
+    restart_step: str = ""  # ... at this step ...
+    restart_data: dict[str, Any] | None = None  # ... with this draft
+
+    @classmethod
+    def load(cls, data: dict[str, Any]) -> EngineState:
+        columns = data.get("_columns", 1)
+        restart_data = data.get("_restart_data")
+        return cls(
+            history=[str(x) for x in data.get("_history", []) if isinstance(x, str)]
+            if isinstance(data.get("_history"), list)
+            else [],
+            options=_pairs(data.get("_options")),
+            free=bool(data.get("_free", False)),
+            prompt=_text(data.get("_prompt")),
+            columns=columns if isinstance(columns, int) and columns > 0 else 1,
+            nav=_pairs(data.get("_nav")),
+            extra=[_pairs(row) for row in data.get("_extra", []) if isinstance(row, list)]
+            if isinstance(data.get("_extra"), list)
+            else [],
+            prefix=_text(data.get("_prefix")),
+            keyboard=bool(data.get("_keyboard", False)),
+            restart=_text(data.get("_restart")),
+            restart_step=_text(data.get("_restart_step")),
+            restart_data=restart_data if isinstance(restart_data, dict) else None,
+        )
+
+    def store(self, data: dict[str, Any]) -> None:
+        """Write the fields into ``data`` (the stored format: lists of [label, value])."""
+        data["_history"] = list(self.history)
+        data["_options"] = [[label, value] for label, value in self.options]
+        data["_free"] = self.free
+        data["_prompt"] = self.prompt
+        data["_columns"] = self.columns
+        data["_nav"] = [[label, value] for label, value in self.nav]
+        data["_extra"] = [[[label, value] for label, value in row] for row in self.extra]
+        data["_prefix"] = self.prefix
+        data["_keyboard"] = self.keyboard
+        for key, value in (("_restart", self.restart), ("_restart_step", self.restart_step)):
+            if value:
+                data[key] = value
+        if self.restart_data is not None:
+            data["_restart_data"] = self.restart_data
+
+
+def draft(data: dict[str, Any]) -> dict[str, Any]:
+    """The flow's own part of a conversation's data (the engine's ``_`` fields left out)."""
+    return {k: v for k, v in data.items() if not k.startswith("_")}
+
 
 def register(flow: Flow) -> Flow:
     FLOWS[flow.name] = flow
@@ -42,12 +120,12 @@ def register(flow: Flow) -> Flow:
 
 
 def choice_data(conv: Conversation, value: str) -> str:
-    return f"c{conv.nonce}:{value}"
+    return encode(FlowOption(conv.nonce, value))
 
 
 async def start(ctx: Context, flow: str, step: str, data: dict[str, object] | None = None) -> Conversation:
     conv = Conversation(ctx.incoming.channel, ctx.incoming.chat_id, flow, step, dict(data or {}))
-    conv.data["_history"] = []
+    EngineState().store(conv.data)
     await FLOWS[flow].ask(ctx, conv)
     return conv
 
@@ -58,9 +136,9 @@ async def current(ctx: Context) -> Conversation | None:
 
 async def goto(ctx: Context, conv: Conversation, step: str) -> None:
     """Move to ``step`` (remembering where we were, for Back) and ask it."""
-    history = list(conv.data.get("_history", []))
-    history.append(conv.step)
-    conv.data["_history"] = history
+    state = EngineState.load(conv.data)
+    state.history.append(conv.step)
+    state.store(conv.data)
     conv.step = step
     await FLOWS[conv.flow].ask(ctx, conv)
 
@@ -87,42 +165,39 @@ async def ask_options(
 
     With ``keyboard``, the options and Back/Cancel are shown as reply-keyboard buttons after those rows
     (Telegram allows one kind of buttons per message), and are recognised when typed or pressed."""
-    conv.data["_options"] = [[label, value] for label, value in options]
-    conv.data["_free"] = free_text
-    conv.data["_prompt"] = text
-    conv.data["_columns"] = columns
-    nav: list[tuple[str, str]] = []
-    if back and conv.data.get("_history"):
-        nav.append((ctx.t("button.back"), BACK))
+    state = EngineState.load(conv.data)
+    state.options, state.free, state.prompt, state.columns = list(options), free_text, text, columns
+    state.nav = []
+    if back and state.history:
+        state.nav.append((ctx.t("button.back"), BACK))
     if cancel:
-        nav.append((ctx.t("button.cancel"), CANCEL))
-    conv.data["_nav"] = [[label, value] for label, value in nav]
-    conv.data["_extra"] = [[[label, value] for label, value in row] for row in (extra_rows or [])]
-    conv.data["_prefix"] = prefix
+        state.nav.append((ctx.t("button.cancel"), CANCEL))
+    state.extra = [list(row) for row in (extra_rows or [])]
+    state.prefix = prefix
+    state.store(conv.data)
     await save_conversation(ctx.tx, conv, ctx.now)
+    # set after saving, as before issue 16: the stored flag is the previous step's (see the issue-16 report)
+    conv.data["_keyboard"] = keyboard is not None
     if keyboard is not None:
         rows = [list(r) for r in keyboard]
         rows += [[KeyButton(label)] for label, _ in options]
-        if nav:
-            rows.append([KeyButton(label) for label, _ in nav])
-        conv.data["_keyboard"] = True
+        if state.nav:
+            rows.append([KeyButton(label) for label, _ in state.nav])
         ctx.reply(prefix + text, keyboard=rows)
     else:
-        conv.data["_keyboard"] = False
         ctx.reply(prefix + text, choices=render_choices(conv))
 
 
 def render_choices(conv: Conversation) -> list[list[Choice]]:
-    columns = max(1, int(conv.data.get("_columns", 1)))
-    opts = conv.data.get("_options", [])
+    state = EngineState.load(conv.data)
+    opts, columns = state.options, state.columns
     rows: list[list[Choice]] = []
     for i in range(0, len(opts), columns):
         rows.append([Choice(label, choice_data(conv, value)) for label, value in opts[i : i + columns]])
-    for row in conv.data.get("_extra", []):
+    for row in state.extra:
         rows.append([Choice(label, choice_data(conv, value)) for label, value in row])
-    nav = conv.data.get("_nav", [])
-    if nav:
-        rows.append([Choice(label, choice_data(conv, value)) for label, value in nav])
+    if state.nav:
+        rows.append([Choice(label, choice_data(conv, value)) for label, value in state.nav])
     return rows
 
 
@@ -130,12 +205,13 @@ async def reask(ctx: Context, conv: Conversation, notice: str) -> None:
     """Tell the person what went wrong and show the same step again, state and nonce unchanged: the step's
     earlier prompt and every re-asked copy stay live, so taps on a copy still in flight (a double tap, a slow
     network) are answered instead of each making the next copy stale."""
-    if conv.data.get("_keyboard"):
+    state = EngineState.load(conv.data)
+    if state.keyboard:
         await FLOWS[conv.flow].ask(ctx, conv)
         ctx.out[-1].text = f"{notice}\n\n{ctx.out[-1].text}"
         return
     await save_conversation(ctx.tx, conv, ctx.now, bump=False)
-    text = f"{notice}\n\n{conv.data.get('_prefix', '')}{conv.data.get('_prompt', '')}".strip()
+    text = f"{notice}\n\n{state.prefix}{state.prompt}".strip()
     ctx.reply(text, choices=render_choices(conv))
 
 
@@ -156,21 +232,18 @@ async def cancel(ctx: Context, conv: Conversation) -> None:
 
 
 async def back(ctx: Context, conv: Conversation) -> None:
-    history = list(conv.data.get("_history", []))
-    if not history:
+    state = EngineState.load(conv.data)
+    if not state.history:
         await reask(ctx, conv, ctx.t("error.choose_again"))
         return
-    conv.step = history.pop()
-    conv.data["_history"] = history
+    conv.step = state.history.pop()
+    state.store(conv.data)
     await FLOWS[conv.flow].ask(ctx, conv)
 
 
 def parse_choice(data: str) -> tuple[int, str] | None:
-    if not data.startswith("c") or ":" not in data:
-        return None
-    nonce, _, value = data[1:].partition(":")
-    number = parse_count(nonce)
-    return (number, value) if number is not None else None
+    button = decode(data)
+    return (button.nonce, button.value) if isinstance(button, FlowOption) else None
 
 
 async def on_event(ctx: Context, conv: Conversation) -> None:
@@ -181,9 +254,10 @@ async def on_event(ctx: Context, conv: Conversation) -> None:
         await finish(ctx, conv)
         ctx.reply(ctx.t("flow.cancelled"))
         return
-    options: list[list[str]] = conv.data.get("_options", [])
-    known = {value for _, value in options} | {v for _, v in conv.data.get("_nav", [])}
-    known |= {v for row in conv.data.get("_extra", []) for _, v in row}
+    state = EngineState.load(conv.data)
+    options = state.options
+    known = {value for _, value in options} | {v for _, v in state.nav}
+    known |= {v for row in state.extra for _, v in row}
     known |= {RESUME, DISCARD}
     if inc.kind == "choice":
         parsed = parse_choice(inc.choice)
@@ -200,17 +274,16 @@ async def on_event(ctx: Context, conv: Conversation) -> None:
         await _dispatch_value(ctx, conv, flow, value)
         return
     if inc.kind == "text":
-        if conv.data.get("_free"):
+        if state.free:
             typed = fold(inc.text)
-            pairs = conv.data.get("_options", []) + conv.data.get("_nav", [])
+            pairs = options + state.nav
             named = [value for label, value in pairs if fold(label) == typed]
             if named:  # the label of a button, typed (or pressed on a reply keyboard)
                 await _dispatch_value(ctx, conv, flow, named[0])
                 return
             await flow.answer(ctx, conv, inc.text)
             return
-        every = options + [list(x) for row in conv.data.get("_extra", []) for x in row]
-        every += [list(x) for x in conv.data.get("_nav", [])]
+        every = options + [x for row in state.extra for x in row] + state.nav
         exact = [value for label, value in every if fold(label) == fold(inc.text)]
         if exact:
             await _dispatch_value(ctx, conv, flow, exact[0])
@@ -226,7 +299,7 @@ async def on_event(ctx: Context, conv: Conversation) -> None:
         return
     if inc.kind in ("media", "location") and flow.on_media is not None and await flow.on_media(ctx, conv):
         return
-    notice = ctx.t("error.text_expected") if conv.data.get("_free") else ctx.t("error.choose_again")
+    notice = ctx.t("error.text_expected") if state.free else ctx.t("error.choose_again")
     await reask(ctx, conv, notice)
 
 
@@ -238,11 +311,9 @@ async def _dispatch_value(ctx: Context, conv: Conversation, flow: Flow, value: s
     elif value == RESUME:
         await flow.ask(ctx, conv)
     elif value == DISCARD:
-        restart = conv.data.get("_restart")
+        state = EngineState.load(conv.data)
         await finish(ctx, conv)
-        if restart and restart in FLOWS:
-            await start(
-                ctx, str(restart), str(conv.data.get("_restart_step", "")), conv.data.get("_restart_data")
-            )
+        if state.restart in FLOWS:
+            await start(ctx, state.restart, state.restart_step, state.restart_data)
     else:
         await flow.answer(ctx, conv, value)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from bot.core.buttons import Action, MyIssue, MyPage, encode
+from bot.core.messages import Choice
 from handlers import access, flow
 from handlers.attachments import attachment_dicts
 from handlers.context import Context
-from handlers.model import Choice
-from handlers.numbers import looks_like_number, parse_count, parse_issue_number
+from handlers.numbers import looks_like_number, parse_issue_number
 from handlers.report import ENDED_STATES
 from storage import issues as iss
 from storage import units as un
@@ -59,12 +60,12 @@ async def cmd_my(ctx: Context, page: int = 0) -> None:
             category=cat.label(ctx.lang) if cat else r.category,
             state=ctx.t(f"state.{r.state}"),
         )
-        choices.append([Choice(label, f"a:my:{r.issue_id}")])
+        choices.append([Choice(label, encode(MyIssue(r.issue_id)))])
     nav = []
     if page > 0:
-        nav.append(Choice(ctx.t("units.prev"), f"a:myp:{page - 1}"))
+        nav.append(Choice(ctx.t("units.prev"), encode(MyPage(page - 1))))
     if page + 1 < pages:
-        nav.append(Choice(ctx.t("units.more"), f"a:myp:{page + 1}"))
+        nav.append(Choice(ctx.t("units.more"), encode(MyPage(page + 1))))
     if nav:
         choices.append(nav)
     ctx.reply(ctx.t("my.header", page=page + 1, pages=pages), choices=choices)
@@ -121,23 +122,15 @@ def describe_entry(ctx: Context, e: iss.ThreadEntry, view: access.View) -> str:
     return ctx.t("entry.comment", body=body[:500])
 
 
-async def on_action(ctx: Context, data: str) -> bool:
-    """Stateless buttons of the member's view (``a:my:<issue>``, ``a:myp:<page>``); False if not ours."""
-    parts = data.split(":")
-    if len(parts) != 3 or parts[1] not in ("my", "myp"):
-        return False
-    if parts[1] == "my":
-        number = parse_issue_number(parts[2])
-        if number is None:
-            ctx.reply(ctx.t("issue.not_found", number="?"))
-            return True
-        await show_thread(ctx, number)
+async def on_action(ctx: Context, button: Action) -> bool:
+    """Stateless buttons of the member's view; False if the button is not ours."""
+    if isinstance(button, MyIssue):
+        await show_thread(ctx, button.issue_id)
         return True
-    page = parse_count(parts[2])
-    if page is None:
-        return False
-    await cmd_my(ctx, page)
-    return True
+    if isinstance(button, MyPage):
+        await cmd_my(ctx, button.page)
+        return True
+    return False
 
 
 # ---------------------------------------------------------------------------------------------- adding

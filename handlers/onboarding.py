@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.core.messages import Outgoing
 from handlers import access, flow
 from handlers.context import Context
-from handlers.model import Outgoing
 from handlers.numbers import parse_issue_number
 from handlers.people import (
     CODE_ALPHABET,

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.config import Settings
-from handlers.model import KeyButton
+from bot.core.config import Settings
+from bot.core.messages import KeyButton
 from storage import invites as inv
 from storage import members as mem
 from storage import units as un

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from bot.config import Settings
-from bot.texts import t
-from handlers.model import Choice, Outgoing
+from bot.core.buttons import PollButton, encode
+from bot.core.config import Settings
+from bot.core.messages import Choice, Outgoing
+from bot.core.texts import t
 from storage import polls as pl
 from storage import units as un
 from storage.db import Tx
@@ -35,9 +36,12 @@ def option_label(lang: str, poll: pl.Poll, choice: int) -> str:
 
 def answer_choices(lang: str, poll: pl.Poll) -> list[list[Choice]]:
     """One button per option (a number on Zalo); "other" last when the poll allows it."""
-    rows = [[Choice(text[:LABEL_LIMIT], f"a:pol:{poll.id}:{i}")] for i, text in enumerate(poll.options)]
+    rows = [
+        [Choice(text[:LABEL_LIMIT], encode(PollButton(poll.id, str(i))))]
+        for i, text in enumerate(poll.options)
+    ]
     if poll.allow_other:
-        rows.append([Choice(t(lang, "poll.other_button"), f"a:pol:{poll.id}:{OTHER}")])
+        rows.append([Choice(t(lang, "poll.other_button"), encode(PollButton(poll.id, OTHER)))])
     return rows
 
 
@@ -135,10 +139,10 @@ async def results_text(tx: Tx, settings: Settings, lang: str, poll: pl.Poll) -> 
     merged = roll_up(counts, parents, poll.unit_id)
     lines += ["", t(lang, "poll.by_unit", min=MIN_ANSWERS)]
     for unit_id in sorted(merged, key=lambda u: (u != poll.unit_id, units[u].name if u in units else "")):
-        c = merged[unit_id]
-        parts = " · ".join(f"{n + 1}: {c[n]}" for n in choices)
+        unit_counts = merged[unit_id]
+        parts = " · ".join(f"{n + 1}: {unit_counts[n]}" for n in choices)
         name = units[unit_id].name if unit_id in units else "?"
-        lines.append(t(lang, "poll.unit_line", unit=name, total=sum(c.values()), counts=parts))
+        lines.append(t(lang, "poll.unit_line", unit=name, total=sum(unit_counts.values()), counts=parts))
     others = await pl.list_other_texts(tx, poll.id) if poll.allow_other else []
     if others:
         lines += ["", t(lang, "poll.others")]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+from bot.core.buttons import Action, PollButton
 from handlers import flow
 from handlers.briefing import scope_unit
 from handlers.context import Context
@@ -196,20 +197,12 @@ flow.register(flow.Flow("poll", _ask, _answer))
 # ---------------------------------------------------------------------------------------------- the member's answer
 
 
-def parse_action(data: str) -> tuple[int | None, str] | None:
-    """``a:pol:<poll>:<n|o>`` as (poll id, choice), the id None if it is no number; None if not a poll button."""
-    parts = data.split(":")
-    if len(parts) != 4 or parts[:2] != ["a", "pol"]:
-        return None
-    return parse_issue_number(parts[2]), parts[3]
-
-
-async def on_action(ctx: Context, data: str) -> bool:
-    parsed = parse_action(data)
-    if parsed is None:
+async def on_action(ctx: Context, button: Action) -> bool:
+    """A member's answer to a poll; False if the button is not ours."""
+    if not isinstance(button, PollButton):
         return False
-    poll_id, raw = parsed
-    poll = await pl.get_poll(ctx.tx, poll_id) if poll_id is not None else None
+    poll_id, raw = button.poll_id, button.choice
+    poll = await pl.get_poll(ctx.tx, poll_id)
     unit_id = await pl.get_recipient_unit(ctx.tx, poll.id, ctx.member.id) if poll else None
     if poll is None or unit_id is None:
         ctx.reply(ctx.t("error.bad_button"))

@@ -11,13 +11,13 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from bot.core.messages import KeyButton
 from handlers import flow
 from handlers.attachments import attachment_dicts
 from handlers.choose import fold
 from handlers.context import Context
 from handlers.filing import Filed, file_report
 from handlers.leaders.notices import alert_on_filing
-from handlers.model import KeyButton
 from handlers.numbers import parse_issue_number
 from handlers.people import role_keyboard
 from storage import issues as iss

@@ -6,14 +6,15 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from bot.config import Settings
-from bot.texts import t
-from bot.workcal import parse_hhmm
+from bot.core.buttons import Action, RoundAnswer, RoundButton, encode
+from bot.core.config import Settings
+from bot.core.messages import Choice
+from bot.core.texts import t
+from bot.core.workcal import parse_hhmm
 from handlers import access, flow
 from handlers.context import Context
-from handlers.model import Choice
-from handlers.numbers import parse_issue_number
 from handlers.people import role_keyboard
+from handlers.report import cmd_report
 from storage import members as mem
 from storage import rounds as rs
 from storage import units as un
@@ -81,24 +82,22 @@ async def topics_for(tx: Tx, round_id: int, unit_id: int) -> list[rs.Topic]:
 
 
 def prompt_choices(lang: str, round_id: int) -> list[list[Choice]]:
-    return [[Choice(t(lang, "round.start"), f"a:rnd:start:{round_id}")],
-            [Choice(t(lang, "round.nothing"), f"a:rnd:none:{round_id}")]]  # fmt: skip
+    return [[Choice(t(lang, "round.start"), encode(RoundButton(RoundAnswer.START, round_id)))],
+            [Choice(t(lang, "round.nothing"), encode(RoundButton(RoundAnswer.NONE, round_id)))]]  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------- the member's input
 
 
-async def on_action(ctx: Context, data: str) -> bool:
-    """``a:rnd:start|none:<round>``; False if the data is not ours."""
-    parts = data.split(":")
-    round_id = parse_issue_number(parts[3]) if len(parts) == 4 else None
-    if len(parts) != 4 or parts[1] != "rnd" or parts[2] not in ("start", "none") or round_id is None:
+async def on_action(ctx: Context, button: Action) -> bool:
+    """The answer to a round's prompt; False if the button is not ours."""
+    if not isinstance(button, RoundButton):
         return False
-    rnd = await rs.get_round(ctx.tx, round_id)
+    rnd = await rs.get_round(ctx.tx, button.round_id)
     if rnd is None or rnd.state == "planned":
         ctx.reply(ctx.t("round.unknown"))
         return True
-    if parts[2] == "none":
+    if button.answer == RoundAnswer.NONE:
         late = rnd.state == "closed"
         await rs.record_answer(
             ctx.tx, rnd.id, ctx.member.id, ctx.member.unit_id, [], ctx.now, nothing_new=True, late=late
@@ -172,8 +171,6 @@ async def _answer(ctx: Context, conv: Conversation, value: str) -> None:
         return
     await _save(ctx, conv)
     if value == "yes":
-        from handlers.report import cmd_report
-
         await cmd_report(ctx)
 
 

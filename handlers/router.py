@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from bot.texts import all_labels
+from bot.core.buttons import Action, UnreadableIssue, decode
+from bot.core.messages import Outgoing
+from bot.core.texts import all_labels
 from handlers import (
     announce,
     briefing,
@@ -20,7 +22,6 @@ from handlers import (
 )
 from handlers.choose import fold
 from handlers.context import Context
-from handlers.model import Outgoing
 from handlers.numbers import looks_like_number, parse_issue_number
 from handlers.people import MENU_COMMANDS, ROLE_COMMANDS
 from storage.members import get_member_by_identity
@@ -101,14 +102,18 @@ async def handle(ctx: Context) -> None:
         await _command(ctx)
         return
     if inc.kind == "choice" and inc.choice.startswith("a:"):
-        handled = (
-            await mine.on_action(ctx, inc.choice)
-            or await leaders.on_action(ctx, inc.choice)
-            or await checks.on_action(ctx, inc.choice)
-            or await rounds.on_action(ctx, inc.choice)
-            or await selfservice.on_action(ctx, inc.choice)
-            or await polls.on_action(ctx, inc.choice)
-            or await announce.on_action(ctx, inc.choice)
+        button = decode(inc.choice)
+        if isinstance(button, UnreadableIssue):
+            ctx.reply(ctx.t("issue.not_found", number="?"))
+            return
+        handled = isinstance(button, Action) and (
+            await mine.on_action(ctx, button)
+            or await leaders.on_action(ctx, button)
+            or await checks.on_action(ctx, button)
+            or await rounds.on_action(ctx, button)
+            or await selfservice.on_action(ctx, button)
+            or await polls.on_action(ctx, button)
+            or await announce.on_action(ctx, button)
         )
         if not handled:
             ctx.reply(ctx.t("error.bad_button"))

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 
-from bot.texts import t
+from bot.core.buttons import Action, LeaveAnswer, LeaveButton, encode
+from bot.core.messages import Choice, Outgoing
+from bot.core.texts import t
 from handlers import access
 from handlers.admin import deactivate_member
 from handlers.context import Context
-from handlers.model import Choice, Outgoing
 from handlers.people import unit_name
 from storage import leave as lv
 from storage import members as mem
@@ -22,7 +23,6 @@ from storage.audit import add_audit
 # Vietnamese mobile numbers since the 2018 renumbering: 0 + 3/5/7/8/9 + eight digits (or +84 / 84 for the 0)
 _PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
 _MOBILE = re.compile(r"0[35789][0-9]{8}")
-_LEAVE_ACTION = re.compile(r"a:lv:(yes|no):([0-9]{1,15})")
 
 
 def normalise_phone(text: str) -> str | None:
@@ -82,8 +82,8 @@ async def cmd_leave(ctx: Context) -> None:
                 t(lang, "leave.ask_leader", name=member.name, unit=unit),
                 choices=[
                     [
-                        Choice(t(lang, "leave.approve"), f"a:lv:yes:{request_id}"),
-                        Choice(t(lang, "leave.refuse"), f"a:lv:no:{request_id}"),
+                        Choice(t(lang, "leave.approve"), encode(LeaveButton(LeaveAnswer.YES, request_id))),
+                        Choice(t(lang, "leave.refuse"), encode(LeaveButton(LeaveAnswer.NO, request_id))),
                     ]
                 ],
                 channel=chat.channel,
@@ -92,17 +92,15 @@ async def cmd_leave(ctx: Context) -> None:
     await add_audit(ctx.tx, ctx.now, f"member:{member.id}", "members.leave_request", f"member:{member.id}")
 
 
-async def on_action(ctx: Context, data: str) -> bool:
-    """``a:lv:<yes|no>:<request>`` from a leader; False if the data is not ours."""
-    if not data.startswith("a:lv:"):
+async def on_action(ctx: Context, button: Action) -> bool:
+    """A leader's answer to a leave request; False if the button is not ours."""
+    if not isinstance(button, LeaveButton):
         return False
-    match = _LEAVE_ACTION.fullmatch(data)
-    request = await lv.get_leave_request(ctx.tx, int(match.group(2))) if match else None
+    request = await lv.get_leave_request(ctx.tx, button.request_id)
     requester = await mem.get_member(ctx.tx, request.member_id) if request else None
     leader = ctx.member
     if (
-        match is None
-        or request is None
+        request is None
         or requester is None
         or leader.role not in ("leader", "admin")
         or leader.id == requester.id
@@ -110,7 +108,7 @@ async def on_action(ctx: Context, data: str) -> bool:
     ):
         ctx.reply(ctx.t("error.bad_button"))
         return True
-    approve = match.group(1) == "yes"
+    approve = button.answer == LeaveAnswer.YES
     chats = await mem.list_member_chats(ctx.tx, [requester.id])  # before deactivating: then they have none
     if not requester.active or not await lv.decide_leave_request(
         ctx.tx, request.id, leader.id, "approved" if approve else "refused", ctx.now

@@ -14,11 +14,11 @@ import logging
 import time
 from datetime import datetime
 
+from bot.core.messages import Attachment, Outgoing
+from bot.core.period import Period, parse_period
+from bot.core.texts import t
 from bot.exports.pack import DOCX_MIME, PNG_MIME, XLSX_MIME, BuiltPack, build_pack
-from bot.exports.period import Period, parse_period
 from bot.runtime import Services, enqueue
-from bot.texts import t
-from handlers.model import Attachment, Outgoing
 from scheduler.runner import Job
 from storage import briefings as br
 from storage import members as mem

@@ -4,14 +4,17 @@ after a gap: what was sent is recorded in the same transaction as the messages."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from bot.core.buttons import CheckAnswer, CheckButton, encode
+from bot.core.messages import Choice, Outgoing
+from bot.core.textfmt import local_time, shorten
+from bot.core.texts import t
+from bot.core.workcal import parse_hhmm
 from bot.runtime import Services, enqueue
-from bot.texts import t
-from bot.workcal import parse_hhmm
 from handlers import access, leaders
 from handlers.context import Context
-from handlers.model import Choice, Incoming, Outgoing
 from storage import followups as fu
 from storage import issues as iss
 from storage import members as mem
@@ -24,8 +27,7 @@ DIGEST_LINES = 10
 
 def system_context(services: Services, tx: Tx, now: datetime) -> Context:
     """A handler context for work the scheduler does on nobody's message."""
-    nobody = Incoming(channel="system", chat_id="", sender_id="", update_key="", kind="text")
-    return Context(tx=tx, settings=services.settings, calendar=services.calendar, now=now, incoming=nobody)
+    return Context.for_system(tx, services.settings, services.calendar, now)
 
 
 async def _commit(services: Services, ctx: Context) -> None:
@@ -41,7 +43,7 @@ def _line(lang: str, issue: iss.Issue) -> str:
         "digest.line",
         number=issue.id,
         icon=leaders.ICONS.get(issue.severity, ""),
-        title=leaders._short(issue.title, 50),
+        title=shorten(issue.title, 50),
         state=t(lang, f"state.{issue.state}"),
     )
 
@@ -161,9 +163,9 @@ async def send_digests(services: Services, now: datetime) -> str:
             if settings.followups.weekly_summary and first_working_day:
                 week = f"{local.isocalendar().year}-W{local.isocalendar().week:02d}"
                 if await fu.record_digest(tx, leader.id, "weekly", week, now):
-                    text = await weekly_for(ctx, leader, now - timedelta(days=7))
-                    if text is not None:
-                        ctx.send(Outgoing(ident.chat_id, text, channel=ident.channel, proactive=True))
+                    weekly_text = await weekly_for(ctx, leader, now - timedelta(days=7))
+                    if weekly_text is not None:
+                        ctx.send(Outgoing(ident.chat_id, weekly_text, channel=ident.channel, proactive=True))
                         weekly += 1
         await _commit(services, ctx)
     return f"digests {sent}, weekly {weekly}"
@@ -201,9 +203,7 @@ async def follow_up_deadlines(services: Services, now: datetime) -> str:
             if await fu.record_followup(tx, issue.id, "ack", 0, issue.ack_due_at, now):
                 people = await _owning_leaders(ctx, issue)
                 await leaders.notify(
-                    ctx, [m.id for m in people],
-                    lambda lang, i=issue: t(lang, "followup.ack_overdue", number=i.id, title=i.title,
-                                            due=leaders._fmt(ctx, i.ack_due_at)),
+                    ctx, [m.id for m in people], _overdue_text(ctx, issue, "followup.ack_overdue", issue.ack_due_at),
                     issue_id=issue.id, urgent=issue.severity == "urgent",
                 )  # fmt: skip
                 ack += 1
@@ -216,8 +216,7 @@ async def follow_up_deadlines(services: Services, now: datetime) -> str:
                 )
                 await leaders.notify(
                     ctx, [x for x in targets if x is not None],
-                    lambda lang, i=issue: t(lang, "followup.handle_overdue", number=i.id, title=i.title,
-                                            due=leaders._fmt(ctx, i.handle_due_at)),
+                    _overdue_text(ctx, issue, "followup.handle_overdue", issue.handle_due_at),
                     issue_id=issue.id, urgent=issue.severity == "urgent",
                 )  # fmt: skip
                 handle += 1
@@ -225,6 +224,12 @@ async def follow_up_deadlines(services: Services, now: datetime) -> str:
             escalated += await _escalate(services, ctx, issue)
         await _commit(services, ctx)
     return f"ack {ack}, handle {handle}, escalated {escalated}"
+
+
+def _overdue_text(ctx: Context, issue: iss.Issue, key: str, due: datetime) -> Callable[[str], str]:
+    """The overdue notice about ``issue`` in a given language."""
+    when = local_time(due, ctx.settings.tz)
+    return lambda lang: t(lang, key, number=issue.id, title=issue.title, due=when)
 
 
 async def _owning_leaders(ctx: Context, issue: iss.Issue) -> list[mem.Member]:
@@ -257,18 +262,16 @@ async def _escalate(services: Services, ctx: Context, issue: iss.Issue) -> int:
     chiefs = await mem.list_unit_leaders(ctx.tx, target.id)
     await leaders.send_cards(
         ctx, chiefs, issue, "followup.escalated", issue.severity == "urgent",
-        number=issue.id, title=issue.title, due=leaders._fmt(ctx, issue.handle_due_at), unit=target.name,
+        number=issue.id, title=issue.title, due=local_time(issue.handle_due_at, ctx.settings.tz), unit=target.name,
     )  # fmt: skip
     return 1
 
 
 # ---------------------------------------------------------------------------------------------- checks
 
-CHECK_ANSWERS = ("resolved", "partly", "not_yet")
-
 
 def check_choices(lang: str, issue_id: int) -> list[list[Choice]]:
-    return [[Choice(t(lang, f"check.{a}"), f"a:chk:{issue_id}:{a}") for a in CHECK_ANSWERS]]
+    return [[Choice(t(lang, f"check.{a}"), encode(CheckButton(issue_id, a))) for a in CheckAnswer]]
 
 
 async def check_resolutions(services: Services, now: datetime) -> str:

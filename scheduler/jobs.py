@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bot.outbox import OutboxWorker
+from bot.core.messages import Outgoing
+from bot.core.texts import t
 from bot.runtime import Services, enqueue
-from bot.texts import t
-from handlers.model import Outgoing
+from scheduler.announcements import run_announcements
+from scheduler.briefings import briefing_job
+from scheduler.followups import check_resolutions, follow_up_deadlines, send_digests
+from scheduler.polls import run_polls
+from scheduler.rounds import run_rounds
 from scheduler.runner import Job, keep_since
 from storage.conversations import delete_conversation, list_idle_conversations, mark_conversation_reminded
 from storage.members import get_member_by_identity
@@ -22,25 +27,20 @@ async def cleanup_processed_updates(services: Services, now: datetime) -> str:
     return f"removed {removed}"
 
 
-def outbox_catchup(worker: OutboxWorker | None) -> Job:
+def outbox_catchup(wake: Callable[[], None] | None) -> Job:
     """Wake the delivery worker (a safety net for a lost wake-up); without one, report the queue."""
 
     async def run_due(services: Services, now: datetime) -> str:
-        if worker is not None:
-            worker.wake()
+        if wake is not None:
+            wake()
         counts = await count_outbox(services.db.reader)
         return ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "empty"
 
     return Job("outbox", "delivery catch-up: wake the outbox worker", run_due, every_seconds=60)
 
 
-def all_jobs(services: Services, worker: OutboxWorker | None) -> list[Job]:
-    from scheduler.announcements import run_announcements
-    from scheduler.briefings import briefing_job
-    from scheduler.followups import check_resolutions, follow_up_deadlines, send_digests
-    from scheduler.polls import run_polls
-    from scheduler.rounds import run_rounds
-
+def all_jobs(services: Services, wake_outbox: Callable[[], None] | None) -> list[Job]:
+    """The product's jobs; ``wake_outbox`` wakes the delivery worker (the app passes it, jobs never send)."""
     hour, minute = (int(x) for x in services.settings.followups.digest_time.split(":"))
     return [
         Job(
@@ -80,7 +80,7 @@ def all_jobs(services: Services, worker: OutboxWorker | None) -> list[Job]:
             cron={"hour": 9, "minute": 0},
         ),
         briefing_job(),
-        outbox_catchup(worker),
+        outbox_catchup(wake_outbox),
         Job(
             "cleanup_updates",
             "forget processed update ids older than jobs.processed_updates_keep_days",

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.core.messages import Outgoing
 from bot.runtime import Services, enqueue
-from handlers.model import Outgoing
 from handlers.poll_results import results_text, send_batch
 from storage import members as mem
 from storage import polls as pl

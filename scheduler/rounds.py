@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.core.messages import Outgoing
+from bot.core.texts import t
 from bot.runtime import Services, enqueue
-from bot.texts import t
 from handlers import access
-from handlers.model import Outgoing
 from handlers.rounds import (
     last_day,
     period_label,

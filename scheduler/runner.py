@@ -76,7 +76,7 @@ class JobRunner:
                 )
         if self.on_commit is not None:
             self.on_commit()
-        return result if error is None else f"error: {error}"
+        return f"error: {error}" if error is not None else result or ""
 
     async def run_all(self, now: datetime | None = None) -> dict[str, str]:
         return {name: await self.run(name, now) for name in self.jobs}

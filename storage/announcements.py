@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.core.buttons import AnnouncementAct, AnnouncementButton, encode
 from storage.db import Tx
 from storage.timeutil import from_ts, ts
 
@@ -25,7 +26,7 @@ class Announcement:
     target_unit_id: int  # the subtree it goes to
     sector: str  # "" for every sector
     text: str
-    attachment: dict[str, Any] | None  # a handlers.model.Attachment as a dict
+    attachment: dict[str, Any] | None  # a bot.core.messages.Attachment as a dict
     send_at: datetime
     created_at: datetime
     state: str
@@ -187,7 +188,8 @@ async def mark_read(tx: Tx, announcement_id: int, member_id: int, now: datetime)
 
 
 def read_button_data(announcement_id: int) -> str:
-    return f"a:ann:{announcement_id}:r"
+    """The "read" button's data, as the outbox rows carry it (delivered = a sent row with it)."""
+    return encode(AnnouncementButton(announcement_id, AnnouncementAct.READ))
 
 
 async def count_by_unit(tx: Tx, announcement_id: int) -> list[UnitCounts]:

@@ -85,11 +85,6 @@ async def list_pending_requests(tx: Tx, limit: int = 10) -> list[BriefingRequest
     return [BriefingRequest.from_row(r) for r in rows]
 
 
-async def get_request(tx: Tx, request_id: int) -> BriefingRequest | None:
-    row = await tx.fetchone("SELECT * FROM briefing_requests WHERE id = ?", (request_id,))
-    return BriefingRequest.from_row(row) if row else None
-
-
 async def mark_request_done(tx: Tx, request_id: int, now: datetime) -> bool:
     """True if this call finished it (it was still pending): of two builders, one delivers."""
     cur = await tx.execute(

@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 
 
 class Backend(Protocol):
-    dialect: Dialect
+    @property
+    def dialect(self) -> Dialect: ...
 
     async def connect(self) -> None: ...
 

@@ -224,13 +224,6 @@ _REPORT_FROM = (
 )
 
 
-def count_reports(conn: ReadConnection, scope: ExportScope, start: datetime, end: datetime) -> int:
-    where, params = scope.where("i")
-    return int(
-        conn.execute(f"SELECT COUNT(*){_REPORT_FROM}{where}", (ts(start), ts(end), *params)).fetchone()[0]
-    )
-
-
 def count_reports_by_member(
     conn: ReadConnection, scope: ExportScope, start: datetime, end: datetime
 ) -> dict[int, int]:

@@ -3,9 +3,10 @@ escalations were sent, and the reporters' "is it really resolved?" checks."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from storage.db import Tx
 from storage.issues import OPEN_STATES, Issue
@@ -24,13 +25,6 @@ async def record_digest(tx: Tx, member_id: int, kind: str, period: str, now: dat
     return cur.rowcount == 1
 
 
-async def last_digest_at(tx: Tx, member_id: int, kind: str) -> datetime | None:
-    value = await tx.fetchval(
-        "SELECT MAX(sent_at) FROM digests WHERE member_id = ? AND kind = ?", (member_id, kind)
-    )
-    return from_ts(value)
-
-
 async def previous_digest_at(tx: Tx, member_id: int, kind: str, current_period: str) -> datetime | None:
     value = await tx.fetchval(
         "SELECT MAX(sent_at) FROM digests WHERE member_id = ? AND kind = ? AND period <> ?",
@@ -39,14 +33,7 @@ async def previous_digest_at(tx: Tx, member_id: int, kind: str, current_period: 
     return from_ts(value)
 
 
-async def digest_sent(tx: Tx, member_id: int, kind: str, period: str) -> bool:
-    row = await tx.fetchone(
-        "SELECT 1 FROM digests WHERE member_id = ? AND kind = ? AND period = ?", (member_id, kind, period)
-    )
-    return row is not None
-
-
-def _in(ids: list[int]) -> str:
+def _in(ids: Sequence[object]) -> str:
     return ",".join("?" for _ in ids) or "NULL"
 
 
@@ -70,7 +57,8 @@ class Hidden:
         )
 
 
-class Section(NamedTuple):
+@dataclass(frozen=True)
+class Section:
     """A digest section: how many issues it holds, and the first few of them (ids, in the section's order)."""
 
     count: int

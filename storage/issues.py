@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.core.enums import IssueState
 from storage.db import Tx
 from storage.timeutil import from_ts, ts
 
@@ -20,7 +21,7 @@ class Issue:
     about_unit_id: int
     owner_unit_id: int
     severity: str
-    state: str
+    state: IssueState
     place: str
     created_by: int | None
     created_at: datetime
@@ -49,7 +50,7 @@ class Issue:
             about_unit_id=row["about_unit_id"],
             owner_unit_id=row["owner_unit_id"],
             severity=row["severity"],
-            state=row["state"],
+            state=IssueState(row["state"]),
             place=row["place"],
             created_by=row["created_by"],
             created_at=req("created_at"),
@@ -319,14 +320,6 @@ async def count_active_reports(tx: Tx, issue_id: int) -> int:
     return int(value or 0)
 
 
-async def is_reporter(tx: Tx, issue_id: int, member_id: int) -> bool:
-    row = await tx.fetchone(
-        "SELECT 1 FROM reports WHERE issue_id = ? AND member_id = ? AND withdrawn_at IS NULL",
-        (issue_id, member_id),
-    )
-    return row is not None
-
-
 @dataclass(frozen=True)
 class MyReportRow:
     report_id: int
@@ -456,7 +449,8 @@ async def update_issue(
     unknown = set(fields) - set(ISSUE_FIELDS)
     if unknown:
         raise ValueError(f"not issue fields: {sorted(unknown)}")
-    sets, params = ["updated_at = ?"], [ts(now)]
+    sets: list[str] = ["updated_at = ?"]
+    params: list[Any] = [ts(now)]
     for key, value in fields.items():
         sets.append(f"{key} = ?")
         params.append(ts(value) if isinstance(value, datetime) else value)

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.core.enums import Role
 from storage.db import Tx
 from storage.timeutil import ts
 
-ROLES = ("member", "leader", "admin")
+ROLES = tuple(r.value for r in Role)  # the stored values
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,7 @@ class Member:
     id: int
     name: str
     phone: str
-    role: str
+    role: Role
     unit_id: int
     sectors: tuple[str, ...]
     language: str
@@ -30,7 +31,7 @@ class Member:
             row["id"],
             row["name"],
             row["phone"],
-            row["role"],
+            Role(row["role"]),
             row["unit_id"],
             tuple(s for s in row["sectors"].split(",") if s),
             row["language"],
@@ -121,10 +122,6 @@ async def move_members(tx: Tx, from_unit: int, to_unit: int) -> int:
 
 async def deactivate_member(tx: Tx, member_id: int, now: datetime) -> None:
     await tx.execute("UPDATE members SET active = 0, deactivated_at = ? WHERE id = ?", (ts(now), member_id))
-
-
-async def transfer_identities(tx: Tx, from_member: int, to_member: int) -> None:
-    await tx.execute("UPDATE identities SET member_id = ? WHERE member_id = ?", (to_member, from_member))
 
 
 async def update_member_role(

@@ -122,11 +122,6 @@ async def mark_message_failed(tx: Tx, row_id: int, status: str, error: str) -> N
     )
 
 
-async def get_outbox_message(tx: Tx, row_id: int) -> OutboxRow | None:
-    row = await tx.fetchone("SELECT * FROM outbox WHERE id = ?", (row_id,))
-    return OutboxRow.from_row(row) if row else None
-
-
 async def count_outbox(tx: Tx) -> dict[str, int]:
     rows = await tx.fetchall("SELECT status, COUNT(*) FROM outbox GROUP BY status")
     return {r[0]: r[1] for r in rows}

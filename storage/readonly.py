@@ -29,7 +29,7 @@ class ReadConnection:
         self._pg: psycopg.Connection[Any] | None = None
         if isinstance(parsed, PostgresUrl):
             self.dialect = POSTGRES
-            extra = {} if parsed.password is None else {"password": parsed.password}
+            extra: dict[str, Any] = {} if parsed.password is None else {"password": parsed.password}
             self._pg = psycopg.connect(
                 parsed.url, autocommit=True, row_factory=pg_row, context=adapters(), **extra
             )

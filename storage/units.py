@@ -93,10 +93,3 @@ async def list_ancestor_ids(tx: Tx, unit_id: int) -> list[int]:
             break
         out.append(parent_id)
     return out
-
-
-async def list_child_units(tx: Tx, unit_id: int) -> list[Unit]:
-    rows = await tx.fetchall(
-        "SELECT * FROM units WHERE parent_id = ? AND active = 1 ORDER BY name", (unit_id,)
-    )
-    return [Unit.from_row(r) for r in rows]

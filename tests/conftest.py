@@ -18,12 +18,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import ManualClock
-from bot.config import Settings, parse_settings
+from bot.core.clock import ManualClock
+from bot.core.config import Settings, parse_settings
+from bot.core.files import FileStore
+from bot.core.workcal import WorkCalendar
 from bot.emulator import TelegramEmulator
-from bot.files import FileStore
 from bot.runtime import Services
-from bot.workcal import WorkCalendar
 from storage.db import Database
 from tests.pgcluster import fresh_database
 

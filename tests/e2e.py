@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import App, build_app
-from bot.clock import TEST_START_VARIABLE, Clock, TickingClock
-from bot.emulator import TelegramEmulator
+from bot.core.clock import TEST_START_VARIABLE, Clock, TickingClock
+from bot.emulator import SimUser, TelegramEmulator
 from tests.conftest import PINNED, make_settings
+from tests.seed import invite_code
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,6 +25,29 @@ ROOT = Path(__file__).resolve().parent.parent
 def emulator_settings(tmp_path: Path, emu: TelegramEmulator, **overrides: Any) -> Any:
     tg = {"base_url": emu.base_url, "base_file_url": emu.base_file_url, "poll_timeout": 1}
     return make_settings(tmp_path, telegram=tg, **overrides)
+
+
+async def join(
+    app: App,
+    emu: TelegramEmulator,
+    user_id: int,
+    name: str,
+    unit: str = "X01",
+    role: str = "member",
+    *,
+    at: datetime,
+    full_name_shown: bool = False,
+) -> SimUser:
+    """``name`` joins ``unit`` as ``role`` with an invite code made ``at`` that instant, and is welcomed (the
+    welcome is checked and read). On Telegram they show as their name's last word (or the whole name).
+
+    A test file binds its instant once: ``join = partial(e2e.join, at=START)``."""
+    code = await invite_code(app.services.db, app.settings, at, unit, role, name)
+    user = emu.user(user_id, name if full_name_shown else name.split()[-1])
+    await user.send_text(f"/start {code}")
+    welcome = await user.next_message()
+    assert (welcome.text or "").startswith(f"Chào mừng đồng chí {name}!"), welcome.text
+    return user
 
 
 def process_env(start: datetime = PINNED, **variables: str) -> dict[str, str]:

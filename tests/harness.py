@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.core.messages import Attachment, Incoming, Outgoing
 from bot.runtime import Dispatcher, Services
 from handlers import router
-from handlers.model import Attachment, Incoming, Outgoing
 from storage.outbox import list_outbox_after
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.config import Settings
-from bot.tables import Row
+from bot.core.config import Settings
+from bot.core.tables import Row
 from handlers.admin import import_units
 from handlers.people import create_invites
 from storage import units as un

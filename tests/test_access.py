@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
+from bot.core.messages import Outgoing
+from bot.core.texts import t
 from bot.emulator import TelegramEmulator
 from bot.runtime import Services
-from bot.texts import t
-from handlers.model import Outgoing
 from handlers.numbers import parse_count, parse_issue_number
 from handlers.report import file_report
 from scheduler.followups import check_resolutions

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.clock import ManualClock
-from bot.ops import purge_private_data
+from bot.core.clock import ManualClock
+from bot.core.texts import t
+from bot.ops.purge import purge_private_data
 from bot.runtime import Services
-from bot.texts import t
 from handlers import announce
 from scheduler.announcements import run_announcements
 from storage import announcements as an

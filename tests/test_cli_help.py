@@ -11,7 +11,7 @@ import pytest
 
 from bot.app import build_app
 from bot.cli import JOB_NAMES, _parser, main
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
 from tests.conftest import VN, make_settings
 
 MORNING = datetime(2026, 11, 10, 10, 0, tzinfo=VN)  # a Tuesday morning, outside a round window

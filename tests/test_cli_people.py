@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook
 
 from bot.cli import main
-from bot.config import load_settings
+from bot.core.config import load_settings
 from storage import members as mem
 from storage import units as un
 from storage.audit import list_audit

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import (
+from bot.core.clock import (
     TEST_START_VARIABLE,
     ManualClock,
     PinnedClockRefused,
@@ -17,7 +17,7 @@ from bot.clock import (
     TickingClock,
     clock_from_environment,
 )
-from bot.config import ConfigError, make_clock
+from bot.core.config import ConfigError, make_clock
 from tests.conftest import PINNED, make_settings
 from tests.e2e import ROOT
 

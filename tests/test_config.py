@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.config import ConfigError, load_settings
+from bot.core.config import ConfigError, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.texts import t
 from bot.emulator import BotMessage, SimUser, TelegramEmulator
-from bot.texts import t
 from storage.db import Database
 from tests.conftest import PINNED
 from tests.e2e import ROOT, BotProcess

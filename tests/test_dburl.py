@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, parse_settings
+from bot.core.config import ConfigError, parse_settings
 from storage.dialect import POSTGRES
 from storage.target import PostgresUrl, parse_target
 

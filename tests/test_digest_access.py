@@ -7,9 +7,9 @@ from __future__ import annotations
 import itertools
 from datetime import datetime, timedelta
 
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
+from bot.core.tables import Row
 from bot.runtime import Services
-from bot.tables import Row
 from handlers import access
 from handlers.admin import import_units
 from scheduler.followups import DIGEST_LINES, digest_for, hidden_from, system_context

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from bot.app import App, build_app
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
+from bot.core.texts import t
 from bot.emulator import TelegramEmulator
 from bot.emulator.zalo import ZaloEmulator
-from bot.texts import t
 from storage import outbox as ob
 from storage.audit import list_audit
 from tests.conftest import PINNED, VN

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import openpyxl
@@ -13,17 +14,17 @@ import pytest
 from docx import Document
 
 from bot.app import App
-from bot.clock import ManualClock
-from bot.emulator import SimUser, TelegramEmulator
-from bot.tables import Row
-from bot.texts import t
+from bot.core.clock import ManualClock
+from bot.core.tables import Row
+from bot.core.texts import t
+from bot.emulator import TelegramEmulator
 from handlers import briefing, people, router
 from handlers.admin import import_units
 from scheduler.briefings import briefing_job
 from storage.timeutil import ts
+from tests import e2e
 from tests.conftest import VN
 from tests.e2e import running
-from tests.seed import invite_code
 from tests.test_e2e_followups import report
 
 START = datetime(2026, 12, 1, 9, 30, tzinfo=VN)  # a Tuesday morning
@@ -46,12 +47,7 @@ async def app(tmp_path: Path, emu: TelegramEmulator, monkeypatch: pytest.MonkeyP
         yield a
 
 
-async def join(app: App, emu: TelegramEmulator, user_id: int, name: str, unit: str, role: str) -> SimUser:
-    code = await invite_code(app.services.db, app.settings, START, unit, role, name)
-    user = emu.user(user_id, name)
-    await user.send_text(f"/start {code}")
-    await user.next_message()
-    return user
+join = partial(e2e.join, at=START, full_name_shown=True)
 
 
 async def a_round(app: App) -> None:

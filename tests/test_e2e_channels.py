@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from bot.app import App, build_app
-from bot.clock import TickingClock
+from bot.core.clock import TickingClock
+from bot.core.texts import for_channel, t
 from bot.emulator import TelegramEmulator
 from bot.emulator.zalo import ZaloEmulator
-from bot.texts import for_channel, t
 from storage import issues as iss
 from storage import members as mem
 from tests.conftest import PINNED

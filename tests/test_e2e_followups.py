@@ -6,21 +6,22 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from bot.app import App
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
+from bot.core.tables import Row
+from bot.core.texts import t
 from bot.emulator import SimUser, TelegramEmulator
-from bot.tables import Row
-from bot.texts import t
 from handlers.admin import import_units
 from storage import issues as iss
 from storage.members import list_members
+from tests import e2e
 from tests.conftest import VN
 from tests.e2e import running
-from tests.seed import invite_code
 
 START = datetime(2026, 12, 1, 9, 30, tzinfo=VN)  # a Tuesday morning
 TREE = [("T01", "Tỉnh Bình Thuận", ""), ("H01", "Huyện Hàm Thuận Bắc", "T01"),
@@ -42,12 +43,7 @@ def clock_of(app: App) -> ManualClock:
     return clock
 
 
-async def join(app: App, emu: TelegramEmulator, user_id: int, name: str, unit: str, role: str) -> SimUser:
-    code = await invite_code(app.services.db, app.settings, START, unit, role, name)
-    user = emu.user(user_id, name)
-    await user.send_text(f"/start {code}")
-    await user.next_message()
-    return user
+join = partial(e2e.join, at=START, full_name_shown=True)
 
 
 async def report(user: SimUser, text: str) -> None:

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from bot.app import App
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
+from bot.core.texts import t
 from bot.emulator import SimUser, TelegramEmulator
-from bot.texts import t
 from storage import issues as iss
+from tests import e2e
 from tests.conftest import VN
 from tests.e2e import running
-from tests.seed import invite_code, seed_units
+from tests.seed import seed_units
 
 NIGHT = datetime(2026, 12, 1, 22, 0, tzinfo=VN)
 PHOTO = b"\x89PNG\r\n\x1a\nevidence"
@@ -29,12 +31,7 @@ async def app(tmp_path: Path, emu: TelegramEmulator) -> AsyncIterator[App]:
         yield a
 
 
-async def join(app: App, emu: TelegramEmulator, user_id: int, name: str, unit: str, role: str) -> SimUser:
-    code = await invite_code(app.services.db, app.settings, NIGHT, unit, role, name)
-    user = emu.user(user_id, name.split()[-1])
-    await user.send_text(f"/start {code}")
-    await user.next_message()
-    return user
+join = partial(e2e.join, at=NIGHT)
 
 
 async def report(lan: SimUser, category: str, text: str, severity: str) -> str:

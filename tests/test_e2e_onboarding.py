@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
+from bot.core.texts import t
 from bot.emulator import TelegramEmulator
-from bot.texts import t
 from handlers.admin import deactivate_member, merge_units
 from storage import members as mem
 from tests.conftest import PINNED

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from bot.app import App
+from bot.core.texts import t
 from bot.emulator import SimUser, TelegramEmulator
-from bot.texts import t
 from storage import issues as iss
 from storage.db import Database
+from tests import e2e
 from tests.conftest import PINNED
 from tests.e2e import BotProcess, running
 from tests.seed import invite_code, seed_units
@@ -27,12 +29,7 @@ async def app(tmp_path: Path, emu: TelegramEmulator) -> AsyncIterator[App]:
         yield a
 
 
-async def join(app: App, emu: TelegramEmulator, user_id: int, name: str, unit: str = "X01") -> SimUser:
-    code = await invite_code(app.services.db, app.settings, NOW, unit, "member", name)
-    user = emu.user(user_id, name.split()[-1])
-    await user.send_text(f"/start {code}")
-    await user.next_message()
-    return user
+join = partial(e2e.join, at=NOW)
 
 
 async def step(user: SimUser, action: str, label: str = "", n: int = 1) -> str:

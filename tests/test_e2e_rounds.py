@@ -5,17 +5,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from bot.app import App
-from bot.clock import ManualClock
-from bot.emulator import SimUser, TelegramEmulator
-from bot.texts import t
+from bot.core.clock import ManualClock
+from bot.core.texts import t
+from bot.emulator import TelegramEmulator
+from tests import e2e
 from tests.conftest import VN
 from tests.e2e import running
-from tests.seed import invite_code, seed_units
+from tests.seed import seed_units
 
 BEFORE = datetime(2026, 11, 25, 10, 0, tzinfo=VN)
 
@@ -27,14 +29,7 @@ async def app(tmp_path: Path, emu: TelegramEmulator) -> AsyncIterator[App]:
         yield a
 
 
-async def join(
-    app: App, emu: TelegramEmulator, user_id: int, name: str, unit: str, role: str = "member"
-) -> SimUser:
-    code = await invite_code(app.services.db, app.settings, BEFORE, unit, role, name)
-    user = emu.user(user_id, name)
-    await user.send_text(f"/start {code}")
-    await user.next_message()
-    return user
+join = partial(e2e.join, at=BEFORE, full_name_shown=True)
 
 
 async def test_a_round_from_topics_to_summary(app: App, emu: TelegramEmulator) -> None:

@@ -11,16 +11,19 @@ import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from bot.app import AlreadyRunning, App
-from bot.clock import TickingClock
+from bot.core.clock import TickingClock
+from bot.core.texts import t
 from bot.emulator import TelegramEmulator
-from bot.texts import t
 from handlers import router
 from storage.db import Database
+from storage.members import set_member_language
+from tests import e2e
 from tests.conftest import PINNED
 from tests.e2e import emulator_settings, process_env, running
 from tests.seed import invite_code, seed_units
@@ -36,15 +39,7 @@ async def app(tmp_path: Path, emu: TelegramEmulator) -> AsyncIterator[App]:
         yield a
 
 
-async def join(
-    app: App, emu: TelegramEmulator, user_id: int, name: str, unit: str = "X01", role: str = "member"
-):  # type: ignore[no-untyped-def]
-    code = await invite_code(app.services.db, app.settings, NOW, unit, role, name)
-    user = emu.user(user_id, name.split()[-1])
-    await user.send_text(f"/start {code}")
-    welcome = await user.next_message()
-    assert welcome.text is not None and welcome.text.startswith(f"Chào mừng đồng chí {name}!")
-    return user
+join = partial(e2e.join, at=NOW)
 
 
 async def test_menus_strangers_see_only_start_and_help(app: App, emu: TelegramEmulator) -> None:
@@ -137,6 +132,33 @@ async def test_a_failing_handler_apologises_logs_and_keeps_running(
     monkeypatch.undo()
     await lan.send_text("/me")
     assert "Nguyễn Thị Lan" in ((await lan.next_message()).text or "")
+
+
+async def test_the_apology_is_in_the_persons_language(
+    app: App, emu: TelegramEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A member who chose English, and a stranger whose Telegram speaks English, are apologised to in English."""
+    lan = await join(app, emu, 101, "Nguyễn Thị Lan")
+    member_id = await app.services.db.reader.fetchval(
+        "SELECT member_id FROM identities WHERE external_id = '101'"
+    )
+    async with app.services.db.transaction() as tx:
+        await set_member_language(tx, int(member_id), "en")
+
+    async def broken(ctx: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(router.COMMANDS, "me", broken)
+    await lan.send_text("/me")
+    assert (await lan.next_message()).text == t("en", "error.internal")
+    monkeypatch.setattr(router, "handle", broken)
+    monkeypatch.setattr(app.dispatcher, "handler", broken)
+    stranger = emu.user(202, "Smith", language_code="en")
+    await stranger.send_text("hello")
+    assert (await stranger.next_message()).text == t("en", "error.internal")
+    vietnamese = emu.user(203, "Hùng")
+    await vietnamese.send_text("xin chào")
+    assert (await vietnamese.next_message()).text == t("vi", "error.internal")
 
 
 async def test_faults_every_reply_arrives_in_order(tmp_path: Path, emu: TelegramEmulator) -> None:

@@ -20,19 +20,19 @@ import pytest
 from docx import Document
 from matplotlib import font_manager
 
-from bot.clock import ManualClock
-from bot.config import Settings
+from bot.core.clock import ManualClock
+from bot.core.config import Settings
+from bot.core.period import current_quarter, parse_period
+from bot.core.tables import Row
+from bot.core.texts import t
+from bot.core.workcal import WorkCalendar
 from bot.exports import cli as export_cli
 from bot.exports.charts import render_charts
 from bot.exports.document import DocxOptions, date_line
 from bot.exports.model import MIN_RANKED, IssueFacts, issue_facts, load_pack, rank_units, stats_of
 from bot.exports.pack import build_pack, write_csvs, write_xlsx
-from bot.exports.period import current_quarter, parse_period
 from bot.exports.safe import cell_text
 from bot.runtime import Services
-from bot.tables import Row
-from bot.texts import t
-from bot.workcal import WorkCalendar
 from handlers import briefing, people, router
 from handlers.admin import import_units
 from scheduler import briefings as job
@@ -697,7 +697,7 @@ async def test_cli_export_progress_for_big_sheets(
 
 
 async def outbox(services: Services, after: int = 0) -> list[Any]:
-    from handlers.model import Outgoing
+    from bot.core.messages import Outgoing
 
     return [Outgoing.from_json(r.payload) for r in await list_outbox_after(services.db.reader, after)]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
+from bot.core.messages import Outgoing
+from bot.core.texts import t
 from bot.runtime import Services
-from bot.texts import t
-from handlers.model import Outgoing
 from tests.harness import Harness, Person, labels
 from tests.seed import seed_units
 from tests.test_report import member

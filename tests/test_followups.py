@@ -7,12 +7,12 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
+from bot.core.messages import Outgoing
+from bot.core.tables import Row
+from bot.core.texts import t
 from bot.runtime import Services
-from bot.tables import Row
-from bot.texts import t
 from handlers.admin import import_units
-from handlers.model import Outgoing
 from scheduler.followups import check_resolutions, follow_up_deadlines, send_digests
 from storage import issues as iss
 from storage.outbox import list_outbox_after, mark_chat_unreachable

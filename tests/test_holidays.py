@@ -6,8 +6,8 @@ from datetime import datetime
 
 import pytest
 
-from bot.clock import ManualClock
-from bot.config import parse_settings
+from bot.core.clock import ManualClock
+from bot.core.config import parse_settings
 from bot.runtime import Services
 from storage import issues as iss
 from tests.conftest import VN

@@ -33,10 +33,10 @@ from hypothesis import strategies as st
 from telegram import Update
 
 from bot.app import App, build_app
-from bot.clock import TickingClock
+from bot.core.clock import TickingClock
+from bot.core.texts import t
 from bot.emulator import TelegramEmulator
 from bot.runtime import Services
-from bot.texts import t
 from handlers.report import file_report
 from storage import issues as iss
 from storage import members as mem

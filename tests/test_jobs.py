@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
 from bot.runtime import Services
 from scheduler.jobs import all_jobs
 from scheduler.runner import Job, JobRunner

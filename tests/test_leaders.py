@@ -6,10 +6,10 @@ from datetime import datetime
 
 import pytest
 
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
+from bot.core.messages import Outgoing
+from bot.core.texts import t
 from bot.runtime import Services
-from bot.texts import t
-from handlers.model import Outgoing
 from storage import issues as iss
 from storage import members as mem
 from storage.outbox import add_sent_reference

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
+from bot.core.texts import t
 from bot.runtime import Services
-from bot.texts import t
 from storage import members as mem
 from storage.audit import list_audit
 from tests.harness import Harness, labels, texts

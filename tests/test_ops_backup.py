@@ -9,23 +9,26 @@ import os
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.app import App
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
+from bot.core.files import FileStore
+from bot.core.workcal import WorkCalendar
 from bot.emulator import SimUser, TelegramEmulator
-from bot.files import FileStore
-from bot.ops import OpsError, backup, backup_job, list_backups, restore
+from bot.ops.backup import OpsError, backup, list_backups
+from bot.ops.restore import restore
 from bot.runtime import Services
-from bot.workcal import WorkCalendar
+from scheduler.maintenance import backup_job
 from storage import issues as iss
 from storage.db import Database
+from tests import e2e
 from tests.conftest import PINNED, VN, make_settings
 from tests.e2e import running
-from tests.seed import invite_code, seed_units
+from tests.seed import seed_units
 
 pytestmark = pytest.mark.sqlite_only  # online file backups and restore of a SQLite database
 
@@ -41,12 +44,7 @@ async def emu() -> AsyncIterator[TelegramEmulator]:
         yield e
 
 
-async def join(app: App, emu: TelegramEmulator, user_id: int, name: str, unit: str, role: str) -> SimUser:
-    code = await invite_code(app.services.db, app.settings, NOW, unit, role, name)
-    user = emu.user(user_id, name.split()[-1])
-    await user.send_text(f"/start {code}")
-    assert ((await user.next_message()).text or "").startswith("Chào mừng")
-    return user
+join = partial(e2e.join, at=NOW)
 
 
 async def file_report(

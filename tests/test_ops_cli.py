@@ -18,15 +18,15 @@ import httpx
 import pytest
 
 import bot.cli
-import bot.config
-from bot.clock import TickingClock
-from bot.config import ConfigError, parse_settings
+import bot.core.config
+from bot.core.clock import TickingClock
+from bot.core.config import ConfigError, parse_settings
 from bot.emulator import TelegramEmulator
 from storage.db import Database
 from tests.conftest import PINNED, make_settings
 from tests.e2e import ROOT, process_env
 
-WIRED_CONFIG = hasattr(bot.config, "BackupSettings")
+WIRED_CONFIG = hasattr(bot.core.config, "BackupSettings")
 WIRED_CLI = WIRED_CONFIG and "backup" in getattr(bot.cli, "COMMANDS", {})
 needs_config = pytest.mark.skipif(
     not WIRED_CONFIG, reason="the [backups]/[privacy]/[webhook] config is not wired yet"

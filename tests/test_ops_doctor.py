@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import TEST_START_VARIABLE
+from bot.core.clock import TEST_START_VARIABLE
 from bot.emulator import TelegramEmulator
 from bot.emulator.zalo import ZaloEmulator
-from bot.ops import Check, backup, cli_doctor, doctor, doctor_main, format_checks
+from bot.ops.backup import backup
+from bot.ops.doctor import Check, cli_doctor, doctor, doctor_main, format_checks
 from storage.db import Database
 from tests.conftest import PINNED, make_settings
 from tests.e2e import emulator_settings

@@ -6,11 +6,13 @@ import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.clock import ManualClock
-from bot.ops import months_before, privacy_job, purge_private_data
+from bot.core.clock import ManualClock
+from bot.core.messages import Attachment, Outgoing
+from bot.ops.backup import months_before
+from bot.ops.purge import purge_private_data
 from bot.runtime import Services
-from handlers.model import Attachment, Outgoing
 from handlers.report import file_report
+from scheduler.maintenance import privacy_job
 from storage import issues as iss
 from storage import members as mem
 from storage.audit import list_audit

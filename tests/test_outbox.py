@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import deque
 from datetime import datetime, timedelta
 
-from bot.clock import ManualClock
-from bot.config import OutboxSettings
+from bot.core.clock import ManualClock
+from bot.core.config import OutboxSettings
+from bot.core.messages import Attachment, Choice, Outgoing
 from bot.outbox import OutboxWorker, SendForbidden, SendPermanent, SendRetryAfter, SendTransient
 from bot.runtime import Services, enqueue, split_text
-from handlers.model import Attachment, Choice, Outgoing
 from storage import outbox as store
 from storage.db import Database
 from tests.conftest import VN

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.clock import ManualClock
-from bot.ops import purge_private_data
+from bot.core.clock import ManualClock
+from bot.core.texts import t
+from bot.ops.purge import purge_private_data
 from bot.runtime import Services
-from bot.texts import t
 from handlers import poll_results
 from handlers.poll_results import roll_up
 from scheduler.polls import run_polls

@@ -12,15 +12,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-
-from bot.clock import ManualClock
-from bot.config import Settings
-from bot.emulator import TelegramEmulator
-from bot.files import FileStore
-from bot.pgops import dump, find_pg_dump
-from bot.runtime import Services, enqueue
-from bot.workcal import WorkCalendar
 from handlers.model import Outgoing
+
+from bot.core.clock import ManualClock
+from bot.core.config import Settings
+from bot.core.files import FileStore
+from bot.core.workcal import WorkCalendar
+from bot.emulator import TelegramEmulator
+from bot.ops.pg import dump, find_pg_dump
+from bot.runtime import Services, enqueue
 from scheduler.runner import SKIPPED, Job, JobRunner
 from storage.db import Database
 from storage.jobs import get_job

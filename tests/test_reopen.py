@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
+from bot.core.tables import Row
 from bot.runtime import Services
-from bot.tables import Row
 from handlers.admin import import_units
 from handlers.filing import deadlines
 from scheduler.followups import check_resolutions, follow_up_deadlines

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
+from bot.core.texts import t
 from bot.runtime import Services
-from bot.texts import t
 from scheduler.jobs import remind_and_discard_drafts
 from storage import issues as iss
 from storage.conversations import get_conversation

@@ -6,10 +6,10 @@ from datetime import datetime
 
 import pytest
 
-from bot.clock import ManualClock
-from bot.config import ConfigError, parse_settings
+from bot.core.clock import ManualClock
+from bot.core.config import ConfigError, parse_settings
+from bot.core.texts import t
 from bot.runtime import Services
-from bot.texts import t
 from handlers.rounds import window_for
 from scheduler import rounds as job
 from storage import members as mem

@@ -15,7 +15,8 @@ import aiohttp
 import pytest
 
 from bot.app import AlreadyRunning
-from bot.config import Settings
+from bot.core.config import Settings
+from bot.core.texts import t
 from bot.emulator import SimUser
 from bot.runtime import Services
 from bot.sandbox import add_parser
@@ -23,7 +24,6 @@ from bot.sandbox.folder import claim, wipe
 from bot.sandbox.seed import PEOPLE, UNITS
 from bot.sandbox.server import JUST_PAST, Sandbox, SandboxError, run_sandbox, sandbox_settings
 from bot.sandbox.web import STATIC_DIR
-from bot.texts import t
 from scheduler.runner import Job
 from storage import members as mem
 from storage import units as un

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
+from bot.core.config import Settings
+from bot.core.texts import t
 from bot.sandbox.seed import PEOPLE
 from bot.sandbox.server import Sandbox
-from bot.texts import t
 from storage import conversations as conv
 from storage import members as mem
 from tests.conftest import VN, make_settings

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
+from bot.core.texts import t
 from bot.runtime import Services
-from bot.texts import t
 from handlers.selfservice import normalise_phone
 from storage import issues as iss
 from storage import members as mem

@@ -6,7 +6,7 @@ import re
 import string
 from pathlib import Path
 
-from bot.texts import EN, VI
+from bot.core.texts import EN, VI
 
 ROOT = Path(__file__).resolve().parent.parent
 VIETNAMESE_LETTERS = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.IGNORECASE)
@@ -44,7 +44,7 @@ def test_no_vietnamese_string_literals_in_handlers_or_scheduler() -> None:
 def test_channel_variants_keep_their_fields_and_name_no_telegram_gesture() -> None:
     import string
 
-    from bot.texts import EN, VI, for_channel
+    from bot.core.texts import EN, VI, for_channel
 
     def fields(text: str) -> set[str]:
         return {f for _, f, _, _ in string.Formatter().parse(text) if f}

@@ -8,18 +8,18 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
 
 from bot.app import App, build_app
-from bot.clock import TickingClock
+from bot.core.clock import TickingClock
+from bot.core.texts import t
 from bot.emulator import TelegramEmulator
 from bot.emulator.zalo import ZaloEmulator
-from bot.texts import t
 from bot.webhook import (
     MAX_BODY,
     MAX_DEPTH,
@@ -28,8 +28,8 @@ from bot.webhook import (
     WebhookServer,
     WebhookTelegramChannel,
     check_secret,
-    enable_webhooks,
     nesting_ok,
+    webhook_channels,
 )
 from tests.conftest import PINNED
 from tests.e2e import emulator_settings
@@ -105,8 +105,18 @@ async def webhook_app(
     tmp_path: Path, emu: TelegramEmulator, zemu: ZaloEmulator
 ) -> AsyncIterator[tuple[App, WebhookServer]]:
     settings = emulator_settings(tmp_path, emu, zalo={"enabled": True, "base_url": zemu.base_url})
-    app = build_app(settings, clock=TickingClock(PINNED), telegram_token=emu.token, zalo_token=zemu.token)
-    server = enable_webhooks(app, public_url=PUBLIC, secret=SECRET, port=0)
+    # port 0 (any free port) is for tests only: the config refuses it
+    settings = replace(settings, webhook=replace(settings.webhook, public_url=PUBLIC, listen_port=0))
+    app = build_app(
+        settings,
+        clock=TickingClock(PINNED),
+        mode="webhook",
+        telegram_token=emu.token,
+        zalo_token=zemu.token,
+        webhook_secret=SECRET,
+    )
+    server = app.webhook
+    assert server is not None
     await server.start()
     try:
         yield app, server
@@ -242,7 +252,7 @@ def test_secrets_and_paths_are_checked() -> None:
         check_secret("has spaces in it, which Telegram refuses", channel="telegram")
     assert check_secret("a" * 64, channel="zalo") == "a" * 64
     with pytest.raises(ValueError, match="https"):
-        enable_webhooks(SimpleNamespace(channels=[]), public_url="http://bot.example.vn", secret=SECRET)  # type: ignore[arg-type]
+        webhook_channels([], public_url="http://bot.example.vn", secret=SECRET)
 
 
 async def test_the_wrapped_channel_keeps_polling_channels_untouched(

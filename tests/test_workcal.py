@@ -1,4 +1,4 @@
-"""Tests for bot.workcal (working-time calendar)."""
+"""Tests for bot.core.workcal (working-time calendar)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.workcal import (
+from bot.core.workcal import (
     CalendarSearchError,
     CalendarSettings,
     WorkCalendar,

@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
+from bot.core.messages import Attachment, Choice, Incoming, KeyButton, Outgoing
+from bot.core.texts import t
 from bot.emulator.zalo import ZaloEmulator, ZaloSimUser
 from bot.outbox import SendError, SendForbidden, SendPermanent, SendRetryAfter, SendTransient
 from bot.runtime import Dispatcher, Services
-from bot.texts import t
 from bot.zalo import ZaloApi, ZaloChannel, ZaloSender, event_key
 from handlers.context import Context
-from handlers.model import Attachment, Choice, Incoming, KeyButton, Outgoing
 from storage.db import Database
 from storage.inbound import get_chat_choices, list_unhandled_events, save_chat_choices
 

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 
 from bot.app import App, build_app
-from bot.clock import TickingClock
+from bot.core.clock import TickingClock
+from bot.core.messages import Incoming
+from bot.core.texts import t
 from bot.emulator.zalo import ZaloEmulator
-from bot.texts import t
-from handlers.model import Incoming
 from handlers.people import role_keyboard
 from storage.inbound import list_unhandled_events
 from storage.outbox import is_chat_unreachable

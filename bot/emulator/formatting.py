@@ -126,12 +126,12 @@ def _parse_html(src: str) -> tuple[str, list[dict[str, Any]]]:
             name = src[i + 2 : end].strip().lower()
             if not stack:
                 raise EntityParseError(f'Unexpected end tag "{name}" at byte offset {offset}')
-            tag, start, attrs = stack.pop()
+            tag, start, closed_attrs = stack.pop()
             if name and name != tag:
                 raise EntityParseError(
                     f'Unmatched end tag at byte offset {offset}, expected "</{tag}>", found "</{name}>"'
                 )
-            _close_html(out, stack, tag, start, attrs)
+            _close_html(out, stack, tag, start, closed_attrs)
             i = end + 1
             continue
         m = _START_TAG_RE.match(src, i)

@@ -43,6 +43,7 @@ from aiohttp import web
 from bot.emulator.chats import BotMessage, SimGroup, SimUser, _Chat, text_entities
 from bot.emulator.formatting import EntityParseError, parse_text
 from bot.emulator.groups import group_api, topic_fields
+from bot.emulator.server import EmulatorServer
 
 __all__ = [
     "SENDING_METHODS",
@@ -275,7 +276,7 @@ def _json_response(body: dict[str, Any], status: int = 200) -> web.Response:
     )
 
 
-class TelegramEmulator:
+class TelegramEmulator(EmulatorServer):
     """Telegram's Bot API servers plus the people on the other side, in one process."""
 
     def __init__(
@@ -364,43 +365,6 @@ class TelegramEmulator:
         self._by_lower = {name.lower(): name for name in self._handlers}
 
     # ------------------------------------------------------------------ lifecycle
-
-    async def start(self) -> None:
-        """Bind and serve (port 0 picks any free port)."""
-        if self._runner is not None:
-            raise RuntimeError("emulator already started")
-        self._closing = False
-        self._stop_event = asyncio.Event()
-        app = web.Application(client_max_size=64 * 1024 * 1024)
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        runner = web.AppRunner(
-            app, handle_signals=False, access_log=None, handler_cancellation=True, shutdown_timeout=2.0
-        )
-        await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port)
-        try:
-            await site.start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        self._bound_port = runner.addresses[0][1]
-
-    async def stop(self) -> None:
-        """Wake every long poll and slow answer, close the server and its sockets."""
-        self._closing = True
-        self._stop_event.set()
-        self._wake_pollers()
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            await runner.cleanup()
-
-    async def __aenter__(self) -> TelegramEmulator:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
 
     @property
     def base_url(self) -> str:
@@ -886,8 +850,9 @@ class TelegramEmulator:
         if protected:
             raw["has_protected_content"] = True
         thread = fields.get("message_thread_id")
-        if reply_to is not None or thread is not None:  # in a topic, a message replies to its header at least
-            raw["reply_to_message"] = chat.snapshot(reply_to if reply_to is not None else thread)
+        quoted = reply_to if reply_to is not None else thread  # in a topic, a message replies to its header
+        if quoted is not None:
+            raw["reply_to_message"] = chat.snapshot(int(quoted))
         bm = BotMessage(
             message_id=mid,
             chat_id=chat.id,

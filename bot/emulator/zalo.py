@@ -37,6 +37,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.emulator.server import EmulatorServer
+
 __all__ = ["SENDING_METHODS", "ZaloBotMessage", "ZaloEmulator", "ZaloFaults", "ZaloSimUser"]
 
 #: The methods random faults apply to by default.
@@ -255,7 +257,7 @@ class ZaloSimUser:
         return self._emu._event(self, "message.unsupported.received", {}, line)
 
 
-class ZaloEmulator:
+class ZaloEmulator(EmulatorServer):
     """Zalo's Bot API servers plus the people on the other side, in one process."""
 
     def __init__(
@@ -312,43 +314,6 @@ class ZaloEmulator:
         }
 
     # ------------------------------------------------------------------ lifecycle
-
-    async def start(self) -> None:
-        """Bind and serve (port 0 picks any free port)."""
-        if self._runner is not None:
-            raise RuntimeError("emulator already started")
-        self._closing = False
-        self._stop_event = asyncio.Event()
-        app = web.Application(client_max_size=64 * 1024 * 1024)
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        runner = web.AppRunner(
-            app, handle_signals=False, access_log=None, handler_cancellation=True, shutdown_timeout=2.0
-        )
-        await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port)
-        try:
-            await site.start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        self._bound_port = runner.addresses[0][1]
-
-    async def stop(self) -> None:
-        """Wake every long poll, close the server and its sockets."""
-        self._closing = True
-        self._stop_event.set()
-        self._wake_pollers()
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            await runner.cleanup()
-
-    async def __aenter__(self) -> ZaloEmulator:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
 
     @property
     def base_url(self) -> str:

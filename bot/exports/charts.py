@@ -18,8 +18,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from bot.core.texts import t
 from bot.exports.model import OPEN_STATES, Pack
-from bot.texts import t
 
 FONT = "DejaVu Sans"
 DPI = 110

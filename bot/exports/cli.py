@@ -19,11 +19,11 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.config import Settings, make_clock
+from bot.core.config import Settings, make_clock
+from bot.core.period import parse_period
+from bot.core.workcal import WorkCalendar
 from bot.exports.model import load_pack
 from bot.exports.pack import file_stem, write_csvs, write_xlsx
-from bot.exports.period import parse_period
-from bot.workcal import WorkCalendar
 from storage import exports as ex
 
 FORMATS = ("xlsx", "csv", "docx", "all")

@@ -27,10 +27,10 @@ from docx.shared import Mm, Pt
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
+from bot.core.texts import t
 from bot.exports.charts import Chart
 from bot.exports.model import MOODS, Pack
 from bot.exports.safe import clean
-from bot.texts import t
 
 LAYOUTS = ("party", "state")
 FONT = "Times New Roman"

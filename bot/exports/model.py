@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.config import Settings
-from bot.exports.period import Period, month, parse_period
-from bot.texts import t
-from bot.workcal import WorkCalendar
+from bot.core.config import Settings
+from bot.core.period import Period, month, parse_period
+from bot.core.texts import t
+from bot.core.workcal import WorkCalendar
 from storage import exports as ex
 from storage.readonly import ReadConnection
 

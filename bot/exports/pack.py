@@ -14,14 +14,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.config import Settings
+from bot.core.config import Settings
+from bot.core.period import Period
+from bot.core.workcal import WorkCalendar
 from bot.exports.csvout import write_csv
 from bot.exports.model import Pack, Progress, load_pack, no_progress
-from bot.exports.period import Period
 from bot.exports.sheets import build_sheets
 from bot.exports.summary import summary_text
 from bot.exports.xlsx import XlsxWriter
-from bot.workcal import WorkCalendar
 from storage import exports as ex
 from storage.target import PostgresUrl
 

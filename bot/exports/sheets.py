@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.core.texts import t
 from bot.exports.model import MOODS, Pack
 from bot.exports.xlsx import Column
-from bot.texts import t
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.core.texts import t
 from bot.exports.model import Pack
-from bot.texts import t
 
 ICONS = {"urgent": "🔴 ", "pressing": "🟠 ", "normal": ""}
 TOP = 5

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.config import Settings
+    from bot.core.config import Settings
 
 __all__ = ["add_parser", "cmd_sandbox", "run_sandbox"]
 

@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.config import Settings
+from bot.core.config import Settings
 from bot.sandbox.history import HISTORY_DIR
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.app import App
+from bot.core.tables import Row
 from bot.emulator import SimUser, TelegramEmulator
-from bot.tables import Row
 from handlers.admin import import_units
 from handlers.people import create_invites
 from storage import members as mem

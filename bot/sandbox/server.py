@@ -1,7 +1,7 @@
 """``dlxh sandbox``: the real bot against the built-in Telegram emulator, tried from a browser.
 
 The bot is built exactly as ``dlxh run`` builds it (:func:`bot.app.build_app`), with the Telegram base URL
-pointed at an in-process :class:`~bot.emulator.TelegramEmulator`, a :class:`~bot.clock.ManualClock` the
+pointed at an in-process :class:`~bot.emulator.TelegramEmulator`, a :class:`~bot.core.clock.ManualClock` the
 page moves forward, and its own folder ``<data_dir>/sandbox/`` (:mod:`bot.sandbox.folder`: never the
 production database). One aiohttp server serves the page (plain HTML, CSS and JavaScript from
 ``static/``) and a small JSON API (:mod:`bot.sandbox.web`).
@@ -26,8 +26,9 @@ from typing import Any
 from aiohttp import web
 
 from bot.app import App, build_app
-from bot.clock import ManualClock
-from bot.config import Settings
+from bot.core.clock import ManualClock
+from bot.core.config import Settings
+from bot.core.texts import t
 from bot.emulator import SimUser, TelegramEmulator
 from bot.sandbox import seed as sd
 from bot.sandbox import view
@@ -42,7 +43,6 @@ from bot.sandbox.folder import (
 )
 from bot.sandbox.history import load_history, save_history
 from bot.sandbox.web import ApiError, web_app
-from bot.texts import t
 from storage import issues as iss
 from storage import members as mem
 from storage import units as un

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.texts import t
+from bot.core.buttons import IssueAction, IssueButton, encode
+from bot.core.messages import Attachment, Choice, Outgoing
+from bot.core.texts import t
 from handlers import access
 from handlers.context import Context
 from handlers.filing import deadlines
 from handlers.leaders.notices import held_until, notify, notify_reporters, send_cards
-from handlers.model import Attachment, Choice, Outgoing
 from storage import issues as iss
 from storage import members as mem
 from storage import units as un
@@ -179,8 +180,8 @@ async def propose(ctx: Context, issue: iss.Issue, text: str, attachments: list[d
             chat_id=ident.chat_id, channel=ident.channel, issue_id=issue.id, proactive=True,
             urgent=issue.severity == "urgent", protect_content=access.protected(ctx.settings, issue),
             text=t(lang, "act.proposal", name=ctx.member.name, number=issue.id, text=text),
-            choices=[[Choice(t(lang, "act.confirm_proposal"), f"a:iss:confirm:{issue.id}"),
-                      Choice(t(lang, "act.send_back"), f"a:iss:sendback:{issue.id}")]],
+            choices=[[Choice(t(lang, "act.confirm_proposal"), encode(IssueButton(IssueAction.CONFIRM, issue.id))),
+                      Choice(t(lang, "act.send_back"), encode(IssueButton(IssueAction.SENDBACK, issue.id)))]],
         ))  # fmt: skip
     ctx.reply(ctx.t("act.proposed", number=issue.id), issue_id=issue.id)
 

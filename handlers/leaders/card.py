@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.texts import t
+from bot.core.buttons import IssueAction, IssueButton, encode
+from bot.core.messages import Choice, Outgoing
+from bot.core.texts import t
 from handlers import access
 from handlers.context import Context
 from handlers.leaders.common import (
@@ -16,7 +18,6 @@ from handlers.leaders.common import (
     load_for,
     short,
 )
-from handlers.model import Choice, Outgoing
 from storage import issues as iss
 from storage import members as mem
 from storage import units as un
@@ -152,10 +153,14 @@ async def card_for(ctx: Context, viewer: mem.Member, issue: iss.Issue, header: s
         entries="\n".join(lines) or t(lang, "my.thread_empty"),
     )
     actions = await access.allowed_actions(ctx.tx, ctx.settings, viewer, issue, leading=view.full)
-    buttons = [Choice(t(lang, f"btn.{a}"), f"a:iss:{a}:{issue.id}") for a in BUTTON_ORDER if a in actions]
+    buttons = [
+        Choice(t(lang, f"btn.{a}"), encode(IssueButton(IssueAction(a), issue.id)))
+        for a in BUTTON_ORDER
+        if a in actions
+    ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     if len(entries) > CARD_ENTRIES:
-        rows.append([Choice(t(lang, "card.more"), f"a:iss:more:{issue.id}:1")])
+        rows.append([Choice(t(lang, "card.more"), encode(IssueButton(IssueAction.MORE, issue.id, 1)))])
     return Outgoing(
         chat_id="",
         text=(header + "\n\n" + text) if header else text,
@@ -195,7 +200,11 @@ async def show_more(ctx: Context, issue: iss.Issue, page: int) -> None:
     chunk = entries[(page - 1) * PAGE_ENTRIES : page * PAGE_ENTRIES]
     shown = Shown()
     lines = await entry_lines(ctx, ctx.member, view, issue, chunk, shown)
-    choices = [[Choice(ctx.t("card.more"), f"a:iss:more:{issue.id}:{page + 1}")]] if page < pages else []
+    choices = (
+        [[Choice(ctx.t("card.more"), encode(IssueButton(IssueAction.MORE, issue.id, page + 1)))]]
+        if page < pages
+        else []
+    )
     msg = ctx.reply(
         ctx.t("card.page", number=issue.id, page=page, pages=pages, entries="\n".join(lines)),
         choices=choices,

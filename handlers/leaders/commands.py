@@ -1,45 +1,39 @@
-"""The leaders' commands and stateless buttons: ``a:iss:<action>:<id>[:page]`` and ``a:lst:<kind>:<page>``."""
+"""The leaders' commands and stateless buttons (issue buttons and list pages, see ``bot.core.buttons``)."""
 
 from __future__ import annotations
 
+from bot.core.buttons import Action, IssueButton, ListPage
 from handlers import access, flow
 from handlers.context import Context
 from handlers.leaders import actions as act
 from handlers.leaders.card import show_card, show_more
 from handlers.leaders.common import first_number, issue_argument, load_for
 from handlers.leaders.lists import show_list
-from handlers.numbers import parse_count, parse_issue_number
 from storage import issues as iss
 
 TEXT_ACTIONS = ("comment", "resolve", "reopen", "close", "dup", "progress", "propose")
 
 
-async def on_action(ctx: Context, data: str) -> bool:
-    """``a:iss:<action>:<id>[:page]`` and ``a:lst:<kind>:<page>``; False if the data is not ours."""
-    parts = data.split(":")
-    if len(parts) < 4 or parts[1] not in ("lst", "iss"):
-        return False
-    if parts[1] == "lst":
-        page = parse_count(parts[3])
-        if page is None or parts[2] not in ("open", "overdue") or ctx.member.role not in ("leader", "admin"):
+async def on_action(ctx: Context, button: Action) -> bool:
+    """An issue's buttons and the pages of the lists; False if the button is not ours."""
+    if isinstance(button, ListPage):
+        if ctx.member.role not in ("leader", "admin"):
             return False
-        await show_list(ctx, parts[2], page)
+        await show_list(ctx, button.kind, button.page)
         return True
-    number = parse_issue_number(parts[3])
-    if number is None:
-        ctx.reply(ctx.t("issue.not_found", number="?"))
-        return True
-    issue = await load_for(ctx, number)
+    if not isinstance(button, IssueButton):
+        return False
+    issue = await load_for(ctx, button.issue_id)
     if issue is not None:
-        await _on_issue_button(ctx, issue, parts[2], parts[4:])
+        await _on_issue_button(ctx, issue, button.action, button.page)
     return True
 
 
-async def _on_issue_button(ctx: Context, issue: iss.Issue, action: str, rest: list[str]) -> None:
+async def _on_issue_button(ctx: Context, issue: iss.Issue, action: str, page: int | None) -> None:
     if action == "card":
         await show_card(ctx, issue)
     elif action == "more":
-        await show_more(ctx, issue, (parse_count(rest[0]) if rest else None) or 1)
+        await show_more(ctx, issue, page or 1)
     elif action == "ack":
         await act.acknowledge(ctx, issue)
     elif action == "confirm":

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from bot.core.buttons import IssueAction, IssueButton, ListKind, ListPage, encode
+from bot.core.messages import Choice
 from handlers import access
 from handlers.choose import fold
 from handlers.context import Context
 from handlers.leaders.common import ICONS, LIST_PAGE, short
-from handlers.model import Choice
 from storage import issues as iss
 from storage.db import MemoTx
 
@@ -24,12 +25,12 @@ async def show_list(ctx: Context, kind: str, page: int) -> None:
         ctx.tx, units, overdue_at=overdue_at, limit=LIST_PAGE, offset=page * LIST_PAGE
     )
     visible = [i for i in rows if await access.leads(ctx.tx, ctx.settings, ctx.member, i)]
-    choices = [[Choice(_line(ctx, i), f"a:iss:card:{i.id}")] for i in visible]
+    choices = [[Choice(_line(ctx, i), encode(IssueButton(IssueAction.CARD, i.id)))] for i in visible]
     nav = []
     if page > 0:
-        nav.append(Choice(ctx.t("units.prev"), f"a:lst:{kind}:{page - 1}"))
+        nav.append(Choice(ctx.t("units.prev"), encode(ListPage(ListKind(kind), page - 1))))
     if page + 1 < pages:
-        nav.append(Choice(ctx.t("units.more"), f"a:lst:{kind}:{page + 1}"))
+        nav.append(Choice(ctx.t("units.more"), encode(ListPage(ListKind(kind), page + 1))))
     if nav:
         choices.append(nav)
     header = "list.overdue_header" if kind == "overdue" else "list.open_header"
@@ -69,5 +70,7 @@ async def cmd_find(ctx: Context) -> None:
             tree, ctx.settings, ctx.member, issue
         ):
             found.append(issue)
-    choices = [[Choice(_line(ctx, i), f"a:iss:card:{i.id}")] for i in found[:LIST_PAGE]]
+    choices = [
+        [Choice(_line(ctx, i), encode(IssueButton(IssueAction.CARD, i.id)))] for i in found[:LIST_PAGE]
+    ]
     ctx.reply(ctx.t("find.header", text=ctx.incoming.args.strip()[:60], count=len(found)), choices=choices)

@@ -6,11 +6,11 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from bot.texts import t
+from bot.core.messages import Attachment, Outgoing
+from bot.core.texts import t
 from handlers import access
 from handlers.context import Context
 from handlers.leaders.card import card_for
-from handlers.model import Attachment, Outgoing
 from storage import issues as iss
 from storage import members as mem
 from storage.audit import add_audit

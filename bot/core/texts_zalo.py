@@ -1,6 +1,6 @@
 """Zalo's wording of texts that name a Telegram gesture: Zalo has no buttons (people answer with the number or the
 words of a numbered line), no replies to a message, and no /start links (the invite code is sent as it is).
-A key ``<key>@zalo`` replaces ``<key>`` in a chat on Zalo (see ``bot.texts.for_channel``); its fields are the same."""
+A key ``<key>@zalo`` replaces ``<key>`` in a chat on Zalo (see ``bot.core.texts.for_channel``); its fields are the same."""
 
 VI: dict[str, str] = {
     "error.choose_again@zalo": "Đồng chí vui lòng trả lời bằng số thứ tự của một mục bên dưới (hoặc gõ đúng chữ "

@@ -13,8 +13,6 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
-
 from storage import privacy
 from storage.db import Database
 from storage.postgres import PostgresBackend
@@ -66,7 +64,7 @@ async def check(target: PostgresUrl, known_schema: int) -> PgFinding:
     """The server answers, the schema's version, the pool: for ``dlxh doctor``."""
     try:
         db = await Database.open(target, migrate=False)
-    except (psycopg.Error, OSError, TimeoutError) as exc:
+    except Exception as exc:  # the driver's errors, a refused connection, the pool's timeout: all a finding
         return PgFinding(
             False, f"{target} cannot be reached: {str(exc).strip()[:200]}",
             "check that the server runs and the URL, the user and the password (DLXH_DATABASE_URL,"
@@ -77,7 +75,7 @@ async def check(target: PostgresUrl, known_schema: int) -> PgFinding:
         server = str(await reader.fetchval("SHOW server_version"))
         version = await privacy.schema_version(reader)
         counts = await privacy.count_rows(reader, ("members", "issues", "outbox"))
-        stats = db.backend.pool.get_stats() if isinstance(db.backend, PostgresBackend) else {}
+        stats: dict[str, int] = db.backend.pool.get_stats() if isinstance(db.backend, PostgresBackend) else {}
     finally:
         await db.close()
     if version > known_schema:

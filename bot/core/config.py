@@ -1,275 +1,62 @@
-"""Typed settings loaded from TOML.
+"""Settings loaded from TOML (the dataclasses are in ``bot/core/settings.py``).
 
 Every key has a type and (where it may be omitted) a default. A wrong, unknown or missing key raises
 :class:`ConfigError` with one line naming the key and what was expected; the CLI prints it and exits 2.
 Secrets (tokens) never need to be in the TOML: they come from an environment variable or a file.
+Each TOML section has its own parser below; :func:`key_lines` maps each key to its line in the file.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.clock import Clock, PinnedClockRefused, clock_from_environment
-from bot.dburl import postgres_url
-from bot.workcal import CalendarSettings, parse_hhmm, parse_interval
-from storage.target import PostgresUrl, is_postgres_url
-
-DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-LANGUAGES = ("vi", "en")
-
-
-class ConfigError(Exception):
-    """A configuration problem, phrased as one line naming the key."""
-
-
-@dataclass(frozen=True)
-class Sector:
-    code: str
-    vi: str
-    en: str
-
-
-@dataclass(frozen=True)
-class Category:
-    code: str
-    vi: str
-    en: str
-    sector: str
-    sensitive: bool = False
-
-    def label(self, lang: str) -> str:
-        return self.vi if lang == "vi" else self.en
-
-
-@dataclass(frozen=True)
-class TelegramSettings:
-    enabled: bool = True
-    token_env: str = "DLXH_TELEGRAM_TOKEN"
-    token_file: str = ""
-    base_url: str = "https://api.telegram.org/bot"
-    base_file_url: str = "https://api.telegram.org/file/bot"
-    poll_timeout: int = 30
-
-    def token(self) -> str | None:
-        """The bot token from the environment variable, else from the token file; None if neither."""
-        return _token(self.token_env, self.token_file)
-
-
-@dataclass(frozen=True)
-class ZaloSettings:
-    enabled: bool = False
-    token_env: str = "DLXH_ZALO_TOKEN"
-    token_file: str = ""
-    base_url: str = "https://bot-api.zaloplatforms.com"
-    poll_timeout: int = 30
-    media_base_url: str = ""
-
-    def token(self) -> str | None:
-        """The bot token from the environment variable, else from the token file; None if neither."""
-        return _token(self.token_env, self.token_file)
-
-
-def _token(env: str, file: str) -> str | None:
-    value = os.environ.get(env, "").strip()
-    if value:
-        return value
-    if file:
-        path = Path(file).expanduser()
-        if path.is_file():
-            return path.read_text(encoding="utf-8").strip() or None
-    return None
-
-
-@dataclass(frozen=True)
-class OutboxSettings:
-    global_rate: float = 25.0
-    global_burst: int = 30
-    chat_rate: float = 1.0
-    chat_burst: int = 5
-    max_backoff_seconds: float = 600.0
-    send_timeout_seconds: float = 10.0
-
-
-@dataclass(frozen=True)
-class JobSettings:
-    processed_updates_keep_days: int = 30
-    outbox_catchup_seconds: int = 60
-
-
-@dataclass(frozen=True)
-class InviteSettings:
-    expiry_days: int = 14
-    max_failures_per_hour: int = 5
-
-
-@dataclass(frozen=True)
-class DeadlineSettings:
-    urgent_ack_hours: float = 4.0  # clock hours
-    urgent_handle_hours: float = 24.0  # clock hours
-    ack_working_hours: float = 8.0  # pressing and normal: working hours
-    pressing_handle_working_days: int = 5
-    normal_handle_working_days: int = 10
-
-
-@dataclass(frozen=True)
-class ReportSettings:
-    draft_reminder_hours: float = 2.0
-    draft_discard_days: int = 7
-    withdraw_window_hours: float = 24.0
-    similar_threshold: int = 60  # rapidfuzz score (0-100) above which an open issue is offered
-
-
-@dataclass(frozen=True)
-class IssueSettings:
-    hotspot_reports: int = 3  # this many reports on one issue, or in one unit and category ...
-    hotspot_days: int = 7  # ... within this many days is a hot spot: the leaders are alerted at once
-    notify_reporters_on_ack: bool = True
-    notify_reporters_on_assign: bool = True
-
-
-@dataclass(frozen=True)
-class FollowupSettings:
-    digest_time: str = "07:00"  # local time, working days
-    weekly_summary: bool = True  # on the first working day of the week
-    escalation_delay_working_hours: float = 16.0  # after the handling deadline, then again per level
-    urgent_escalation_delay_hours: float = 4.0  # clock hours, for urgent matters
-    resolution_check_days: int = 14  # ask the reporters this long after "resolved"
-    resolution_reminder_days: int = 7  # one reminder when they have not answered
-    resolution_window_days: int = 14  # no answer by then: the issue closes
-
-
-@dataclass(frozen=True)
-class RoundSettings:
-    cadence: str = "quarterly"  # or "monthly"
-    open_day: int = 1  # day of the period's last month (monthly: of the month)
-    close_day: int = 20
-    briefing_day: int = 25
-    open_time: str = "08:00"
-
-
-@dataclass(frozen=True)
-class BackupSettings:
-    folder: Path | None = None  # None: no scheduled backups (dlxh backup PATH still works)
-    keep: int = 7  # how many daily backups the job keeps
-    hour: int = 2  # local time of the daily backup
-    minute: int = 30
-
-
-@dataclass(frozen=True)
-class PrivacySettings:
-    retention_months: int = 24  # ended issues older than this lose citizen details and files
-    purge: bool = True  # run the daily retention job
-
-
-@dataclass(frozen=True)
-class WebhookSettings:
-    enabled: bool = False  # receive updates by webhook instead of polling (also: dlxh run --webhook)
-    public_url: str = ""  # the HTTPS address the reverse proxy answers on, e.g. https://bot.example.vn
-    listen_host: str = "127.0.0.1"
-    listen_port: int = 8443
-    telegram_path: str = "/telegram"
-    zalo_path: str = "/zalo"
-    secret_env: str = "DLXH_WEBHOOK_SECRET"
-    secret_file: str = ""
-
-    def secret(self) -> str | None:
-        """The webhook secret from the environment variable, else from the secret file; None if neither."""
-        return _token(self.secret_env, self.secret_file)
-
-
-@dataclass(frozen=True)
-class BriefingSettings:
-    layout: str = "party"  # "party" (Hướng dẫn 36-HD/VPTW) or "state" (Nghị định 30/2020/NĐ-CP)
-    committee_name: str = ""  # top left of the top unit's report; "\n" between lines; empty: the unit's name
-    place: str = ""  # "<place>, ngày … tháng … năm …"
-    number_prefix: str = ""  # "Số …-BC/<prefix>" (party) or "Số: …/BC-<prefix>" (state)
-
-
-@dataclass(frozen=True)
-class Settings:
-    timezone: str = "Asia/Ho_Chi_Minh"
-    language: str = "vi"
-    data_dir: Path = Path("data")
-    database: Path | None = None
-    database_url: PostgresUrl | None = None  # PostgreSQL instead of the SQLite file (bot/dburl.py)
-    telegram: TelegramSettings = field(default_factory=TelegramSettings)
-    zalo: ZaloSettings = field(default_factory=ZaloSettings)
-    outbox: OutboxSettings = field(default_factory=OutboxSettings)
-    calendar: CalendarSettings = field(default_factory=CalendarSettings)
-    jobs: JobSettings = field(default_factory=JobSettings)
-    invites: InviteSettings = field(default_factory=InviteSettings)
-    deadlines: DeadlineSettings = field(default_factory=DeadlineSettings)
-    reports: ReportSettings = field(default_factory=ReportSettings)
-    issues: IssueSettings = field(default_factory=IssueSettings)
-    backups: BackupSettings = field(default_factory=BackupSettings)
-    privacy: PrivacySettings = field(default_factory=PrivacySettings)
-    webhook: WebhookSettings = field(default_factory=WebhookSettings)
-    followups: FollowupSettings = field(default_factory=FollowupSettings)
-    round: RoundSettings = field(default_factory=RoundSettings)
-    briefing: BriefingSettings = field(default_factory=BriefingSettings)
-    sectors: tuple[Sector, ...] = ()
-    categories: tuple[Category, ...] = ()
-    source: Path | None = None
-
-    @property
-    def database_path(self) -> Path:
-        return self.database if self.database is not None else self.data_dir / "dlxh.sqlite3"
-
-    @property
-    def database_target(self) -> Path | PostgresUrl:
-        """What ``storage.db.Database`` opens: the PostgreSQL URL when one is set, else the SQLite file."""
-        return self.database_url if self.database_url is not None else self.database_path
-
-    @property
-    def files_dir(self) -> Path:
-        return self.data_dir / "files"
-
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-    def category(self, code: str) -> Category | None:
-        return next((c for c in self.categories if c.code == code), None)
-
-    def sector(self, code: str) -> Sector | None:
-        return next((s for s in self.sectors if s.code == code), None)
-
-
-DEFAULT_SECTORS: tuple[Sector, ...] = (
-    Sector("nong_nghiep", "Nông nghiệp, thủy lợi", "Agriculture and irrigation"),
-    Sector("ha_tang", "Hạ tầng, điện, giao thông", "Infrastructure, power and transport"),
-    Sector("tai_nguyen_moi_truong", "Tài nguyên, môi trường", "Natural resources and environment"),
-    Sector("an_ninh_trat_tu", "An ninh, trật tự", "Security and public order"),
-    Sector("xay_dung_chinh_quyen", "Xây dựng Đảng, chính quyền", "Party and government"),
-    Sector("van_hoa_xa_hoi", "Văn hóa – xã hội", "Culture and society"),
+from bot.core.clock import Clock, PinnedClockRefused, clock_from_environment
+from bot.core.dburl import PostgresUrl, is_postgres_url, postgres_url
+from bot.core.settings import (
+    DAY_NAMES,
+    DEFAULT_CATEGORIES,
+    DEFAULT_SECTORS,
+    LANGUAGES,
+    BackupSettings,
+    BriefingSettings,
+    Category,
+    ConfigError,
+    DeadlineSettings,
+    FollowupSettings,
+    InviteSettings,
+    IssueSettings,
+    JobSettings,
+    OutboxSettings,
+    PrivacySettings,
+    ReportSettings,
+    RoundSettings,
+    Sector,
+    Settings,
+    TelegramSettings,
+    WebhookSettings,
+    ZaloSettings,
 )
+from bot.core.workcal import CalendarSettings, parse_hhmm, parse_interval
 
-DEFAULT_CATEGORIES: tuple[Category, ...] = (
-    Category("nuoc_san_xuat", "Nước sản xuất", "Water for farming", "nong_nghiep"),
-    Category("dien_sinh_hoat", "Điện sinh hoạt", "Household electricity", "ha_tang"),
-    Category("o_nhiem_moi_truong", "Ô nhiễm môi trường", "Environmental pollution", "tai_nguyen_moi_truong"),
-    Category(
-        "khai_thac_khoang_san", "Khai thác khoáng sản trái phép", "Illegal mining", "tai_nguyen_moi_truong"
-    ),
-    Category("te_nan_xa_hoi", "Tệ nạn xã hội", "Social evils", "an_ninh_trat_tu"),
-    Category("an_toan_giao_thong", "An toàn giao thông", "Traffic safety", "an_ninh_trat_tu"),
-    Category(
-        "nhung_nhieu_can_bo",
-        "Nhũng nhiễu, tiêu cực của cán bộ, công chức",
-        "Officials' harassment or corruption",
-        "xay_dung_chinh_quyen",
-        sensitive=True,
-    ),
-    Category("khac", "Khác", "Other", "van_hoa_xa_hoi"),
-)
-
+# the names other modules import from here (their home is bot.core.settings)
+__all__ = [
+    "LANGUAGES",
+    "ConfigError",
+    "OutboxSettings",
+    "Settings",
+    "TelegramSettings",
+    "key_lines",
+    "load_settings",
+    "make_clock",
+    "parse_settings",
+]
 
 # ---------------------------------------------------------------------------------------------- parsing
 
@@ -431,11 +218,11 @@ def _categories(data: Any, sectors: tuple[Sector, ...]) -> tuple[Category, ...]:
     return cats
 
 
-def parse_settings(
-    raw: Mapping[str, Any], *, base_dir: Path | None = None, source: Path | None = None
-) -> Settings:
-    """Build :class:`Settings` from a parsed TOML document."""
-    root = _Section("", raw)
+def _parse_general(
+    root: _Section, base_dir: Path | None
+) -> tuple[str, str, Path, Path | None, PostgresUrl | None]:
+    """The [general] section: the time zone, the language, the data folder and the database (a SQLite file,
+    or a PostgreSQL URL: bot.core.dburl)."""
     general = _Section("general", root.get("general", dict, {}, "a table [general]"))
     timezone = general.get("timezone", str, "Asia/Ho_Chi_Minh", "an IANA time zone like Asia/Ho_Chi_Minh")
     try:
@@ -460,7 +247,11 @@ def parse_settings(
         database = Path(db_raw).expanduser()
         database = database if database.is_absolute() else base / database
     general.finish()
+    return timezone, language, data_dir, database, database_url
 
+
+def _parse_telegram(root: _Section) -> TelegramSettings:
+    """The [telegram] section."""
     tg = _Section("telegram", root.get("telegram", dict, {}, "a table [telegram]"))
     telegram = TelegramSettings(
         enabled=tg.get("enabled", bool, True, "true or false"),
@@ -473,7 +264,11 @@ def parse_settings(
         poll_timeout=_positive(tg, "poll_timeout", 30, int),
     )
     tg.finish()
+    return telegram
 
+
+def _parse_zalo(root: _Section) -> ZaloSettings:
+    """The [zalo] section."""
     zl = _Section("zalo", root.get("zalo", dict, {}, "a table [zalo]"))
     zalo = ZaloSettings(
         enabled=zl.get("enabled", bool, False, "true or false"),
@@ -484,7 +279,11 @@ def parse_settings(
         media_base_url=zl.get("media_base_url", str, "", "a public URL prefix of the file store, or empty"),
     )
     zl.finish()
+    return zalo
 
+
+def _parse_outbox(root: _Section) -> OutboxSettings:
+    """The [outbox] section."""
     ob = _Section("outbox", root.get("outbox", dict, {}, "a table [outbox]"))
     outbox = OutboxSettings(
         global_rate=_positive(ob, "global_rate", 25.0),
@@ -495,21 +294,33 @@ def parse_settings(
         send_timeout_seconds=_positive(ob, "send_timeout_seconds", 10.0),
     )
     ob.finish()
+    return outbox
 
+
+def _parse_jobs(root: _Section) -> JobSettings:
+    """The [jobs] section."""
     jb = _Section("jobs", root.get("jobs", dict, {}, "a table [jobs]"))
     jobs = JobSettings(
         processed_updates_keep_days=_positive(jb, "processed_updates_keep_days", 30, int),
         outbox_catchup_seconds=_positive(jb, "outbox_catchup_seconds", 60, int),
     )
     jb.finish()
+    return jobs
 
+
+def _parse_invites(root: _Section) -> InviteSettings:
+    """The [invites] section."""
     inv = _Section("invites", root.get("invites", dict, {}, "a table [invites]"))
     invites = InviteSettings(
         expiry_days=_positive(inv, "expiry_days", 14, int),
         max_failures_per_hour=_positive(inv, "max_failures_per_hour", 5, int),
     )
     inv.finish()
+    return invites
 
+
+def _parse_deadlines(root: _Section) -> DeadlineSettings:
+    """The [deadlines] section."""
     dl = _Section("deadlines", root.get("deadlines", dict, {}, "a table [deadlines]"))
     deadlines = DeadlineSettings(
         urgent_ack_hours=_positive(dl, "urgent_ack_hours", 4.0),
@@ -519,7 +330,11 @@ def parse_settings(
         normal_handle_working_days=_positive(dl, "normal_handle_working_days", 10, int),
     )
     dl.finish()
+    return deadlines
 
+
+def _parse_reports(root: _Section) -> ReportSettings:
+    """The [reports] section."""
     rp = _Section("reports", root.get("reports", dict, {}, "a table [reports]"))
     reports = ReportSettings(
         draft_reminder_hours=_positive(rp, "draft_reminder_hours", 2.0),
@@ -528,7 +343,11 @@ def parse_settings(
         similar_threshold=_positive(rp, "similar_threshold", 60, int),
     )
     rp.finish()
+    return reports
 
+
+def _parse_issues(root: _Section) -> IssueSettings:
+    """The [issues] section."""
     isx = _Section("issues", root.get("issues", dict, {}, "a table [issues]"))
     issues = IssueSettings(
         hotspot_reports=_positive(isx, "hotspot_reports", 3, int),
@@ -537,7 +356,11 @@ def parse_settings(
         notify_reporters_on_assign=isx.get("notify_reporters_on_assign", bool, True, "true or false"),
     )
     isx.finish()
+    return issues
 
+
+def _parse_followups(root: _Section) -> FollowupSettings:
+    """The [followups] section."""
     fu = _Section("followups", root.get("followups", dict, {}, "a table [followups]"))
     digest_time = fu.get("digest_time", str, "07:00", 'a time like "07:00"')
     fu.convert("digest_time", digest_time, parse_hhmm, 'a time like "07:00"')
@@ -555,7 +378,11 @@ def parse_settings(
         raise ConfigError(
             "config: followups.resolution_reminder_days must be less than followups.resolution_window_days"
         )
+    return followups
 
+
+def _parse_round(root: _Section) -> RoundSettings:
+    """The [round] section."""
     rd = _Section("round", root.get("round", dict, {}, "a table [round]"))
     cadence = rd.get("cadence", str, "quarterly", '"quarterly" or "monthly"')
     if cadence not in ("quarterly", "monthly"):
@@ -578,7 +405,11 @@ def parse_settings(
     rd.convert("open_time", open_time, parse_hhmm, 'a time like "08:00"')
     round_settings = RoundSettings(cadence=cadence, open_time=open_time, **days)
     rd.finish()
+    return round_settings
 
+
+def _parse_backups(root: _Section, base: Path) -> BackupSettings:
+    """The [backups] section."""
     bk = _Section("backups", root.get("backups", dict, {}, "a table [backups]"))
     folder_raw = bk.get("folder", str, "", "a folder path (empty: no scheduled backups)")
     backup_folder = None
@@ -596,14 +427,22 @@ def parse_settings(
     if not 0 <= backups.minute <= 59:
         raise ConfigError(f"config: backups.minute = {backups.minute!r}: expected a minute 0-59")
     bk.finish()
+    return backups
 
+
+def _parse_privacy(root: _Section) -> PrivacySettings:
+    """The [privacy] section."""
     pv = _Section("privacy", root.get("privacy", dict, {}, "a table [privacy]"))
     privacy = PrivacySettings(
         retention_months=_positive(pv, "retention_months", 24, int),
         purge=pv.get("purge", bool, True, "true or false"),
     )
     pv.finish()
+    return privacy
 
+
+def _parse_webhook(root: _Section) -> WebhookSettings:
+    """The [webhook] section."""
     wh = _Section("webhook", root.get("webhook", dict, {}, "a table [webhook]"))
     webhook = WebhookSettings(
         enabled=wh.get("enabled", bool, False, "true or false"),
@@ -628,7 +467,11 @@ def parse_settings(
     if webhook.telegram_path == webhook.zalo_path:
         raise ConfigError("config: webhook.zalo_path: expected a path other than webhook.telegram_path")
     wh.finish()
+    return webhook
 
+
+def _parse_briefing(root: _Section) -> BriefingSettings:
+    """The [briefing] section."""
     bf = _Section("briefing", root.get("briefing", dict, {}, "a table [briefing]"))
     layout = bf.get("layout", str, "party", '"party" or "state"')
     if layout not in ("party", "state"):
@@ -640,7 +483,30 @@ def parse_settings(
         number_prefix=bf.get("number_prefix", str, "", "a short code like HU or UBND"),
     )
     bf.finish()
+    return briefing
 
+
+def parse_settings(
+    raw: Mapping[str, Any], *, base_dir: Path | None = None, source: Path | None = None
+) -> Settings:
+    """Build :class:`Settings` from a parsed TOML document, one section after another."""
+    root = _Section("", raw)
+    timezone, language, data_dir, database, database_url = _parse_general(root, base_dir)
+    base = base_dir or Path.cwd()
+    telegram = _parse_telegram(root)
+    zalo = _parse_zalo(root)
+    outbox = _parse_outbox(root)
+    jobs = _parse_jobs(root)
+    invites = _parse_invites(root)
+    deadlines = _parse_deadlines(root)
+    reports = _parse_reports(root)
+    issues = _parse_issues(root)
+    followups = _parse_followups(root)
+    round_settings = _parse_round(root)
+    backups = _parse_backups(root, base)
+    privacy = _parse_privacy(root)
+    webhook = _parse_webhook(root)
+    briefing = _parse_briefing(root)
     calendar = _calendar(root.get("calendar", dict, {}, "a table [calendar]"))
     calendar = CalendarSettings(**{**calendar.__dict__, "timezone": timezone})
     root.used.update({"sectors", "categories"})
@@ -674,8 +540,26 @@ def parse_settings(
     )
 
 
+_TABLE_RE = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.-]+)\s*\]\]?")
+_KEY_RE = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
+
+
+def key_lines(text: str) -> dict[str, int]:
+    """Each key of a TOML text (``section.key``) and the line (1-based) it is set on, for errors that name
+    the line. A key set in several ``[[array]]`` tables keeps its first line."""
+    out: dict[str, int] = {}
+    table = ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if header := _TABLE_RE.match(line):
+            table = header.group(1)
+            out.setdefault(table, number)
+        elif key := _KEY_RE.match(line):
+            out.setdefault(f"{table}.{key.group(1)}" if table else key.group(1), number)
+    return out
+
+
 def make_clock(settings: Settings, environ: Mapping[str, str] | None = None) -> Clock:
-    """The clock a ``dlxh`` process runs on: the system's, unless a test pinned its start (see bot.clock)."""
+    """The clock a ``dlxh`` process runs on: the system's, unless a test pinned its start (see bot.core.clock)."""
     urls = [c.base_url for c in (settings.telegram, settings.zalo) if c.enabled]
     try:
         return clock_from_environment(os.environ if environ is None else environ, urls)

@@ -1,7 +1,7 @@
-"""``[general] database`` as a PostgreSQL URL, and where its password may come from.
+"""Where the database is: a SQLite file path or a PostgreSQL URL (the password kept out of sight).
 
-The config file names the server without a password (``postgresql://dlxh@db.example:5432/dlxh``); one
-with a password is refused, with a hint. The password comes, first to last, from ``DLXH_DATABASE_URL``
+``[general] database`` may name a PostgreSQL server without a password (``postgresql://dlxh@db:5432/dlxh``);
+one with a password is refused, with a hint. The password comes, first to last, from ``DLXH_DATABASE_URL``
 (which overrides the setting as a whole and may carry it), from the file ``DLXH_DATABASE_PASSWORD_FILE``
 names, or from libpq's own ``~/.pgpass`` (``PGPASSFILE``), which psycopg reads by itself.
 """
@@ -9,10 +9,50 @@ names, or from libpq's own ``~/.pgpass`` (``PGPASSFILE``), which psycopg reads b
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
-from storage.target import PostgresUrl, is_postgres_url
+SCHEMES = ("postgresql", "postgres")
+
+
+def is_postgres_url(value: str) -> bool:
+    return urlsplit(value).scheme in SCHEMES
+
+
+@dataclass(frozen=True)
+class PostgresUrl:
+    """A libpq URL; ``password`` (from a file) is added at connect time and never printed."""
+
+    url: str
+    password: str | None = field(default=None, repr=False, compare=False)
+
+    def redacted(self) -> str:
+        """The URL with any password replaced by ``***``, for logs and messages."""
+        parts = urlsplit(self.url)
+        if parts.password is None:
+            return self.url
+        netloc = f"{parts.username or ''}:***@{parts.hostname or ''}"
+        if parts.port is not None:
+            netloc += f":{parts.port}"
+        return urlunsplit(parts._replace(netloc=netloc))
+
+    def __str__(self) -> str:
+        return self.redacted()
+
+    def __repr__(self) -> str:
+        return f"PostgresUrl({self.redacted()!r})"
+
+
+def parse_target(target: Path | str | PostgresUrl) -> Path | PostgresUrl:
+    if isinstance(target, PostgresUrl | Path):
+        return target
+    if is_postgres_url(target):
+        return PostgresUrl(target)
+    if target.startswith("sqlite:///"):
+        return Path(target.removeprefix("sqlite:///"))
+    return Path(target)
+
 
 URL_ENV = "DLXH_DATABASE_URL"
 PASSWORD_FILE_ENV = "DLXH_DATABASE_PASSWORD_FILE"

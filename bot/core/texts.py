@@ -6,6 +6,9 @@ and a test checks that both catalogs hold the same keys with the same fields.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from pathlib import Path
 from typing import Any
 
 VI: dict[str, str] = {
@@ -634,18 +637,14 @@ EN: dict[str, str] = {
 
 
 def _merge_parts() -> None:
-    """Catalog parts of the other rooms live in ``bot/texts_<room>.py``, each with its own VI and EN dicts."""
-    import importlib
-    import pkgutil
-    from pathlib import Path
-
+    """Catalog parts of the other rooms live in ``bot/core/texts_<room>.py``, each with its own VI and EN dicts."""
     for info in sorted(pkgutil.iter_modules([str(Path(__file__).parent)]), key=lambda m: m.name):
         if info.name.startswith("texts_"):
-            part = importlib.import_module(f"bot.{info.name}")
+            part = importlib.import_module(f"{__package__}.{info.name}")
             for name, target in (("VI", VI), ("EN", EN)):
                 clash = set(getattr(part, name)) & set(target)
                 if clash:
-                    raise KeyError(f"bot/{info.name}.py repeats text keys {sorted(clash)}")
+                    raise KeyError(f"bot/core/{info.name}.py repeats text keys {sorted(clash)}")
                 target.update(getattr(part, name))
 
 
