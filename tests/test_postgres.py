@@ -12,11 +12,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from handlers.model import Outgoing
 
 from bot.core.clock import ManualClock
 from bot.core.config import Settings
 from bot.core.files import FileStore
+from bot.core.messages import Outgoing
 from bot.core.workcal import WorkCalendar
 from bot.emulator import TelegramEmulator
 from bot.ops.pg import dump, find_pg_dump
