@@ -33,5 +33,8 @@ WORKDIR /var/lib/dlxh
 VOLUME ["/var/lib/dlxh", "/var/backups/dlxh"]
 EXPOSE 8443
 STOPSIGNAL SIGTERM
+# healthy = the config loads, the database answers, dlxh run is alive and no channel waits or was refused
+# (no network call, no integrity scan: cheap every minute). `docker inspect --format '{{json .State.Health}}' dlxh`
+HEALTHCHECK --interval=60s --timeout=20s --start-period=90s --retries=3 CMD ["dlxh", "doctor", "--quick"]
 ENTRYPOINT ["dlxh"]
 CMD ["run"]

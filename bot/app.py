@@ -19,6 +19,7 @@ from bot.core.config import ConfigError, Settings
 from bot.core.files import FileStore
 from bot.core.texts import t
 from bot.core.workcal import WorkCalendar
+from bot.lifecycle import StatusBoard, status_path, token_source
 from bot.outbox import OutboxWorker, Sender
 from bot.runtime import Dispatcher, Services
 from bot.telegram import TelegramChannel, build_application
@@ -86,6 +87,13 @@ class App:
     run_jobs: bool = True
     webhook: WebhookServer | None = None  # in webhook mode: the server in front of the channels
     sending: asyncio.Task[None] | None = None  # PostgreSQL: waits to be the process that sends the outbox
+    status: StatusBoard = field(default_factory=StatusBoard)
+
+    def background_tasks(self) -> list[asyncio.Task[None]]:
+        """The tasks that must run as long as the app does (``bot.lifecycle.supervise`` watches them)."""
+        parts: list[object] = [self.worker, *self.channels]
+        tasks = [t for t in (getattr(p, "task", None) for p in parts) if t is not None]
+        return tasks if self.sending is None else [*tasks, self.sending]
 
     async def start(self) -> None:
         # 1. the instance lock: one bot per database
@@ -104,8 +112,9 @@ class App:
             await self.webhook.start()
         # 4. channels: start receiving
         for channel in self.channels:
-            await channel.start()
-            self.services.bot_usernames[channel.sender.channel] = channel.username
+            await channel.start()  # a polling channel connects in the background, retrying (bot.lifecycle)
+            if channel.username:
+                self.services.bot_usernames[channel.sender.channel] = channel.username
         # 5. the scheduler: catch up once, then on its triggers
         if self.run_jobs:
             await self.runner.start()
@@ -182,7 +191,11 @@ def webhook_secret(settings: Settings) -> str:
 
 
 def _channels(
-    services: Services, dispatcher: Dispatcher, telegram_token: str | None, zalo_token: str | None
+    services: Services,
+    dispatcher: Dispatcher,
+    telegram_token: str | None,
+    zalo_token: str | None,
+    status: StatusBoard,
 ) -> list[Channel]:
     settings, channels = services.settings, list[Channel]()
     if telegram_token:
@@ -197,6 +210,8 @@ def _channels(
                 services.files,
                 default_commands=default_commands(),
                 leader=lambda: services.db.leadership("poll:telegram"),
+                token_source=token_source(settings.telegram.token_env, settings.telegram.token_file),
+                status=status,
             )
         )
     if zalo_token:
@@ -212,6 +227,8 @@ def _channels(
                 media_base_url=settings.zalo.media_base_url,
                 send_timeout=settings.outbox.send_timeout_seconds,
                 lang=settings.language,
+                token_source=token_source(settings.zalo.token_env, settings.zalo.token_file),
+                status=status,
             )
         )
     return channels
@@ -259,12 +276,13 @@ def build_app(
         calendar=WorkCalendar(settings.calendar),
         files=FileStore(settings.files_dir),
     )
+    status = StatusBoard(status_path(settings.database_path) if lock else None)
     worker = OutboxWorker(services.db, clock, {}, settings.outbox)
     on_change = getattr(clock, "on_change", None)
     if on_change is not None:
         on_change(worker.wake)
     dispatcher = Dispatcher(services, router.handle, worker.wake)
-    channels = _channels(services, dispatcher, telegram_token, zalo_token)
+    channels = _channels(services, dispatcher, telegram_token, zalo_token, status)
     server: WebhookServer | None = None
     if mode == "webhook":
         if not webhook_secret:
@@ -289,4 +307,5 @@ def build_app(
         lock=InstanceLock(settings.database_path) if lock and settings.database_url is None else None,
         run_jobs=run_jobs,
         webhook=server,
+        status=status,
     )

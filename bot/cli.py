@@ -17,6 +17,7 @@ from bot.core.config import ConfigError, Settings, load_settings, make_clock
 from bot.dbcopy import add_parser as add_db_parser
 from bot.dbcopy import cmd_db
 from bot.exports.cli import add_parser as add_export_parser
+from bot.lifecycle import ChannelRefused, supervise
 from bot.sandbox import add_parser as add_sandbox_parser
 from bot.sandbox import cmd_sandbox
 
@@ -24,7 +25,7 @@ EXIT_USAGE = 2
 #: The scheduled jobs' names, for ``dlxh jobs run NAME`` (tests/test_cli_help.py checks them against the
 #: jobs build_app registers).
 JOB_NAMES = tuple(
-    "digests deadlines rounds announcements polls resolution_checks briefings outbox cleanup_updates drafts backup"
+    "digests deadlines rounds announcements polls resolution_checks briefings outbox prune drafts backup"
     " privacy".split()
 )
 
@@ -190,12 +191,24 @@ def _add_operations(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     pp.add_argument("--dry-run", action="store_true", help="only count what would be cleared")
     pp.add_argument("--months", type=int, help="retention in months (default: privacy.retention_months)")
-    sub.add_parser(
+    dr = sub.add_parser(
         "doctor",
         help="check the config, tokens, database, files, disk, clock and backups",
         description="Check the config, tokens, database, files, disk space, clock and backups; one line "
         "per finding, with how to fix it.",
     )
+    dr.add_argument(
+        "--quick",
+        action="store_true",
+        help="only the config, the database and the running bot (a health check)",
+    )
+    pr = sub.add_parser(
+        "prune",
+        help="delete old processed update ids, delivered messages, refusals, wake-ups",
+        description="Delete what is kept only for a while: processed update ids, delivered messages, wrong "
+        "invite codes, strangers' refusals and wake-ups (the prune job does it every night).",
+    )
+    pr.add_argument("--dry-run", action="store_true", help="only count what would be deleted")
 
 
 def _add_invite(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -228,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "doctor":  # a broken config is one of its findings, not a reason to stop
         from bot.ops.doctor import doctor_main
 
-        return doctor_main(args.config)
+        return doctor_main(args.config, quick=args.quick)
     try:
         settings = load_settings(args.config)
     except ConfigError as exc:
@@ -290,15 +303,20 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        await app.start()
-    except AlreadyRunning as exc:
-        raise CliError(str(exc)) from exc
-    logging.getLogger("dlxh").info("dlxh is running (database %s); Ctrl+C stops it", settings.database_target)
-    try:
-        await stop.wait()
+        try:
+            await app.start()
+        except AlreadyRunning as exc:
+            raise CliError(str(exc)) from exc
+        except ChannelRefused as exc:
+            print(f"dlxh: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        logging.getLogger("dlxh").info(
+            "dlxh is running (database %s); Ctrl+C stops it", settings.database_target
+        )
+        # exit 1 when a background task dies (systemd restarts it), 2 when a channel's token is refused
+        return await supervise(app.background_tasks(), stop)
     finally:
         await app.stop()
-    return 0
 
 
 async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
@@ -352,6 +370,12 @@ async def cmd_jobs(settings: Settings, args: argparse.Namespace) -> int:
         if now.tzinfo is None:
             now = now.replace(tzinfo=settings.tz)
         result = await app.runner.run(args.name, now)
+        from storage.outbox import add_wakeup
+
+        async with (
+            app.services.db.transaction() as tx
+        ):  # a running bot sends what the job queued within a second
+            await add_wakeup(tx, f"jobs run {args.name}", _now(settings))
         print(f"{args.name}: {result}")
         return 1 if result.startswith("error:") else 0
     finally:
@@ -560,6 +584,23 @@ async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     return await run_export(settings, args)
 
 
+async def cmd_prune(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import build_app
+    from scheduler.prune import prune
+
+    app = build_app(settings, clock=make_clock(settings), lock=False, run_jobs=False)
+    await app.services.db.connect()
+    from storage.migrations import migrate
+
+    try:
+        await migrate(app.services.db)
+        result = await prune(app.services, _now(settings), dry_run=args.dry_run)
+    finally:
+        await app.services.db.close()
+    print(result.summary())
+    return 0
+
+
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]] = {
     "run": cmd_run,
     "demo": cmd_demo,
@@ -574,4 +615,5 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any,
     "backup": cmd_backup,
     "restore": cmd_restore,
     "privacy": cmd_privacy,
+    "prune": cmd_prune,
 }

@@ -1,7 +1,8 @@
 """Outbox delivery: reads due rows, paces them below each channel's limits, sends, records the result.
 
 Delivery is at least once. A row is marked sent only after the channel accepted it, so a send that timed
-out (the channel may have delivered it) or that a kill cut short is sent again.
+out (the channel may have delivered it) or that a kill cut short is sent again: at most the sends in flight
+(``outbox.concurrency``, 4 by default) are sent twice after a kill.
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ from bot.core.clock import Clock
 from bot.core.config import OutboxSettings
 from bot.core.messages import Outgoing
 from storage import outbox as store
-from storage.db import Database
+from storage.db import Database, Tx
 
 log = logging.getLogger(__name__)
+
+PASS_ROWS = 512  # chat heads read per pass (a pass ends early when new rows are committed)
 
 
 class SendError(Exception):
@@ -80,8 +83,25 @@ class TokenBucket:
         self.tokens -= 1
 
 
+@dataclass
+class _Mark:
+    """An answered send waiting for its sent mark to be committed."""
+
+    row: store.OutboxRow
+    out: Outgoing
+    message_id: str | None
+
+
 class OutboxWorker:
-    """Background delivery. :meth:`run_once` is one pass and is what tests drive; :meth:`start` loops it."""
+    """Background delivery. :meth:`run_once` is one pass and is what tests drive; :meth:`start` loops it.
+
+    At most ``concurrency`` sends are in flight, each row is marked sent in its own short transaction as
+    soon as its send is answered (so a kill re-sends only what was in flight), and one pass takes only the
+    head row of each chat (so a chat's rows go one after another, in creation order). Chats are taken by
+    priority; refusals to strangers also draw on their own small budget, so that a flood of strangers
+    cannot hold up the members. A pass stops early when new rows are committed (:meth:`wake`), so that an
+    answer to a member does not wait behind a long broadcast pass.
+    """
 
     def __init__(
         self,
@@ -91,20 +111,25 @@ class OutboxWorker:
         settings: OutboxSettings,
         *,
         monotonic: Callable[[], float] = time.monotonic,
-        concurrency: int = 16,
+        concurrency: int | None = None,
+        wakeup_poll_seconds: float = 1.0,
     ) -> None:
         self.db = db
         self.clock = clock
         self.senders = senders
         self.settings = settings
         self.monotonic = monotonic
-        self.concurrency = concurrency
+        self.concurrency = max(1, concurrency if concurrency is not None else settings.concurrency)
+        self.wakeup_poll_seconds = wakeup_poll_seconds
         self._global = TokenBucket(settings.global_rate, settings.global_burst, stamp=monotonic())
+        self._strangers = TokenBucket(settings.stranger_rate, settings.stranger_burst, stamp=monotonic())
         self._chats: dict[tuple[str, str], TokenBucket] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._rng = random.Random()
+        self._last_wakeup = 0
+        self._answered: list[_Mark] = []
         self.sent_total = 0
 
     # ------------------------------------------------------------------ lifecycle
@@ -112,14 +137,16 @@ class OutboxWorker:
     def wake(self) -> None:
         self._wake.set()
 
+    @property
+    def task(self) -> asyncio.Task[None] | None:
+        """The running delivery task (the supervisor watches it: it must never end on its own)."""
+        return self._task
+
     async def start(self) -> None:
         self._stopping = False
-        self._task = asyncio.create_task(self._loop(), name="outbox-worker")
-        self._task.add_done_callback(self._on_done)
-
-    def _on_done(self, task: asyncio.Task[None]) -> None:
-        if not task.cancelled() and task.exception() is not None:
-            log.error("outbox worker died", exc_info=task.exception())
+        async with self.db.committed() as reader:
+            self._last_wakeup = await store.latest_wakeup(reader)
+        self._task = asyncio.create_task(self._run(), name="outbox-worker")
 
     async def stop(self) -> None:
         self._stopping = True
@@ -129,13 +156,36 @@ class OutboxWorker:
                 await self._task
             except asyncio.CancelledError:
                 pass
+            except Exception:  # it died earlier; the supervisor reported it
+                pass
             self._task = None
+
+    async def _run(self) -> None:
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self._loop(), name="outbox-delivery")
+            group.create_task(self._watch_wakeups(), name="outbox-wakeups")
+
+    async def _watch_wakeups(self) -> None:
+        """Another process (``dlxh jobs run``) adds a row to ``wakeups``; look each second."""
+        while not self._stopping:
+            await asyncio.sleep(self.wakeup_poll_seconds)
+            try:
+                async with self.db.committed() as reader:
+                    latest = await store.latest_wakeup(reader)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a busy database: look again next second
+                log.warning("outbox: could not read wake-ups (%s)", type(exc).__name__)
+                continue
+            if latest != self._last_wakeup:
+                self._last_wakeup = latest
+                self.wake()
 
     async def _loop(self) -> None:
         while not self._stopping:
             self._wake.clear()
             try:
-                delay = await self.run_once()
+                delay = await self.run_once(interruptible=True)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -150,43 +200,73 @@ class OutboxWorker:
 
     # ------------------------------------------------------------------ one pass
 
-    async def run_once(self) -> float:
-        """Send what is due now. Returns how long (seconds) until something may be due: 0 = go again at once."""
+    async def run_once(self, *, interruptible: bool = False) -> float:
+        """Send what is due now. Returns how long (seconds) until something may be due: 0 = go again at once.
+
+        ``interruptible``: stop starting sends once new rows were committed (a quarter second into the
+        pass at the earliest), so the next pass can take them by priority."""
         now = self.clock.now()
-        async with self.db.committed() as reader:  # never a row whose transaction may still roll back
-            rows = await store.list_due_messages(reader, now, limit=max(50, self.concurrency * 32))
-        ready: list[store.OutboxRow] = []
         waits: list[float] = []
-        mono = self.monotonic()
-        for row in rows:
-            wait = self._chat_bucket(row.channel, row.chat_id).wait_time(mono)
-            if wait > 0:
-                waits.append(wait)
-            else:
-                ready.append(row)
+        strangers_wait = self._strangers.wait_time(self.monotonic())
+        # while the strangers' budget is spent their rows are not even read (a flood of them stays cheap)
+        max_priority = store.PRIORITY_STRANGER if strangers_wait <= 0 else store.PRIORITY_STRANGER - 1
+        if strangers_wait > 0:
+            waits.append(strangers_wait)
+        async with self.db.committed() as reader:  # never a row whose transaction may still roll back
+            rows = await store.list_due_messages(reader, now, limit=PASS_ROWS, max_priority=max_priority)
+        ready = self._ready(rows, waits)
         if ready:
             async with self.db.committed() as reader:
                 unreachable = await store.unreachable_among(reader, {(r.channel, r.chat_id) for r in ready})
-            sem = asyncio.Semaphore(self.concurrency)
-            sent: list[tuple[store.OutboxRow, Outgoing, str | None]] = []
-
-            async def one(r: store.OutboxRow) -> None:
-                async with sem:
-                    await self._deliver(r, (r.channel, r.chat_id) in unreachable, sent)
-
-            try:
-                await asyncio.gather(*(one(r) for r in ready))
-            finally:
-                # what the channel accepted is recorded in one transaction for the pass: a send slot is free as
-                # soon as its HTTP call is answered, and a long transaction elsewhere (a job prompting thousands)
-                # holds up only this write, not the sends; a kill before it means a resend (at least once)
-                await self._mark_sent(sent)
+            started = self.monotonic()
+            slots = asyncio.Semaphore(self.concurrency)
+            async with asyncio.TaskGroup() as group:
+                for row in ready:
+                    if interruptible and self._wake.is_set() and self.monotonic() - started >= 0.25:
+                        break
+                    await slots.acquire()
+                    if row.priority >= store.PRIORITY_STRANGER and not await self._stranger_budget():
+                        slots.release()
+                        continue
+                    await self._pace(row)
+                    group.create_task(
+                        self._deliver_in_slot(row, (row.channel, row.chat_id) in unreachable, slots)
+                    )
             return 0.0
         async with self.db.committed() as reader:
             next_time = await store.next_outbox_time(reader, self.clock.now())
         if next_time is not None:
             waits.append(max(0.0, (next_time - self.clock.now()).total_seconds()))
         return min([*waits, 30.0]) if waits else 30.0
+
+    def _ready(self, rows: list[store.OutboxRow], waits: list[float]) -> list[store.OutboxRow]:
+        ready: list[store.OutboxRow] = []
+        mono = self.monotonic()
+        for row in rows:
+            wait = self._chat_bucket(row.channel, row.chat_id).wait_time(mono)
+            if wait <= 0 and row.priority >= store.PRIORITY_STRANGER:
+                wait = self._strangers.wait_time(mono)
+            if wait > 0:
+                waits.append(wait)
+            else:
+                ready.append(row)
+        return ready
+
+    async def _stranger_budget(self) -> bool:
+        """Take one from the strangers' budget if it has one now (else the row waits for a later pass)."""
+        mono = self.monotonic()
+        if self._strangers.wait_time(mono) > 0:
+            return False
+        self._strangers.take(mono)
+        return True
+
+    async def _deliver_in_slot(
+        self, row: store.OutboxRow, unreachable: bool, slots: asyncio.Semaphore
+    ) -> None:
+        try:
+            await self._deliver(row, unreachable)
+        finally:
+            slots.release()
 
     def _chat_bucket(self, channel: str, chat_id: str) -> TokenBucket:
         key = (channel, chat_id)
@@ -207,12 +287,7 @@ class OutboxWorker:
                 return
             await asyncio.sleep(wait)
 
-    async def _deliver(
-        self,
-        row: store.OutboxRow,
-        unreachable: bool,
-        sent: list[tuple[store.OutboxRow, Outgoing, str | None]],
-    ) -> None:
+    async def _deliver(self, row: store.OutboxRow, unreachable: bool) -> None:
         if unreachable:
             async with self.db.transaction() as tx:
                 await store.mark_message_failed(tx, row.id, store.UNREACHABLE, "chat marked unreachable")
@@ -226,7 +301,6 @@ class OutboxWorker:
                 )
             return
         out = Outgoing.from_json(row.payload)
-        await self._pace(row)
         try:
             message_id = await asyncio.wait_for(
                 sender.send(out), timeout=self.settings.send_timeout_seconds * 2
@@ -253,28 +327,34 @@ class OutboxWorker:
                 row, min(self.settings.max_backoff_seconds, 2 ** min(row.attempts, 10)), repr(exc)
             )
         else:
-            sent.append((row, out, message_id))
+            await self._mark_sent(row, out, message_id)
 
-    async def _mark_sent(self, sent: list[tuple[store.OutboxRow, Outgoing, str | None]]) -> None:
-        if not sent:
-            return
-        now = self.clock.now()
+    async def _mark_sent(self, row: store.OutboxRow, out: Outgoing, message_id: str | None) -> None:
+        """Marked as soon as the send is answered: the mark queues for the database at once (ahead of any
+        update that arrives after it, e.g. a reply to this very message). Marks answered meanwhile are written
+        by whichever of their transactions comes first; the slot stays taken until this row's mark is
+        committed, so a kill repeats at most ``concurrency`` sends."""
+        self._answered.append(_Mark(row, out, message_id))
         async with self.db.transaction() as tx:
-            await store.mark_messages_sent(tx, [(row.id, message_id) for row, _, message_id in sent], now)
-            for row, out, message_id in sent:
-                if message_id is not None and (out.issue_id is not None or out.draft_ref or out.issue_ids):
-                    await store.add_sent_reference(
-                        tx,
-                        row.channel,
-                        row.chat_id,
-                        message_id,
-                        row.id,
-                        out.issue_id,
-                        out.draft_ref,
-                        now,
-                        out.issue_ids,
-                    )
-        self.sent_total += len(sent)
+            batch, self._answered = self._answered, []
+            try:
+                if batch:
+                    await self._write_marks(tx, batch)
+            except BaseException:
+                self._answered = batch + self._answered  # rolled back: the next transaction writes them
+                raise
+        self.sent_total += len(batch)
+
+    async def _write_marks(self, tx: Tx, marks: list[_Mark]) -> None:
+        now = self.clock.now()
+        await store.mark_messages_sent(tx, [(m.row.id, m.message_id) for m in marks], now)
+        for m in marks:
+            out, row = m.out, m.row
+            if m.message_id is not None and (out.issue_id is not None or out.draft_ref or out.issue_ids):
+                await store.add_sent_reference(
+                    tx, row.channel, row.chat_id, m.message_id, row.id, out.issue_id, out.draft_ref, now,
+                    out.issue_ids,
+                )  # fmt: skip
 
     async def _retry(self, row: store.OutboxRow, seconds: float, error: str) -> None:
         when: datetime = self.clock.now() + timedelta(seconds=seconds)

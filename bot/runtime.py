@@ -88,15 +88,31 @@ def expand(msg: Outgoing) -> list[Outgoing]:
     return rows
 
 
-async def enqueue(tx: Tx, services: Services, messages: list[Outgoing], now: datetime) -> int:
-    """Write the messages as outbox rows (inside the caller's transaction); proactive ones wait out quiet time."""
+def priority_of(msg: Outgoing, *, stranger: bool = False) -> int:
+    """Answers to members and urgent alerts first, then bulk broadcasts, then refusals to strangers."""
+    if stranger:
+        return outbox_store.PRIORITY_STRANGER
+    if msg.proactive and not msg.urgent:
+        return outbox_store.PRIORITY_BULK
+    return outbox_store.PRIORITY_ANSWER
+
+
+async def enqueue(
+    tx: Tx, services: Services, messages: list[Outgoing], now: datetime, *, stranger: bool = False
+) -> int:
+    """Write the messages as outbox rows (inside the caller's transaction); proactive ones wait out quiet time.
+
+    ``stranger``: answers to someone without a membership (they go after everyone else's)."""
     count = 0
     for msg in messages:
         hold: datetime | None = None
         if msg.proactive and not msg.urgent and services.calendar.is_quiet(now):
             hold = services.calendar.next_non_quiet(now)
+        priority = priority_of(msg, stranger=stranger)
         for row in expand(msg):
-            await outbox_store.enqueue_message(tx, row.channel, row.chat_id, row.to_json(), now, hold)
+            await outbox_store.enqueue_message(
+                tx, row.channel, row.chat_id, row.to_json(), now, hold, priority
+            )
             count += 1
     return count
 
@@ -130,17 +146,17 @@ class Dispatcher:
                 await self.handler(ctx)
                 for msg in ctx.out:
                     msg.channel = msg.channel or incoming.channel
-                await enqueue(tx, services, ctx.out, now)
+                await enqueue(tx, services, ctx.out, now, stranger=ctx.member is None)
         except Exception:
+            # ids only: never the text, the choice's value or the sender's name (the traceback stays)
             log.exception(
-                "handler failed: channel=%s chat=%s sender=%s update=%s kind=%s command=%r choice=%r",
+                "handler failed: channel=%s chat=%s sender=%s update=%s kind=%s command=%r",
                 incoming.channel,
                 incoming.chat_id,
                 incoming.sender_id,
                 incoming.update_key,
                 incoming.kind,
-                incoming.command,
-                incoming.choice,
+                incoming.command[:32] if incoming.command.isascii() else "?",
             )
             async with services.db.transaction() as tx:
                 if not await record_processed_update(tx, incoming.channel, incoming.update_key, now):

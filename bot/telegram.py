@@ -3,7 +3,14 @@
 Inbound: our own long-polling loop asks ``getUpdates`` and hands each update to PTB's ``Application``
 (``process_update``), whose single handler converts it to an :class:`Incoming` and calls the dispatcher.
 The next ``getUpdates`` confirms an update only after it was committed, so a kill never loses one;
-a redelivered update is recognised by its id and skipped.
+a redelivered update is recognised by its id and skipped. The updates of a batch are read one by one
+from the raw answer: one that this PTB cannot read (a Bot API version skew) is logged by id and kind,
+recorded as processed, confirmed and skipped, and the others are handled.
+
+Start-up: :meth:`TelegramChannel.start` returns at once; the channel's task retries its first contact
+(``getMe``, ``deleteWebhook``, the menus) with capped exponential backoff and one log line per attempt,
+while the rest of the app runs. A token Telegram refuses (401/404) or that is malformed raises
+:class:`bot.lifecycle.ChannelRefused` (``dlxh run`` exits 2).
 
 Outbound: :class:`TelegramSender` renders :class:`Outgoing` rows for the outbox worker, which paces and
 retries; PTB's own rate limiter is not used.
@@ -13,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import warnings
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager, nullcontext
@@ -32,21 +40,33 @@ from telegram import (
     ReplyParameters,
     Update,
 )
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.request import HTTPXRequest
+from telegram.warnings import PTBUserWarning
 
 from bot.core.config import TelegramSettings
 from bot.core.files import FileStore
 from bot.core.messages import Attachment, Incoming, Outgoing
+from bot.lifecycle import Backoff, ChannelRefused, StatusBoard, describe_error
 from bot.outbox import SendForbidden, SendPermanent, SendRetryAfter, SendTransient
 from bot.runtime import Dispatcher
+from storage.updates import record_processed_update
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 CALLBACK_DATA_LIMIT = 64
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+TOKEN_RE = re.compile(r"^[0-9]+:[A-Za-z0-9_-]+$")
 
 
 def build_application(token: str, settings: TelegramSettings, *, send_timeout: float = 10.0) -> Application:
@@ -191,6 +211,9 @@ class TelegramChannel:
         *,
         default_commands: dict[str, list[tuple[str, str]]] | None = None,
         leader: Callable[[], AbstractAsyncContextManager[None]] = nullcontext,
+        token_source: str = "the configuration",
+        status: StatusBoard | None = None,
+        backoff: Backoff | None = None,
     ) -> None:
         self.app = app
         self.leader = leader  # held while polling (storage.db.Database.leadership)
@@ -198,29 +221,32 @@ class TelegramChannel:
         self.dispatcher = dispatcher
         self.files = files
         self.default_commands = default_commands or {}
+        self.token_source = token_source
+        self.status = status or StatusBoard()
+        self.backoff = backoff or Backoff()
         self.sender = TelegramSender(app, files)
         self.username: str = ""
         self._poll_task: asyncio.Task[None] | None = None
         self._stopping = False
-        # the error handler comes first: anything PTB catches is logged with its update
+        # the error handler comes first: anything PTB catches is logged with the update's id
         app.add_error_handler(self._on_error)
         app.add_handler(TypeHandler(Update, self._on_update))
+        # getUpdates is asked through do_api_request (raw JSON, read update by update), which warns
+        warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'", category=PTBUserWarning)
+
+    @property
+    def task(self) -> asyncio.Task[None] | None:
+        """The channel's task (connect, then poll): it ends only with an error."""
+        return self._poll_task
 
     async def start(self) -> None:
-        await self.app.initialize()
-        me = self.app.bot
-        self.username = me.username or ""
-        await self.app.bot.delete_webhook(drop_pending_updates=False)
-        for lang, commands in self.default_commands.items():
-            await self.app.bot.set_my_commands(
-                [BotCommand(c, d) for c, d in commands],
-                scope=BotCommandScopeDefault(),
-                language_code=None if lang == "vi" else lang,
-            )
-        await self.app.start()
+        """Start connecting and polling in the background; a malformed token is refused at once."""
+        if not TOKEN_RE.match(self.app.bot.token):
+            self.status.set(CHANNEL, "refused", "malformed token", now=self._now())
+            raise ChannelRefused(CHANNEL, self.token_source, "malformed token")
         self._stopping = False
-        self._poll_task = asyncio.create_task(self._poll(), name="telegram-poll")
-        self._poll_task.add_done_callback(_log_task_failure)
+        self.status.set(CHANNEL, "starting", now=self._now())
+        self._poll_task = asyncio.create_task(self._run(), name="telegram-poll")
 
     async def stop(self) -> None:
         self._stopping = True
@@ -230,10 +256,57 @@ class TelegramChannel:
                 await self._poll_task
             except asyncio.CancelledError:
                 pass
+            except Exception:  # it died earlier; the supervisor reported it
+                pass
             self._poll_task = None
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()
+
+    def _now(self) -> Any:
+        return self.dispatcher.services.clock.now()
+
+    async def _run(self) -> None:
+        await self.connect()
+        await self._poll()
+
+    async def connect(self) -> None:
+        """The first contact, retried until it succeeds: ``getMe``, ``deleteWebhook``, the default menus."""
+        self.backoff.reset()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                await self._first_contact()
+                break
+            except InvalidToken:
+                self.status.set(CHANNEL, "refused", "token refused (401/404 on getMe)", now=self._now())
+                raise ChannelRefused(CHANNEL, self.token_source, "401/404 on getMe") from None
+            except RetryAfter as exc:
+                wait, reason = _retry_seconds(exc), "flood control"
+            except TelegramError as exc:
+                wait, reason = self.backoff.next(), describe_error(exc)
+            log.warning(
+                "telegram: start-up attempt %d failed (%s); next attempt in %.0fs", attempt, reason, wait
+            )
+            self.status.set(CHANNEL, "waiting", reason, now=self._now(), attempts=attempt)
+            await asyncio.sleep(wait)
+        self.username = self.app.bot.username or ""
+        self.dispatcher.services.bot_usernames[CHANNEL] = self.username
+        self.status.set(CHANNEL, "running", f"@{self.username}", now=self._now(), attempts=attempt)
+        log.info("telegram: connected as @%s after %d attempt(s); polling", self.username, attempt)
+
+    async def _first_contact(self) -> None:
+        await self.app.initialize()  # getMe; a failed attempt leaves it uninitialised, so it is tried again
+        await self.app.bot.delete_webhook(drop_pending_updates=False)
+        for lang, commands in self.default_commands.items():
+            await self.app.bot.set_my_commands(
+                [BotCommand(c, d) for c, d in commands],
+                scope=BotCommandScopeDefault(),
+                language_code=None if lang == "vi" else lang,
+            )
+        if not self.app.running:
+            await self.app.start()
 
     async def _poll(self) -> None:
         # one getUpdates consumer per token: with several processes on PostgreSQL the others wait here
@@ -242,30 +315,72 @@ class TelegramChannel:
 
     async def _poll_updates(self) -> None:
         offset: int | None = None
-        backoff = 1.0
+        self.backoff.reset()
         while not self._stopping:
             try:
-                updates = await self.app.bot.get_updates(
-                    offset=offset, timeout=self.settings.poll_timeout, allowed_updates=ALLOWED_UPDATES
-                )
-                backoff = 1.0
+                raw = await self._get_updates(offset)
+                self.backoff.reset()
             except asyncio.CancelledError:
                 raise
+            except InvalidToken:
+                self.status.set(CHANNEL, "refused", "token refused (401/404 on getUpdates)", now=self._now())
+                raise ChannelRefused(CHANNEL, self.token_source, "401/404 on getUpdates") from None
             except RetryAfter as exc:
                 await asyncio.sleep(_retry_seconds(exc))
                 continue
             except TelegramError as exc:
-                log.warning("getUpdates failed (%s); retrying in %.0fs", exc, backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 30.0)
+                wait = self.backoff.next()
+                log.warning("telegram: getUpdates failed (%s); retrying in %.0fs", describe_error(exc), wait)
+                self.status.set(CHANNEL, "waiting", describe_error(exc), now=self._now())
+                await asyncio.sleep(wait)
                 continue
-            for update in updates:
-                # handled and committed before the next getUpdates confirms it
-                await self.app.process_update(update)
-                offset = update.update_id + 1
+            if self.status.state_of(CHANNEL) != "running":
+                self.status.set(CHANNEL, "running", f"@{self.username}", now=self._now())
+            for item in raw:
+                offset = await self._one(item, offset)
+
+    async def _get_updates(self, offset: int | None) -> list[Any]:
+        kwargs: dict[str, Any] = {"timeout": self.settings.poll_timeout, "allowed_updates": ALLOWED_UPDATES}
+        if offset is not None:
+            kwargs["offset"] = offset
+        result = await self.app.bot.do_api_request(
+            "getUpdates", api_kwargs=kwargs, read_timeout=self.settings.poll_timeout + 10
+        )
+        return result if isinstance(result, list) else []
+
+    async def _one(self, item: Any, offset: int | None) -> int | None:
+        """Handle one raw update; returns the offset that confirms it."""
+        update_id = item.get("update_id") if isinstance(item, dict) else None
+        if not isinstance(update_id, int):
+            log.warning("telegram: an update without an id was skipped")
+            return offset
+        try:
+            update = Update.de_json(item, self.app.bot)
+        except Exception as exc:
+            await self._skip_unreadable(update_id, _kind_of(item), exc)
+            return update_id + 1
+        # handled and committed before the next getUpdates confirms it
+        await self.app.process_update(update)
+        return update_id + 1
+
+    async def _skip_unreadable(self, update_id: int, kind: str, exc: Exception) -> None:
+        log.warning(
+            "telegram: update %s (%s) could not be read (%s); recorded, confirmed and skipped",
+            update_id,
+            kind,
+            type(exc).__name__,
+        )
+        services = self.dispatcher.services
+        async with services.db.transaction() as tx:
+            await record_processed_update(tx, CHANNEL, str(update_id), services.clock.now())
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        log.error("error while handling Telegram update %r", update, exc_info=context.error)
+        # ids only: an update's body holds names, report texts and citizens' contacts
+        if isinstance(update, Update):
+            what = f"update {update.update_id} ({_kind_of(update.to_dict())})"
+        else:
+            what = type(update).__name__
+        log.error("error while handling Telegram %s", what, exc_info=context.error)
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         incoming = await self.to_incoming(update)
@@ -276,7 +391,7 @@ class TelegramChannel:
             try:
                 await update.callback_query.answer()
             except TelegramError as exc:  # an old query cannot be answered; nothing is lost
-                log.info("answerCallbackQuery failed: %s", exc)
+                log.info("answerCallbackQuery failed: %s", describe_error(exc))
 
     # ------------------------------------------------------------------ conversion
 
@@ -377,9 +492,19 @@ class TelegramChannel:
         return Attachment(kind=kind, file_ref=ref, mime_type=mime, filename=name, size=len(data))  # type: ignore[arg-type]
 
 
-def _log_task_failure(task: asyncio.Task[Any]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("background task %s failed", task.get_name(), exc_info=task.exception())
+def _kind_of(raw: Any) -> str:
+    """The kind of a raw update (``message``, ``callback_query`` …), and of its message's content."""
+    if not isinstance(raw, dict):
+        return "?"
+    kind = next((k for k in raw if k != "update_id"), "?")
+    body = raw.get(kind)
+    if isinstance(body, dict) and kind in ("message", "edited_message"):
+        content = next(
+            (k for k in ("text", "poll", "photo", "document", "voice", "location", "sticker") if k in body),
+            "",
+        )
+        return f"{kind}/{content}" if content else kind
+    return kind
 
 
 __all__ = ["CHANNEL", "ReplyParameters", "TelegramChannel", "TelegramSender", "build_application"]

@@ -28,8 +28,10 @@ from typing import Any
 
 from aiohttp import web
 from telegram import BotCommand, BotCommandScopeDefault, Update
+from telegram.error import InvalidToken
 
 from bot.channel import Channel
+from bot.lifecycle import ChannelRefused
 from bot.outbox import Sender
 from bot.runtime import Dispatcher
 from bot.telegram import ALLOWED_UPDATES, TelegramChannel
@@ -117,7 +119,10 @@ class WebhookTelegramChannel:
 
     async def start(self) -> None:
         app = self.inner.app
-        await app.initialize()
+        try:
+            await app.initialize()
+        except InvalidToken:  # dlxh run exits 2 with one line, as in polling mode
+            raise ChannelRefused("telegram", self.inner.token_source, "401/404 on getMe") from None
         self.inner.username = app.bot.username or ""
         for lang, commands in self.inner.default_commands.items():
             await app.bot.set_my_commands(

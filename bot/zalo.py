@@ -48,28 +48,17 @@ import httpx
 
 from bot.core.clock import Clock
 from bot.core.files import FileStore
-from bot.core.messages import Attachment, Incoming, Outgoing
-from bot.core.texts import t
-from bot.outbox import SendError, SendForbidden, SendPermanent, SendRetryAfter, SendTransient
-from bot.runtime import Dispatcher, split_text
+from bot.core.messages import Attachment, Incoming
+from bot.lifecycle import Backoff, ChannelRefused, StatusBoard, describe_error
+from bot.runtime import Dispatcher
+from bot.zalo_api import CHANNEL, DEFAULT_BASE_URL, DEFAULT_RETRY_AFTER, ZaloApi, ZaloApiError, send_error
+from bot.zalo_send import KEYBOARD_PREFIX, TEXT_LIMIT, ZaloSender, numbered_block
 from storage.db import Database
-from storage.inbound import (
-    get_chat_choices,
-    list_unhandled_events,
-    mark_event_handled,
-    save_chat_choices,
-    store_inbound_event,
-)
-from storage.members import get_member_by_identity
+from storage.inbound import get_chat_choices, list_unhandled_events, mark_event_handled, store_inbound_event
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "zalo"
-DEFAULT_BASE_URL = "https://bot-api.zaloplatforms.com"
-TEXT_LIMIT = 2000
-KEYBOARD_PREFIX = "kb:"
-DEFAULT_RETRY_AFTER = 5.0
-MAX_DOWNLOAD_BYTES = 25 * 1024 * 1024
+_NUMBER_RE = re.compile(r"^\s*#?\s*(\d{1,3})\s*\.?\s*$")
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
 
 EVENT_TEXT = "message.text.received"
@@ -77,327 +66,6 @@ EVENT_IMAGE = "message.image.received"
 EVENT_STICKER = "message.sticker.received"
 EVENT_VOICE = "message.voice.received"
 EVENT_UNSUPPORTED = "message.unsupported.received"
-
-# Descriptions that mean "this person cannot be reached" (Zalo documents no codes for it; the wording of
-# these is a guess, kept broad; HTTP/error_code 403 is the primary signal).
-_UNREACHABLE_RE = re.compile(
-    r"block|unfollow|not\s+(?:a\s+)?follow|not\s+reachable|unreachable|"
-    r"(?:user|chat|recipient)\s+(?:is\s+)?(?:not\s+found|not\s+exist|does\s+not\s+exist|invalid)|"
-    r"chặn|không\s+tồn\s+tại",
-    re.IGNORECASE,
-)
-_NUMBER_RE = re.compile(r"^\s*#?\s*(\d{1,3})\s*\.?\s*$")
-
-
-# ---------------------------------------------------------------------------------------------- the API
-
-
-class ZaloApiError(Exception):
-    """A Zalo Bot API call that did not succeed.
-
-    ``status`` is the HTTP status (0 when no answer came: timeout, connection error); ``error_code`` the
-    code in the body (or the HTTP status when the body had none); ``network`` is True for timeouts and
-    connection errors.
-    """
-
-    def __init__(
-        self,
-        method: str,
-        description: str,
-        *,
-        status: int = 0,
-        error_code: int | None = None,
-        retry_after: float | None = None,
-        network: bool = False,
-        timed_out: bool = False,
-    ) -> None:
-        super().__init__(
-            f"{method}: {error_code if error_code is not None else status} {description}".strip()
-        )
-        self.method = method
-        self.description = description
-        self.status = status
-        self.error_code = error_code
-        self.retry_after = retry_after
-        self.network = network
-        self.timed_out = timed_out
-
-    def has_code(self, code: int) -> bool:
-        return self.error_code == code or self.status == code
-
-    @property
-    def nothing_arrived(self) -> bool:
-        """A long poll that ended without an event (Zalo answers 408)."""
-        return self.has_code(408)
-
-
-class ZaloApi:
-    """POSTs JSON to ``{base_url}/bot{token}/{method}`` and returns ``result`` when ``ok`` is true."""
-
-    def __init__(
-        self,
-        token: str,
-        base_url: str = DEFAULT_BASE_URL,
-        *,
-        send_timeout: float = 10.0,
-        client: httpx.AsyncClient | None = None,
-    ) -> None:
-        self.token = token
-        self.base_url = base_url.rstrip("/")
-        self.send_timeout = send_timeout
-        self._own_client = client is None
-        self.client = client or _new_client(send_timeout)
-
-    async def aclose(self) -> None:
-        if self._own_client:
-            await self.client.aclose()
-
-    def reopen(self) -> None:
-        """A fresh HTTP client after :meth:`aclose` (a channel started again)."""
-        if self._own_client and self.client.is_closed:
-            self.client = _new_client(self.send_timeout)
-
-    def url(self, method: str) -> str:
-        return f"{self.base_url}/bot{self.token}/{method}"
-
-    async def call(
-        self, method: str, body: dict[str, Any] | None = None, *, timeout: float | None = None
-    ) -> Any:
-        if self.client.is_closed:
-            raise ZaloApiError(method, "the channel is stopped (HTTP client closed)", network=True)
-        try:
-            response = await self.client.post(
-                self.url(method),
-                json=body or {},
-                timeout=httpx.Timeout(timeout or self.send_timeout, connect=5.0),
-            )
-        except httpx.TimeoutException as exc:
-            raise ZaloApiError(
-                method, f"timed out ({type(exc).__name__})", network=True, timed_out=True
-            ) from exc
-        except httpx.TransportError as exc:
-            raise ZaloApiError(method, f"network error ({type(exc).__name__}: {exc})", network=True) from exc
-        status = response.status_code
-        try:
-            data = response.json()
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            raise ZaloApiError(
-                method, _snippet(response.text) or response.reason_phrase, status=status, error_code=status
-            )
-        code = data.get("error_code")
-        if data.get("ok") is True and status < 400:
-            return data.get("result")
-        params = data.get("parameters") if isinstance(data.get("parameters"), dict) else {}
-        retry = params.get("retry_after", data.get("retry_after"))
-        raise ZaloApiError(
-            method,
-            str(data.get("description") or data.get("message") or response.reason_phrase or ""),
-            status=status,
-            error_code=int(code)
-            if isinstance(code, int | str) and str(code).lstrip("-").isdigit()
-            else status,
-            retry_after=float(retry) if isinstance(retry, int | float) else None,
-        )
-
-    # ------------------------------------------------------------------ methods
-
-    async def get_me(self) -> dict[str, Any]:
-        result = await self.call("getMe")
-        return result if isinstance(result, dict) else {}
-
-    async def get_updates(self, timeout: int) -> list[dict[str, Any]]:
-        """One long poll: the events it brought (Zalo gives at most one); [] when nothing arrived."""
-        try:
-            result = await self.call("getUpdates", {"timeout": str(timeout)}, timeout=timeout + 10)
-        except ZaloApiError as exc:
-            if exc.nothing_arrived or exc.timed_out:  # our own read timeout ends an idle poll too
-                return []
-            raise
-        if isinstance(result, list):
-            return [e for e in result if isinstance(e, dict)]
-        if isinstance(result, dict) and result:
-            return [result]
-        return []
-
-    async def send_message(self, chat_id: str, text: str) -> dict[str, Any]:
-        result = await self.call("sendMessage", {"chat_id": chat_id, "text": text})
-        return result if isinstance(result, dict) else {}
-
-    async def send_photo(self, chat_id: str, photo_url: str, caption: str = "") -> dict[str, Any]:
-        body: dict[str, Any] = {"chat_id": chat_id, "photo": photo_url}
-        if caption:
-            body["caption"] = caption
-        result = await self.call("sendPhoto", body)
-        return result if isinstance(result, dict) else {}
-
-    async def send_sticker(self, chat_id: str, sticker: str) -> dict[str, Any]:
-        result = await self.call("sendSticker", {"chat_id": chat_id, "sticker": sticker})
-        return result if isinstance(result, dict) else {}
-
-    async def send_chat_action(self, chat_id: str, action: str = "typing") -> None:
-        await self.call("sendChatAction", {"chat_id": chat_id, "action": action})
-
-    async def set_webhook(self, url: str, secret_token: str) -> Any:
-        return await self.call("setWebhook", {"url": url, "secret_token": secret_token})
-
-    async def delete_webhook(self) -> Any:
-        return await self.call("deleteWebhook")
-
-    async def get_webhook_info(self) -> dict[str, Any]:
-        result = await self.call("getWebhookInfo")
-        return result if isinstance(result, dict) else {}
-
-    async def download(self, url: str, *, limit: int = MAX_DOWNLOAD_BYTES) -> tuple[bytes, str]:
-        """GET a media URL Zalo gave us; returns (bytes, content type)."""
-        async with self.client.stream("GET", url, timeout=30.0, follow_redirects=True) as response:
-            response.raise_for_status()
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > limit:
-                    raise ValueError(f"file over {limit} bytes")
-                chunks.append(chunk)
-            return b"".join(chunks), response.headers.get("content-type", "").split(";")[0].strip()
-
-
-def _new_client(send_timeout: float) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        timeout=httpx.Timeout(send_timeout, connect=5.0),
-        limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
-        follow_redirects=False,
-    )
-
-
-def _snippet(text: str, limit: int = 200) -> str:
-    return " ".join(text.split())[:limit]
-
-
-def send_error(exc: ZaloApiError) -> SendError:
-    """The outbox's view of a failed send: retry later, give up on this row, or give up on this chat."""
-    if exc.network:
-        return SendTransient(str(exc))
-    if exc.has_code(429):
-        return SendRetryAfter(
-            exc.retry_after if exc.retry_after is not None else DEFAULT_RETRY_AFTER, str(exc)
-        )
-    if exc.has_code(408) or exc.status >= 500 or (exc.error_code or 0) >= 500:
-        return SendTransient(str(exc))
-    if exc.has_code(401):  # the bot's token is wrong or revoked: keep the rows for when it is fixed
-        return SendTransient(str(exc))
-    if exc.has_code(403) or _UNREACHABLE_RE.search(exc.description):
-        return SendForbidden(str(exc))
-    return SendPermanent(str(exc))
-
-
-# ---------------------------------------------------------------------------------------------- sending
-
-
-def numbered_block(header: str, labels: list[str]) -> str:
-    """``header`` then ``1. label`` lines."""
-    return "\n".join([header, *(f"{i}. {label}" for i, label in enumerate(labels, 1))])
-
-
-class ZaloSender:
-    """Renders one outbox row as Zalo calls; choices and the main menu become numbered lines."""
-
-    channel = CHANNEL
-
-    def __init__(
-        self,
-        api: ZaloApi,
-        db: Database,
-        clock: Clock,
-        *,
-        media_base_url: str = "",
-        lang: str = "vi",
-    ) -> None:
-        self.api = api
-        self.db = db
-        self.clock = clock
-        self.media_base_url = media_base_url
-        self.lang = lang
-
-    async def send(self, out: Outgoing) -> str | None:
-        try:
-            return await self._send(out)
-        except ZaloApiError as exc:
-            raise send_error(exc) from exc
-
-    async def language_of(self, chat_id: str) -> str:
-        """The language of the member of this private chat (chat id == user id on Zalo), else the default."""
-        try:
-            member = await get_member_by_identity(self.db.reader, CHANNEL, chat_id)
-        except Exception:  # the language is a nicety; never fail a send over it
-            log.debug("could not look up the language of zalo chat %s", chat_id, exc_info=True)
-            return self.lang
-        return member.language if member is not None and member.language else self.lang
-
-    async def _send(self, out: Outgoing) -> str | None:
-        if out.commands is not None or out.clear_choices_of:
-            return None  # Zalo has no command menus and no buttons to clear
-        lang = await self.language_of(out.chat_id)
-        if out.attachments:
-            return await self._send_attachment(out, lang)
-        text, pairs = self.render(out, lang)
-        if not text.strip():
-            return None
-        message_id: str | None = None
-        for part in self.parts(out.text, text):
-            result = await self.api.send_message(out.chat_id, part)
-            message_id = _str_or_none(result.get("message_id")) or message_id
-        if pairs is not None:
-            async with self.db.transaction() as tx:
-                await save_chat_choices(tx, CHANNEL, out.chat_id, pairs, self.clock.now())
-        return message_id
-
-    async def _send_attachment(self, out: Outgoing, lang: str) -> str | None:
-        att = out.attachments[0]
-        caption = out.text[:TEXT_LIMIT] if out.text else ""
-        if self.media_base_url and att.kind == "photo" and att.file_ref:
-            result = await self.api.send_photo(out.chat_id, self.media_url(att.file_ref), caption)
-        else:
-            note = t(lang, "zalo.attachments_note", count=1)
-            result = await self.api.send_message(out.chat_id, f"{caption}\n\n{note}" if caption else note)
-        return _str_or_none(result.get("message_id"))
-
-    @staticmethod
-    def parts(body: str, full: str) -> list[str]:
-        """The messages to send: ``full`` at once when it fits, else the body and the numbered block apart."""
-        if len(full) <= TEXT_LIMIT:
-            return [full]
-        block = full[len(body) :].lstrip("\n") if body.strip() and full.startswith(body) else ""
-        if not block:
-            return split_text(full, TEXT_LIMIT)
-        return [*split_text(body, TEXT_LIMIT), *split_text(block, TEXT_LIMIT)]
-
-    def media_url(self, file_ref: str) -> str:
-        return self.media_base_url.rstrip("/") + "/" + file_ref.lstrip("/")
-
-    @staticmethod
-    def render(out: Outgoing, lang: str) -> tuple[str, list[tuple[str, str]] | None]:
-        """The text to send and the (label, data) pairs to remember (None: leave what is remembered)."""
-        text = out.text
-        pairs: list[tuple[str, str]] | None = None
-        header = ""
-        if out.choices:
-            pairs = [(c.label, c.data) for row in out.choices for c in row]
-            header = t(lang, "zalo.choose_number")
-        elif out.keyboard:
-            pairs = [(b.label, KEYBOARD_PREFIX + b.label) for row in out.keyboard for b in row]
-            header = t(lang, "zalo.menu")
-        elif out.remove_keyboard:
-            pairs = []  # the menu is gone: a number no longer means anything
-        if pairs:
-            block = numbered_block(header, [label for label, _ in pairs])
-            text = f"{text}\n\n{block}" if text.strip() else block
-        return text, pairs
-
-
-def _str_or_none(value: Any) -> str | None:
-    return None if value is None or value == "" else str(value)
 
 
 # ---------------------------------------------------------------------------------------------- receiving
@@ -474,6 +142,9 @@ class ZaloChannel:
         lang: str = "vi",
         min_poll_interval: float = 0.2,
         monotonic: Callable[[], float] = time.monotonic,
+        token_source: str = "the configuration",
+        status: StatusBoard | None = None,
+        backoff: Backoff | None = None,
     ) -> None:
         self.dispatcher = dispatcher
         self.files = files
@@ -489,6 +160,11 @@ class ZaloChannel:
         self.username: str = ""
         self.bot_id: str = ""
         self.stats = ChannelStats()
+        self.token_source = token_source
+        self.status = status or StatusBoard()
+        self.backoff = backoff or Backoff()
+        self._token_ok = bool(_TOKEN_RE.match(token))
+        self._polling = False
         self._poll_task: asyncio.Task[None] | None = None
         self._stopping = False
         self._drain_lock = asyncio.Lock()
@@ -496,22 +172,35 @@ class ZaloChannel:
 
     # ------------------------------------------------------------------ lifecycle
 
+    @property
+    def task(self) -> asyncio.Task[None] | None:
+        """The polling task (connect, then poll): it ends only with an error. None in webhook mode."""
+        return self._poll_task if self._polling else None
+
     async def start(self) -> None:
+        """Polling: connect and poll in the background, retrying. Webhook: register now (the caller waits)."""
+        if not self._token_ok:
+            self.status.set(CHANNEL, "refused", "malformed token", now=self.clock.now())
+            raise ChannelRefused(CHANNEL, self.token_source, "malformed token")
         self.api.reopen()
-        me = await self.api.get_me()
-        self.bot_id = str(me.get("id", ""))
-        self.username = str(me.get("account_name") or me.get("username") or me.get("display_name") or "")
         self._stopping = False
         if self.webhook_url:
             if not self.webhook_secret:
                 raise ValueError("a Zalo webhook needs a secret token (8 to 256 characters)")
+            try:
+                await self._identify()
+            except ZaloApiError as exc:
+                if exc.has_code(401) or exc.has_code(404):
+                    raise ChannelRefused(CHANNEL, self.token_source, f"{exc.error_code} on getMe") from None
+                raise
             await self.api.set_webhook(self.webhook_url, self.webhook_secret)
             # events left unhandled before a restart still go first
+            self._polling = False
             self._poll_task = asyncio.create_task(self._drain_logged(), name="zalo-drain")
         else:
-            await self.api.delete_webhook()
-            self._poll_task = asyncio.create_task(self._poll(), name="zalo-poll")
-        self._poll_task.add_done_callback(_log_task_failure)
+            self._polling = True
+            self.status.set(CHANNEL, "starting", now=self.clock.now())
+            self._poll_task = asyncio.create_task(self._run(), name="zalo-poll")
 
     async def stop(self) -> None:
         self._stopping = True
@@ -521,8 +210,47 @@ class ZaloChannel:
                 await self._poll_task
             except asyncio.CancelledError:
                 pass
+            except Exception:  # it died earlier; the supervisor reported it
+                pass
             self._poll_task = None
         await self.api.aclose()
+
+    async def _identify(self) -> None:
+        me = await self.api.get_me()
+        self.bot_id = str(me.get("id", ""))
+        self.username = str(me.get("account_name") or me.get("username") or me.get("display_name") or "")
+
+    async def _run(self) -> None:
+        await self.connect()
+        await self._poll()
+
+    async def connect(self) -> None:
+        """The first contact (``getMe``, ``deleteWebhook``), retried with capped backoff until it succeeds."""
+        self.backoff.reset()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                await self._identify()
+                await self.api.delete_webhook()
+                break
+            except ZaloApiError as exc:
+                if exc.has_code(401) or (exc.has_code(404) and exc.method == "getMe"):
+                    self.status.set(CHANNEL, "refused", f"token refused ({exc.method})", now=self.clock.now())
+                    raise ChannelRefused(
+                        CHANNEL, self.token_source, f"{exc.error_code} on {exc.method}"
+                    ) from None
+                if exc.has_code(429):
+                    wait = exc.retry_after if exc.retry_after is not None else DEFAULT_RETRY_AFTER
+                else:
+                    wait = self.backoff.next()
+                reason = describe_error(exc)
+            log.warning("zalo: start-up attempt %d failed (%s); next attempt in %.0fs", attempt, reason, wait)
+            self.status.set(CHANNEL, "waiting", reason, now=self.clock.now(), attempts=attempt)
+            await asyncio.sleep(wait)
+        self.dispatcher.services.bot_usernames[CHANNEL] = self.username
+        self.status.set(CHANNEL, "running", self.username, now=self.clock.now(), attempts=attempt)
+        log.info("zalo: connected after %d attempt(s); polling", attempt)
 
     # ------------------------------------------------------------------ polling
 
@@ -533,7 +261,7 @@ class ZaloChannel:
 
     async def _poll_events(self) -> None:
         await self._drain_logged()  # what a kill left unhandled
-        backoff = 1.0
+        self.backoff.reset()
         while not self._stopping:
             started = self.monotonic()
             try:
@@ -541,14 +269,20 @@ class ZaloChannel:
             except asyncio.CancelledError:
                 raise
             except ZaloApiError as exc:
+                if exc.has_code(401):
+                    self.status.set(CHANNEL, "refused", "token refused (getUpdates)", now=self.clock.now())
+                    raise ChannelRefused(CHANNEL, self.token_source, "401 on getUpdates") from None
                 if exc.has_code(429):
                     wait = exc.retry_after if exc.retry_after is not None else DEFAULT_RETRY_AFTER
                 else:
-                    wait, backoff = backoff, min(backoff * 2, 30.0)
-                log.warning("zalo getUpdates failed (%s); retrying in %.1fs", exc, wait)
+                    wait = self.backoff.next()
+                log.warning("zalo: getUpdates failed (%s); retrying in %.1fs", describe_error(exc), wait)
+                self.status.set(CHANNEL, "waiting", describe_error(exc), now=self.clock.now())
                 await asyncio.sleep(wait)
                 continue
-            backoff = 1.0
+            self.backoff.reset()
+            if self.status.state_of(CHANNEL) != "running":
+                self.status.set(CHANNEL, "running", self.username, now=self.clock.now())
             if not events and self.monotonic() - started < self.min_poll_interval:
                 # a server answering "nothing" at once must not turn this loop into a busy one
                 await asyncio.sleep(self.min_poll_interval)
@@ -559,8 +293,7 @@ class ZaloChannel:
                     raise
                 except Exception:
                     log.exception("zalo event could not be stored or handled (it is retried if stored)")
-                    await asyncio.sleep(backoff)
-                    backoff = min(backoff * 2, 30.0)
+                    await asyncio.sleep(self.backoff.next())
 
     async def _drain_logged(self) -> None:
         try:
@@ -604,8 +337,14 @@ class ZaloChannel:
     async def _handle_stored(self, key: str, event: dict[str, Any]) -> None:
         try:
             incoming = await self.to_incoming(event, key)
-        except Exception:  # a malformed event must not block the ones behind it
-            log.exception("zalo event %s could not be converted; dropped: %r", key, event)
+        except Exception as exc:  # a malformed event must not block the ones behind it
+            # id and kind only: the event's body holds names and texts
+            log.warning(
+                "zalo: event %s (%s) could not be read (%s); recorded, confirmed and skipped",
+                key,
+                str(event.get("event_name") or "?")[:64],
+                type(exc).__name__,
+            )
             incoming = None
         if incoming is not None:
             # a failure here (the database) propagates: the event stays unhandled and is retried
@@ -742,9 +481,7 @@ def _event_date(event: dict[str, Any]) -> float:
     return float("inf")  # undated events after dated ones; the sort is stable
 
 
-def _log_task_failure(task: asyncio.Task[Any]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("background task %s failed", task.get_name(), exc_info=task.exception())
+_TOKEN_RE = re.compile(r"^[^\s/]+$")
 
 
 __all__ = [

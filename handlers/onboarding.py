@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.core.messages import Outgoing
 from handlers import access, flow
 from handlers.context import Context
@@ -19,9 +21,11 @@ from handlers.people import (
 from storage import members as mem
 from storage import units as un
 from storage.conversations import Conversation
+from storage.strangers import claim_stranger_refusal
 
 NAME_LIMIT = 120
 UNITS_PER_PAGE = 8
+REFUSAL_EVERY = timedelta(hours=1)  # a stranger hears "no" (or the help) once an hour, then silence
 
 
 async def stranger(ctx: Context) -> None:
@@ -35,10 +39,12 @@ async def stranger(ctx: Context) -> None:
     if inc.kind == "text" and looks_like_code(inc.text):  # Zalo has no deep links: the code is the message
         await _join(ctx, inc.text)
         return
-    if inc.kind == "command" and inc.command == "help":
-        ctx.reply(ctx.t("help.stranger"))
-        return
-    ctx.reply(ctx.t("stranger.refuse"))
+    kind = "help" if inc.kind == "command" and inc.command == "help" else "refuse"
+    if not await claim_stranger_refusal(
+        ctx.tx, inc.channel, inc.sender_id, ctx.now, ctx.now - REFUSAL_EVERY, kind
+    ):
+        return  # answered this hour already: silence
+    ctx.reply(ctx.t("help.stranger" if kind == "help" else "stranger.refuse"))
 
 
 async def _join(ctx: Context, code: str) -> None:
@@ -61,6 +67,10 @@ async def _join(ctx: Context, code: str) -> None:
             "expired": "invite.expired",
             "throttled": "invite.throttled",
         }[result.status]
+        if result.status == "throttled" and not await claim_stranger_refusal(
+            ctx.tx, inc.channel, inc.sender_id, ctx.now, ctx.now - REFUSAL_EVERY
+        ):
+            return  # told once this hour already
         ctx.reply(ctx.t(key))
         return
     member = result.member

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +15,9 @@ from storage import members as mem
 from storage import units as un
 from storage.audit import add_audit
 from storage.db import Tx
+from storage.strangers import count_all_invite_failures
+
+log = logging.getLogger(__name__)
 
 # Crockford base32: no I, L, O, U; read case-insensitively. 10 characters = 50 bits of randomness.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -99,6 +103,7 @@ async def join_with_code(
     invite = await inv.get_invite_by_code(tx, normalise_code(code)) if code else None
     if invite is None:
         await inv.record_invite_failure(tx, channel, external_id, now)
+        await _note_failure_burst(tx, now)
         return JoinResult("bad")
     if invite.used_at is not None:
         return JoinResult("used")
@@ -126,6 +131,21 @@ async def join_with_code(
     await mem.add_identity(tx, member_id, channel, external_id, chat_id, now)
     await add_audit(tx, now, f"member:{member_id}", "invite.join", f"invite:{invite.id}", channel=channel)
     return JoinResult("joined", await mem.get_member(tx, member_id), linked)
+
+
+BURST_WINDOW = timedelta(minutes=10)
+BURST_FAILURES = 50  # wrong codes from all accounts together within BURST_WINDOW
+
+
+async def _note_failure_burst(tx: Tx, now: datetime) -> None:
+    """Log once when wrong codes from many accounts add up (a 50-bit code stays out of reach; a valid one
+    always joins, so nothing is refused for it): the line is written when the count reaches the mark."""
+    if await count_all_invite_failures(tx, now - BURST_WINDOW) == BURST_FAILURES:
+        log.warning(
+            "invite codes: %d wrong codes from all accounts within %d minutes (a guessing burst?)",
+            BURST_FAILURES,
+            BURST_WINDOW.seconds // 60,
+        )
 
 
 async def unit_name(tx: Tx, unit_id: int) -> str:

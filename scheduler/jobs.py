@@ -12,22 +12,15 @@ from scheduler.announcements import run_announcements
 from scheduler.briefings import briefing_job
 from scheduler.followups import check_resolutions, follow_up_deadlines, send_digests
 from scheduler.polls import run_polls
+from scheduler.prune import prune_job
 from scheduler.rounds import run_rounds
-from scheduler.runner import Job, keep_since
+from scheduler.runner import Job
 from storage.conversations import delete_conversation, list_idle_conversations, mark_conversation_reminded
 from storage.members import get_member_by_identity
 from storage.outbox import count_outbox
-from storage.updates import delete_processed_updates_before
 
 
-async def cleanup_processed_updates(services: Services, now: datetime) -> str:
-    before = keep_since(now, services.settings.jobs.processed_updates_keep_days)
-    async with services.db.transaction() as tx:
-        removed = await delete_processed_updates_before(tx, before)
-    return f"removed {removed}"
-
-
-def outbox_catchup(wake: Callable[[], None] | None) -> Job:
+def outbox_catchup(wake: Callable[[], None] | None, every_seconds: int = 60) -> Job:
     """Wake the delivery worker (a safety net for a lost wake-up); without one, report the queue."""
 
     async def run_due(services: Services, now: datetime) -> str:
@@ -36,13 +29,14 @@ def outbox_catchup(wake: Callable[[], None] | None) -> Job:
         counts = await count_outbox(services.db.reader)
         return ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "empty"
 
-    return Job("outbox", "delivery catch-up: wake the outbox worker", run_due, every_seconds=60)
+    return Job("outbox", "delivery catch-up: wake the outbox worker", run_due, every_seconds=every_seconds)
 
 
 def all_jobs(services: Services, wake_outbox: Callable[[], None] | None) -> list[Job]:
     """The product's jobs; ``wake_outbox`` wakes the delivery worker (the app passes it, jobs never send)."""
     hour, minute = (int(x) for x in services.settings.followups.digest_time.split(":"))
-    return [
+    catchup = services.settings.jobs.outbox_catchup_seconds
+    jobs = [
         Job(
             "digests",
             "daily digest (and weekly summary) for each leader",
@@ -80,13 +74,7 @@ def all_jobs(services: Services, wake_outbox: Callable[[], None] | None) -> list
             cron={"hour": 9, "minute": 0},
         ),
         briefing_job(),
-        outbox_catchup(wake_outbox),
-        Job(
-            "cleanup_updates",
-            "forget processed update ids older than jobs.processed_updates_keep_days",
-            cleanup_processed_updates,
-            cron={"hour": 3, "minute": 15},
-        ),
+        prune_job(),
         Job(
             "drafts",
             "remind idle report drafts once; discard them after reports.draft_discard_days",
@@ -94,6 +82,11 @@ def all_jobs(services: Services, wake_outbox: Callable[[], None] | None) -> list
             every_seconds=600,
         ),
     ]
+    if (
+        catchup > 0
+    ):  # 0: off (a lost wake-up then waits for the next event; `dlxh jobs run` wakes by database)
+        jobs.append(outbox_catchup(wake_outbox, catchup))
+    return jobs
 
 
 DRAFT_FLOWS = ("report", "add")

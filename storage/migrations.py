@@ -531,6 +531,33 @@ async def upgrade_v12(tx: Tx) -> None:
     await _run(tx, "CREATE INDEX reports_created ON reports (created_at)")
 
 
+async def upgrade_v13(tx: Tx) -> None:
+    """Faults in operation (issue 17): the outbox's priority, wake-ups from other processes, strangers'
+    refusals (one an hour), and the indexes the pruning job deletes by."""
+    await _run(
+        tx,
+        """
+        ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX outbox_due ON outbox (status, priority, id);
+        CREATE INDEX outbox_sent_at ON outbox (status, sent_at);
+        CREATE TABLE wakeups (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE stranger_refusals (
+            channel TEXT NOT NULL,
+            external_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            refused_at TEXT NOT NULL,
+            PRIMARY KEY (channel, external_id, kind)
+        );
+        CREATE INDEX stranger_refusals_at ON stranger_refusals (refused_at);
+        CREATE INDEX invite_failures_at ON invite_failures (at)
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(
         1, "runtime: conversations, processed updates, outbox, sent messages, audit log, jobs", upgrade_v1
@@ -568,6 +595,12 @@ MIGRATIONS: list[Migration] = [
         upgrade_v11,
     ),
     Migration(12, "exports: reports by when they were filed", upgrade_v12),
+    Migration(
+        13,
+        "faults in operation: outbox priority, wake-ups from other processes, strangers' refusals, pruning"
+        " indexes",
+        upgrade_v13,
+    ),
 ]
 
 

@@ -2,7 +2,12 @@
 
 Rows of one chat are delivered in id order. ``not_before`` is the earliest retry time (it blocks the rows
 behind it, to keep the order); ``hold_until`` holds a proactive message through quiet hours without
-blocking the urgent ones behind it.
+blocking the urgent ones behind it. ``priority`` orders the chats (the head row of each chat): answers
+to members and urgent alerts (0) before bulk broadcasts (1) before refusals to strangers (2); within one
+chat creation order always holds.
+
+``wakeups`` lets another process (``dlxh jobs run`` beside ``dlxh run``) tell the running worker that rows
+are waiting: a plain table polled by id, portable to PostgreSQL.
 """
 
 from __future__ import annotations
@@ -19,6 +24,10 @@ SENT = "sent"
 FAILED = "failed"
 UNREACHABLE = "unreachable"
 
+PRIORITY_ANSWER = 0  # answers to members, urgent alerts
+PRIORITY_BULK = 1  # proactive broadcasts: round prompts, digests, reminders
+PRIORITY_STRANGER = 2  # refusals to people without a membership
+
 
 @dataclass(frozen=True)
 class OutboxRow:
@@ -34,6 +43,7 @@ class OutboxRow:
     sent_at: datetime | None
     last_error: str | None
     message_id: str | None
+    priority: int = PRIORITY_ANSWER
 
     @classmethod
     def from_row(cls, row: Any) -> OutboxRow:
@@ -52,16 +62,32 @@ class OutboxRow:
             from_ts(row["sent_at"]),
             row["last_error"],
             row["message_id"],
+            row["priority"],
         )
 
 
 async def enqueue_message(
-    tx: Tx, channel: str, chat_id: str, payload: str, now: datetime, hold_until: datetime | None = None
+    tx: Tx,
+    channel: str,
+    chat_id: str,
+    payload: str,
+    now: datetime,
+    hold_until: datetime | None = None,
+    priority: int = PRIORITY_ANSWER,
 ) -> int:
     return await tx.insert(
-        "INSERT INTO outbox (channel, chat_id, payload, status, attempts, not_before, hold_until, created_at)"
-        " VALUES (?, ?, ?, ?, 0, ?, ?, ?)",
-        (channel, chat_id, payload, PENDING, ts(now), ts(hold_until) if hold_until else None, ts(now)),
+        "INSERT INTO outbox (channel, chat_id, payload, status, attempts, not_before, hold_until, created_at,"
+        " priority) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)",
+        (
+            channel,
+            chat_id,
+            payload,
+            PENDING,
+            ts(now),
+            ts(hold_until) if hold_until else None,
+            ts(now),
+            priority,
+        ),
     )
 
 
@@ -72,11 +98,18 @@ _HEADS = (
 )
 
 
-async def list_due_messages(tx: Tx, now: datetime, limit: int = 200) -> list[OutboxRow]:
-    """The first deliverable row of each chat whose time has come, oldest first."""
+async def list_due_messages(
+    tx: Tx, now: datetime, limit: int = 200, *, max_priority: int | None = None
+) -> list[OutboxRow]:
+    """The first deliverable row of each chat whose time has come: by priority, then oldest first.
+
+    ``max_priority``: only rows of this priority or a more urgent one (the worker leaves the strangers'
+    rows out while their budget is spent, without reading them)."""
     rows = await tx.fetchall(
-        "SELECT o.*" + _HEADS + " AND o.not_before <= ? ORDER BY o.id LIMIT ?",
-        (ts(now), ts(now), ts(now), limit),
+        "SELECT o.*"
+        + _HEADS
+        + " AND o.not_before <= ? AND o.priority <= ? ORDER BY o.priority, o.id LIMIT ?",
+        (ts(now), ts(now), ts(now), PRIORITY_STRANGER if max_priority is None else max_priority, limit),
     )
     return [OutboxRow.from_row(r) for r in rows]
 
@@ -98,6 +131,10 @@ async def mark_message_sent(tx: Tx, row_id: int, now: datetime, message_id: str 
         "UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?, attempts = attempts + 1 WHERE id = ?",
         (ts(now), message_id, row_id),
     )
+
+
+async def count_pending_messages(tx: Tx) -> int:
+    return int(await tx.fetchval("SELECT COUNT(*) FROM outbox WHERE status = 'pending'") or 0)
 
 
 async def mark_messages_sent(tx: Tx, sent: list[tuple[int, str | None]], now: datetime) -> None:
@@ -226,3 +263,32 @@ async def list_unreachable_chats(tx: Tx) -> list[tuple[str, str, datetime, str]]
 async def list_outbox_after(tx: Tx, after_id: int) -> list[OutboxRow]:
     rows = await tx.fetchall("SELECT * FROM outbox WHERE id > ? ORDER BY id", (after_id,))
     return [OutboxRow.from_row(r) for r in rows]
+
+
+async def delete_finished_messages_before(tx: Tx, before: datetime, *, dry_run: bool = False) -> int:
+    """Rows delivered (or given up on) and created before ``before``: their texts need not be kept."""
+    where = " FROM outbox WHERE status <> 'pending' AND created_at < ?"
+    if dry_run:
+        return int(await tx.fetchval("SELECT COUNT(*)" + where, (ts(before),)) or 0)
+    cur = await tx.execute("DELETE" + where, (ts(before),))
+    return cur.rowcount
+
+
+# ---------------------------------------------------------------- wake-ups from other processes
+
+
+async def add_wakeup(tx: Tx, source: str, now: datetime) -> int:
+    return await tx.insert("INSERT INTO wakeups (source, created_at) VALUES (?, ?)", (source[:100], ts(now)))
+
+
+async def latest_wakeup(tx: Tx) -> int:
+    return int(await tx.fetchval("SELECT MAX(id) FROM wakeups") or 0)
+
+
+async def delete_wakeups_before(tx: Tx, before: datetime, *, dry_run: bool = False) -> int:
+    """Old wake-ups, always keeping the newest (so that the highest id never goes back)."""
+    where = " FROM wakeups WHERE created_at < ? AND id < (SELECT MAX(w.id) FROM wakeups w)"
+    if dry_run:
+        return int(await tx.fetchval("SELECT COUNT(*)" + where, (ts(before),)) or 0)
+    cur = await tx.execute("DELETE" + where, (ts(before),))
+    return cur.rowcount

@@ -25,6 +25,11 @@ async def record_processed_update(tx: Tx, channel: str, update_key: str, now: da
     return cur.rowcount == 1
 
 
-async def delete_processed_updates_before(tx: Tx, before: datetime) -> int:
+async def delete_processed_updates_before(tx: Tx, before: datetime, *, dry_run: bool = False) -> int:
+    if dry_run:
+        value = await tx.fetchval(
+            "SELECT COUNT(*) FROM processed_updates WHERE processed_at < ?", (ts(before),)
+        )
+        return int(value or 0)
     cur = await tx.execute("DELETE FROM processed_updates WHERE processed_at < ?", (ts(before),))
     return cur.rowcount

@@ -40,7 +40,7 @@ def test_example_config_loads_with_domain_defaults() -> None:
         ("[[categories]]\ncode = 'x'\nvi = 'X'\n", "missing key categories[0].sector"),
         ("[[categories]]\ncode = 'x'\nvi = 'X'\nsector = 'nope'\n", "categories[0].sector"),
         ("[[sectors]]\nvi = 'A'\n", "missing key sectors[0].code"),
-        ("colour = 'red'\n", "unknown key colour"),
+        ("colour = 'red'\n", "unknown section colour"),
         ("[general\n", "not valid TOML"),
     ],
 )

@@ -22,9 +22,9 @@ async def test_cleanup_job_forgets_old_update_ids_once(services: Services, clock
         await record_processed_update(tx, "telegram", "old", clock.now() - timedelta(days=40))
         await record_processed_update(tx, "telegram", "new", clock.now())
     runner = JobRunner(services, all_jobs(services, None))
-    assert await runner.run("cleanup_updates") == "removed 1"
-    assert await runner.run("cleanup_updates") == "removed 0"  # safe to run twice
-    rec = await get_job(services.db.reader, "cleanup_updates")
+    assert (await runner.run("prune")).startswith("removed 1 processed update id(s), 0 delivered message(s)")
+    assert (await runner.run("prune")).startswith("removed 0 processed update id(s)")  # safe to run twice
+    rec = await get_job(services.db.reader, "prune")
     assert rec is not None and rec.runs == 2 and rec.last_error is None
     assert rec.next_run_at == datetime(2026, 12, 2, 3, 15, tzinfo=VN)
 
@@ -51,9 +51,9 @@ async def test_a_failing_job_is_recorded_and_the_others_still_run(
 def test_jobs_cli_lists_and_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     cfg = tmp_path / "c.toml"
     cfg.write_text(f"[general]\ndata_dir = '{tmp_path}'\n", encoding="utf-8")
-    assert main(["--config", str(cfg), "jobs", "run", "cleanup_updates", "--now", "2026-12-01T07:00"]) == 0
-    assert capsys.readouterr().out.strip() == "cleanup_updates: removed 0"
+    assert main(["--config", str(cfg), "jobs", "run", "prune", "--now", "2026-12-01T07:00"]) == 0
+    assert capsys.readouterr().out.strip().startswith("prune: removed 0 processed update id(s)")
     assert main(["--config", str(cfg), "jobs", "list"]) == 0
     out = capsys.readouterr().out
-    assert "cleanup_updates" in out and "01/12/2026 07:00" in out and "outbox" in out
+    assert "prune" in out and "01/12/2026 07:00" in out and "outbox" in out
     assert main(["--config", str(cfg), "jobs", "run", "nope"]) == 1

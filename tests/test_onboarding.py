@@ -21,17 +21,18 @@ async def world(services: Services, clock: ManualClock) -> Harness:
     return Harness(services)
 
 
-async def test_stranger_is_refused_and_nothing_is_stored(world: Harness, services: Services) -> None:
+async def test_stranger_is_refused_once_an_hour_and_nothing_is_stored(
+    world: Harness, services: Services, clock: ManualClock
+) -> None:
     stranger = world.person("900", "Người lạ")
-    for text in ("xin chào", "/me", "/report", "/help"):
-        out = await stranger.say(text)
-        assert len(out) == 1
-    assert texts(world.sent_to("900")) == [
-        t("vi", "stranger.refuse"),
-        t("vi", "stranger.refuse"),
-        t("vi", "stranger.refuse"),
-        t("vi", "help.stranger"),
-    ]
+    for text in ("xin chào", "/me", "/report", "/help", "/help"):
+        await stranger.say(text)
+    # one refusal and one help an hour, then silence (a flood of strangers costs one message each)
+    assert texts(world.sent_to("900")) == [t("vi", "stranger.refuse"), t("vi", "help.stranger")]
+    clock.advance(timedelta(minutes=61))
+    await stranger.say("xin chào")
+    assert texts(world.sent_to("900"))[-1] == t("vi", "stranger.refuse")
+    assert len(world.sent_to("900")) == 3
     assert await mem.list_members(services.db.reader) == []
 
 

@@ -122,7 +122,9 @@ def test_doctor_reports_a_broken_config_with_exit_code_1(tmp_path: Path) -> None
     config = tmp_path / "config.toml"
     config.write_text("[general]\ntimezone = 'Mars/Base'\n")
     done = dlxh(config, "doctor")
-    assert done.returncode == 1 and "✘ config: config: general.timezone = 'Mars/Base'" in done.stdout
+    assert (
+        done.returncode == 1 and f"✘ config: {config}, line 2: general.timezone = 'Mars/Base'" in done.stdout
+    )
 
 
 def _free_port() -> int:

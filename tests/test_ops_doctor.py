@@ -15,7 +15,7 @@ from bot.ops.backup import backup
 from bot.ops.doctor import Check, cli_doctor, doctor, doctor_main, format_checks
 from storage.db import Database
 from tests.conftest import PINNED, make_settings
-from tests.e2e import emulator_settings
+from tests.e2e import emulator_settings, running
 
 NOW = PINNED
 
@@ -40,7 +40,8 @@ async def test_healthy_against_the_emulator(
     await backup(settings.database_path, settings.files_dir, tmp_path / "backups" / "first")
     checks = await doctor(settings, timeout=2, backup_folder=tmp_path / "backups")
     assert [c.name for c in checks] == [
-        "config", "telegram token", "database", "file store", "disk space", "time", "holidays", "backups",
+        "config", "telegram token", "database", "running bot", "file store", "disk space", "time", "holidays",
+        "backups",
     ]  # fmt: skip
     assert all(c.ok for c in checks), format_checks(checks)
     found = by_name(checks)
@@ -122,7 +123,11 @@ def test_a_broken_config_is_a_finding(tmp_path: Path, capsys: pytest.CaptureFixt
     config.write_text("[telegram]\npoll_timout = 5\n", encoding="utf-8")
     assert doctor_main(str(config)) == 1
     out = capsys.readouterr().out
-    assert "✘ config: config: unknown key telegram.poll_timout" in out and "1 problem(s) found" in out
+    assert (
+        f"✘ config: {config}, line 2: unknown key telegram.poll_timout; did you mean telegram.poll_timeout?\n"
+        in out
+    )
+    assert "    fix: correct the key named above" in out and "1 problem(s) found" in out
 
 
 async def test_a_pinned_test_clock_is_named(
@@ -148,3 +153,22 @@ async def test_the_holidays_of_this_and_next_year_are_listed(tmp_path: Path) -> 
         "official calendar; 2026: 01/01, 16/02, 17/02, 18/02, 19/02, 20/02, 26/04, 27/04"
     )
     assert "31/08, 01/09, 02/09, 24/11, 31/12; 2027: 01/01, 04/02, 05/02" in message
+
+
+async def test_quick_doctor_sees_the_running_bot_and_its_channels(
+    tmp_path: Path, emu: TelegramEmulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DLXH_TELEGRAM_TOKEN", emu.token)
+    settings = emulator_settings(tmp_path, emu)
+    await (await Database.open(settings.database_path)).close()
+    assert await cli_doctor(settings, quick=True) == 1
+    assert "no dlxh run is running on this database" in capsys.readouterr().out
+    async with running(tmp_path, emu) as app:
+        await emu.wait_calls("getUpdates", 1, timeout=10)
+        assert app.status.state_of("telegram") == "running"
+        assert await cli_doctor(settings, quick=True) == 0
+        out = capsys.readouterr().out
+        assert "telegram running (@dlxh_test_bot)" in out and emu.token not in out
+        app.status.set("telegram", "waiting", "ConnectError: [Errno 111] Connection refused")
+        assert await cli_doctor(settings, quick=True) == 1
+        assert "telegram waiting (ConnectError" in capsys.readouterr().out

@@ -310,9 +310,24 @@ async def test_restart_keeps_the_chats_and_start_afresh_empties_them(page: Page,
         await lan.tap("Tệ nạn xã hội")  # a button sent before the restart still works
         await lan.sees(t("vi", "report.ask_place"))
 
+        # the layout moving the chat a few pixels up (its height changing for a moment) is not reading back
+        await lan.chat.evaluate("chat => { chat.scrollTop -= 3; }")
+        await page.wait_for_function(  # back at the very bottom: still following the newest message
+            "(id) => { const c = document.querySelector(`[data-phone='${id}'] .chat`);"
+            " return c.scrollHeight - c.scrollTop - c.clientHeight <= 1; }",
+            arg=1001,
+            timeout=WAIT_MS,
+        )
+
         # reading further up, the person stays there when a message arrives, and a pill says so
         assert await lan.chat.evaluate("chat => chat.scrollHeight - chat.clientHeight") > 100
-        await lan.chat.evaluate("chat => { chat.scrollTop = 0; }")
+        await lan.chat.hover()
+        await page.mouse.wheel(0, -5000)  # the person scrolls up with the mouse
+        await page.wait_for_function(
+            "(id) => document.querySelector(`[data-phone='${id}'] .chat`).scrollTop < 1",
+            arg=1001,
+            timeout=WAIT_MS,
+        )
         await expect(lan.root.locator(".new-messages")).to_be_hidden()
         await page.locator('[data-jump="morning"]').click()  # the idle draft is reminded in the morning
         await expect(lan.bot_text(t("vi", "report.draft_reminder"))).to_be_attached(timeout=WAIT_MS)

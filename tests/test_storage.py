@@ -11,7 +11,8 @@ from storage.audit import add_audit
 from storage.conversations import Conversation, get_conversation, save_conversation
 from storage.db import Database
 from storage.migrations import MIGRATIONS, current_version, migrate
-from storage.outbox import enqueue_message, list_due_messages
+from storage.outbox import list_due_messages
+from storage.timeutil import ts
 from storage.updates import record_processed_update
 
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
@@ -46,7 +47,11 @@ async def test_upgrade_of_a_database_made_by_the_first_migration_keeps_its_data(
     assert await current_version(old) == 1
     async with old.transaction() as tx:
         await save_conversation(tx, Conversation("telegram", "42", "invite", "role", {"unit_id": 3}), NOW)
-        await enqueue_message(tx, "telegram", "42", '{"chat_id": "42", "text": "xin chào"}', NOW)
+        await tx.execute(  # as v1 wrote it (today's enqueue_message writes columns added later)
+            "INSERT INTO outbox (channel, chat_id, payload, status, attempts, not_before, created_at)"
+            " VALUES ('telegram', '42', ?, 'pending', 0, ?, ?)",
+            ('{"chat_id": "42", "text": "xin chào"}', ts(NOW), ts(NOW)),
+        )
         await record_processed_update(tx, "telegram", "1001", NOW)
     await old.close()
 

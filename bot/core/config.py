@@ -8,6 +8,7 @@ Each TOML section has its own parser below; :func:`key_lines` maps each key to i
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
@@ -61,6 +62,14 @@ __all__ = [
 # ---------------------------------------------------------------------------------------------- parsing
 
 
+# keys people put secrets under by mistake: (section, key) -> (the environment variable, the file key)
+_SECRET_KEYS = {
+    ("telegram", "token"): ("DLXH_TELEGRAM_TOKEN", "token_file"),
+    ("zalo", "token"): ("DLXH_ZALO_TOKEN", "token_file"),
+    ("webhook", "secret"): ("DLXH_WEBHOOK_SECRET", "secret_file"),
+}
+
+
 class _Section:
     """Reads one TOML table, remembering which keys were used so that unknown keys are refused."""
 
@@ -99,10 +108,25 @@ class _Section:
 
     def finish(self) -> None:
         unknown = sorted(set(self.data) - self.used)
-        if unknown:
+        if not unknown:
+            return
+        name = unknown[0]
+        secret = _SECRET_KEYS.get((self.name, name))
+        if secret is not None:  # a token or secret typed into the file: say where it belongs instead
+            env, file_key = secret
             raise ConfigError(
-                f"config: unknown key {self.key(unknown[0])}: expected one of {', '.join(sorted(self.used))}"
+                f"config: {self.key(name)} is not read from the config file, which others may see: put it in "
+                f"the environment variable {env}, or in a file readable only by the bot's user named by "
+                f"{self.key(file_key)}"
             )
+        what = "section" if not self.name else "key"
+        close = difflib.get_close_matches(name, sorted(self.used), n=1, cutoff=0.6)
+        hint = (
+            f"; did you mean {self.key(close[0])}?"
+            if close
+            else f": expected one of {', '.join(sorted(self.used))}"
+        )
+        raise ConfigError(f"config: unknown {what} {self.key(name)}{hint}")
 
 
 def _positive(section: _Section, k: str, default: float, kind: type = float) -> Any:
@@ -110,6 +134,13 @@ def _positive(section: _Section, k: str, default: float, kind: type = float) -> 
     if value <= 0:
         raise ConfigError(f"config: {section.key(k)} = {value!r}: expected a positive number")
     return value
+
+
+def _non_negative(section: _Section, k: str, default: int) -> int:
+    value = section.get(k, int, default, "a whole number, 0 or more")
+    if value < 0:
+        raise ConfigError(f"config: {section.key(k)} = {value!r}: expected 0 or more")
+    return int(value)
 
 
 def _dates(section: _Section, k: str) -> frozenset[date]:
@@ -292,6 +323,10 @@ def _parse_outbox(root: _Section) -> OutboxSettings:
         chat_burst=_positive(ob, "chat_burst", 5, int),
         max_backoff_seconds=_positive(ob, "max_backoff_seconds", 600.0),
         send_timeout_seconds=_positive(ob, "send_timeout_seconds", 10.0),
+        concurrency=_positive(ob, "concurrency", 4, int),
+        stranger_rate=_positive(ob, "stranger_rate", 2.0),
+        stranger_burst=_positive(ob, "stranger_burst", 5, int),
+        keep_sent_days=_positive(ob, "keep_sent_days", 30, int),
     )
     ob.finish()
     return outbox
@@ -302,7 +337,7 @@ def _parse_jobs(root: _Section) -> JobSettings:
     jb = _Section("jobs", root.get("jobs", dict, {}, "a table [jobs]"))
     jobs = JobSettings(
         processed_updates_keep_days=_positive(jb, "processed_updates_keep_days", 30, int),
-        outbox_catchup_seconds=_positive(jb, "outbox_catchup_seconds", 60, int),
+        outbox_catchup_seconds=_non_negative(jb, "outbox_catchup_seconds", 60),
     )
     jb.finish()
     return jobs
@@ -578,11 +613,34 @@ def load_settings(path: Path | str | None = None) -> Settings:
             return parse_settings({})
         chosen = default
     if not chosen.is_file():
-        raise ConfigError(f"config: file {chosen} not found")
+        raise ConfigError(f"config: file {chosen} not found", fix=_NO_FILE_FIX)
     try:
-        raw = tomllib.loads(chosen.read_text(encoding="utf-8"))
+        text = chosen.read_text(encoding="utf-8")
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config: {chosen} is not valid TOML: {exc}") from exc
+        raise ConfigError(f"config: {chosen} is not valid TOML: {exc}", fix=_SYNTAX_FIX) from exc
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"config: {chosen} is not UTF-8 text") from exc
-    return parse_settings(raw, base_dir=chosen.resolve().parent, source=chosen)
+        raise ConfigError(f"config: {chosen} is not UTF-8 text", fix="save the file as UTF-8") from exc
+    try:
+        return parse_settings(raw, base_dir=chosen.resolve().parent, source=chosen)
+    except ConfigError as exc:
+        raise _located(exc, chosen, key_lines(text)) from None
+
+
+_NO_FILE_FIX = "copy config.example.toml to config.toml, or point --config (or DLXH_CONFIG) at the file"
+_SYNTAX_FIX = "correct the TOML at the line named (quotes around text, [section] headers, key = value)"
+_NAMED_KEY = re.compile(
+    r"^config: (?:missing key |unknown (?:key|section) )?([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)\b"
+)
+
+
+def _located(exc: ConfigError, path: Path, lines: dict[str, int]) -> ConfigError:
+    """``exc`` naming the file and the line of the key it is about (or of its section), when the file has it."""
+    message = str(exc)
+    named = _NAMED_KEY.match(message)
+    if named is None:
+        return ConfigError(f"config: {path}: {message.removeprefix('config: ')}", fix=exc.fix)
+    key = named.group(1)
+    line = lines.get(key) or lines.get(key.rsplit(".", 1)[0])
+    where = f"{path}, line {line}" if line else str(path)
+    return ConfigError(f"config: {where}: {message.removeprefix('config: ')}", key=key, fix=exc.fix)

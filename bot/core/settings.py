@@ -18,7 +18,13 @@ LANGUAGES = ("vi", "en")
 
 
 class ConfigError(Exception):
-    """A configuration problem, phrased as one line naming the key."""
+    """A configuration problem, phrased as one line naming the file, the line and the key where there is one;
+    ``key`` is that key ("" when none is named), ``fix`` how to put it right when the line does not say."""
+
+    def __init__(self, message: str, *, key: str = "", fix: str = "") -> None:
+        super().__init__(message)
+        self.key = key
+        self.fix = fix
 
 
 @dataclass(frozen=True)
@@ -87,12 +93,16 @@ class OutboxSettings:
     chat_burst: int = 5
     max_backoff_seconds: float = 600.0
     send_timeout_seconds: float = 10.0
+    concurrency: int = 4  # sends in flight at once: also the most a kill can make go out twice
+    stranger_rate: float = 2.0  # refusals to strangers a second, on top of the limits above
+    stranger_burst: int = 5
+    keep_sent_days: int = 30  # delivered rows (with their texts) are pruned after this
 
 
 @dataclass(frozen=True)
 class JobSettings:
     processed_updates_keep_days: int = 30
-    outbox_catchup_seconds: int = 60
+    outbox_catchup_seconds: int = 60  # 0 turns the periodic catch-up off
 
 
 @dataclass(frozen=True)

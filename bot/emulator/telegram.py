@@ -466,6 +466,14 @@ class TelegramEmulator(EmulatorServer):
         self._log.append(f"↺ gửi lại cập nhật #{update_id}")
         self._wake_pollers()
 
+    def inject_update(self, kind: str, obj: dict[str, Any]) -> int:
+        """Queue a raw update as given (e.g. one a newer Bot API sends and this library cannot read)."""
+        return self._enqueue(kind, obj, f"⚙ cập nhật thô #{self._next_update_id} ({kind})")
+
+    def confirmed(self, update_id: int) -> bool:
+        """Whether the bot has confirmed this update (a later getUpdates offset passed it)."""
+        return update_id in self._history and all(e.update_id != update_id for e in self._queue)
+
     async def wait_calls(self, method: str, count: int = 1, timeout: float = 5.0) -> None:
         """Wait until ``calls[method] >= count``.
 

@@ -6,6 +6,7 @@ import asyncio
 import email.utils
 import os
 import shutil
+import stat
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +21,7 @@ from telegram.request import HTTPXRequest
 from bot.core.clock import TEST_START_VARIABLE
 from bot.core.config import ConfigError, Settings, load_settings
 from bot.core.workcal import WorkCalendar
+from bot.lifecycle import running_bot
 from bot.ops import pg
 from bot.ops.backup import configured_backup_folder, newest_backup_time
 from bot.zalo import ZaloApi, ZaloApiError
@@ -65,7 +67,9 @@ async def doctor(
         date = await _server_date(settings.zalo.base_url, timeout)
         if date is not None:
             server_dates.append(("Zalo", *date))
+    checks += _check_token_files(settings)
     checks.append(await _check_database(settings))
+    checks.append(_check_running(settings))
     checks.append(_check_files(settings))
     checks.append(_check_disk(settings))
     checks.append(_check_time(settings, server_dates, now))
@@ -100,6 +104,31 @@ def _check_config(settings: Settings) -> Check:
 def _missing_token_fix(env: str, file: str) -> str:
     where = f" or put it in {file}" if file else " or set token_file to a file holding it"
     return f"export {env}=<token>{where}"
+
+
+def _check_token_files(settings: Settings) -> list[Check]:
+    """A token or secret file others on the machine can read is a leak waiting to happen: name it."""
+    named = [
+        ("telegram", settings.telegram.token_file if settings.telegram.enabled else ""),
+        ("zalo", settings.zalo.token_file if settings.zalo.enabled else ""),
+        ("webhook", settings.webhook.secret_file if settings.webhook.enabled else ""),
+    ]
+    checks = []
+    for section, name in named:
+        path = Path(name) if name else None
+        if path is None or not path.is_file():
+            continue  # a missing file is the token check's finding
+        mode = path.stat().st_mode
+        if mode & (stat.S_IRGRP | stat.S_IROTH | stat.S_IWGRP | stat.S_IWOTH):
+            checks.append(
+                Check(
+                    f"{section} token file",
+                    False,
+                    f"{path} can be read by other users of this machine (mode {stat.filemode(mode)})",
+                    f"chmod 600 {path} (and chown it to the bot's user)",
+                )
+            )
+    return checks
 
 
 async def _check_telegram(settings: Settings, timeout: float) -> Check:
@@ -217,6 +246,30 @@ async def _server_date(base_url: str, timeout: float) -> tuple[datetime, float] 
     if server.tzinfo is None:
         server = server.replace(tzinfo=UTC)
     return server, (datetime.now(UTC) - server).total_seconds()
+
+
+def _check_running(settings: Settings) -> Check:
+    """The running bot, if any: which channel waits and why (a stopped bot is a finding only in --quick)."""
+    ok, message, fix = running_bot(settings.database_path)
+    if message.startswith("no dlxh run"):
+        return Check("running bot", True, "none on this database (start it with dlxh run)")
+    return Check("running bot", ok, message, fix)
+
+
+async def quick_checks(settings: Settings) -> list[Check]:
+    """``dlxh doctor --quick`` (the container's HEALTHCHECK): the config, a read of the database, and the
+    running bot with its channels; no network calls, no integrity scan."""
+    checks = [_check_config(settings)]
+    path = settings.database_path
+    try:
+        async with read_only(path) as tx:
+            version = await privacy.schema_version(tx)
+        checks.append(Check("database", True, f"{path} answers (schema v{version})"))
+    except (DatabaseFileError, DatabaseError, OSError) as exc:
+        checks.append(Check("database", False, f"{path} cannot be read: {exc}", "see dlxh doctor"))
+    ok, message, fix = running_bot(path)
+    checks.append(Check("running bot", ok, message, fix))
+    return checks
 
 
 async def _check_database(settings: Settings) -> Check:
@@ -355,17 +408,18 @@ def _check_backups(settings: Settings, folder: Path | None, now: datetime | None
     return Check("backups", True, f"newest {path.name}, {hours:.1f} hours old")
 
 
-async def cli_doctor(settings: Settings) -> int:
-    checks = await doctor(settings)
+async def cli_doctor(settings: Settings, *, quick: bool = False) -> int:
+    checks = await (quick_checks(settings) if quick else doctor(settings))
     print(format_checks(checks))
     return 0 if all(c.ok for c in checks) else 1
 
 
-def doctor_main(config: str | None) -> int:
+def doctor_main(config: str | None, *, quick: bool = False) -> int:
     """``dlxh doctor``, loading the config itself so that a broken config is one of the findings."""
     try:
         settings = load_settings(config)
     except ConfigError as exc:
-        print(format_checks([Check("config", False, str(exc), "correct the key named above")]))
+        fix = exc.fix or ("correct the key named above" if exc.key else "")
+        print(format_checks([Check("config", False, str(exc).removeprefix("config: "), fix)]))
         return 1
-    return asyncio.run(cli_doctor(settings))
+    return asyncio.run(cli_doctor(settings, quick=quick))

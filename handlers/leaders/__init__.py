@@ -3,7 +3,7 @@ and the notices those actions send. One module per job:
 
 * ``common`` — sizes, icons, display helpers (``fmt_time``, ``short``), issue numbers, ``load_for``;
 * ``card`` — the card, its "more" pages, /issue N;
-* ``lists`` — /open, /overdue, /find;
+* ``lists`` — /open, /overdue; ``find`` — /find with its filters;
 * ``notices`` — notices to members, cards to leaders, alerts on filing;
 * ``actions`` — acknowledge, assign, resolve, comment, … (rights re-checked, conditional updates);
 * ``replies`` — the "act" conversation and replies to messages about an issue;
@@ -38,7 +38,8 @@ from handlers.leaders.commands import (
     on_action,
 )
 from handlers.leaders.common import ICONS, fmt_time, load_for, short
-from handlers.leaders.lists import cmd_find, cmd_open, cmd_overdue, show_list
+from handlers.leaders.find import cmd_find
+from handlers.leaders.lists import cmd_open, cmd_overdue, show_list
 from handlers.leaders.notices import alert_on_filing, notify, reporters_of, send_cards
 from handlers.leaders.replies import on_reply
 

@@ -1,15 +1,13 @@
-"""The leaders' lists: /open, /overdue and /find, each line a button to the card."""
+"""The leaders' lists: /open and /overdue, each line a button to the card (/find is ``find.py``)."""
 
 from __future__ import annotations
 
 from bot.core.buttons import IssueAction, IssueButton, ListKind, ListPage, encode
 from bot.core.messages import Choice
 from handlers import access
-from handlers.choose import fold
 from handlers.context import Context
 from handlers.leaders.common import ICONS, LIST_PAGE, short
 from storage import issues as iss
-from storage.db import MemoTx
 
 
 async def show_list(ctx: Context, kind: str, page: int) -> None:
@@ -55,22 +53,3 @@ async def cmd_open(ctx: Context) -> None:
 
 async def cmd_overdue(ctx: Context) -> None:
     await show_list(ctx, "overdue", 0)
-
-
-async def cmd_find(ctx: Context) -> None:
-    query = fold(ctx.incoming.args)
-    if not query:
-        ctx.reply(ctx.t("find.usage"))
-        return
-    units = await access.scope_units(ctx.tx, ctx.member)
-    tree = MemoTx(ctx.tx)  # the unit subtrees leads() reads, once for the whole search
-    found = []
-    for issue, text in await iss.list_issue_texts_in_units(ctx.tx, units):
-        if all(word in fold(text) for word in query.split()) and await access.leads(
-            tree, ctx.settings, ctx.member, issue
-        ):
-            found.append(issue)
-    choices = [
-        [Choice(_line(ctx, i), encode(IssueButton(IssueAction.CARD, i.id)))] for i in found[:LIST_PAGE]
-    ]
-    ctx.reply(ctx.t("find.header", text=ctx.incoming.args.strip()[:60], count=len(found)), choices=choices)

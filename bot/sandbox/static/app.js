@@ -347,15 +347,23 @@ function createPhone(phone) {
  * the window is resized, unless the person scrolled up to read; then new messages show a pill. */
 function followNewest(entry) {
   let lastTop = 0;
+  let byPerson = false;
+  const person = (event) => {
+    if (event.type !== "pointerdown" || event.target === entry.chat) byPerson = true; // the scrollbar
+  };
+  for (const kind of ["wheel", "touchmove", "keydown", "pointerdown"]) {
+    entry.chat.addEventListener(kind, person, { passive: true });
+  }
   entry.chat.addEventListener("scroll", () => {
-    // only a move up is the person reading back: content growing under a chat that follows the newest
-    // message (a picture loading, text rewrapping as the phones settle) fires scroll events too
+    // only a move up that the person made is reading back: the layout settling (a picture loading, text
+    // rewrapping, the chat's height changing for a moment as the page redraws) moves the chat too
     const chat = entry.chat;
     const top = chat.scrollTop;
     const gap = chat.scrollHeight - top - chat.clientHeight;
-    if (top < lastTop - 1 && gap > 1) entry.stick = false;
+    if (byPerson && top < lastTop - 1 && gap > 1) entry.stick = false;
     else if (gap < 40) entry.stick = true;
     lastTop = top;
+    byPerson = false;
     if (entry.stick) {
       entry.pill.hidden = true;
       chat.scrollTop = chat.scrollHeight;
