@@ -1,7 +1,10 @@
 """Broadcast: opening a round for 10,000 members through the emulator, under an enforced send cap.
 
     .venv/bin/python -m benchmarks.broadcast [--members 10000] [--cap 300] [--burst 5] [--rate 290]
-                                             [--order-chats 1000] [--profile]
+                                             [--order-chats 1000] [--profile] [--database postgresql://…]
+
+``--database`` runs on PostgreSQL instead: the URL names a server and a database the benchmark may drop
+and create again (``dlxh_bench_broadcast`` on that server, never the URL's own database).
 
 The emulator runs in a child process (so its HTTP work does not share the bot's core) with
 ``set_send_cap(--cap, burst=--burst)``: above the cap it answers 429 with retry_after. The bot is the real
@@ -31,7 +34,7 @@ from datetime import datetime, timedelta
 from multiprocessing.connection import Connection
 from typing import Any
 
-from benchmarks.harness import CACHE, header, percentile, table, verdict
+from benchmarks.harness import CACHE, fresh_postgres, header, percentile, table, verdict
 from bot.app import build_app
 from bot.core.clock import ManualClock
 from bot.core.config import parse_settings
@@ -127,6 +130,8 @@ async def _run(args: argparse.Namespace, conn: Connection) -> int:
         "telegram": {"base_url": emu["base_url"], "base_file_url": emu["base_file_url"], "poll_timeout": 10},
         "outbox": {"global_rate": args.rate, "global_burst": 10, "chat_rate": 1.0, "chat_burst": 5},
     }
+    if args.database:
+        raw["general"]["database"] = fresh_postgres(args.database, "dlxh_bench_broadcast")
     settings = parse_settings(raw, base_dir=run_dir)
     opening = window_for(settings, datetime(2026, 12, 1).date()).opens_at
     clock = ManualClock(opening - timedelta(days=3))
@@ -135,7 +140,7 @@ async def _run(args: argparse.Namespace, conn: Connection) -> int:
     try:
         return await _broadcast(args, app, clock, opening, conn)
     finally:
-        if app.worker._task is not None:  # not stopped yet (an error on the way)
+        if app.worker._task is not None or app.sending is not None:  # not stopped yet (an error on the way)
             await app.stop()
 
 
@@ -280,6 +285,7 @@ def main() -> None:
     p.add_argument(
         "--order-chats", type=int, default=1000, help="members who also get two notices (default 1000)"
     )
+    p.add_argument("--database", help="a PostgreSQL server's URL (default: a SQLite file)")
     p.add_argument("--profile", action="store_true", help="cProfile the bot's side and print where it spends")
     args = p.parse_args()
     header("Broadcast: opening a round for every member under a send cap", "benchmarks.broadcast")

@@ -5,6 +5,7 @@ build the app here."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import logging
 import os
@@ -71,6 +72,9 @@ def default_commands() -> dict[str, list[tuple[str, str]]]:
     return {lang: [("start", t(lang, "cmd.start")), ("help", t(lang, "cmd.help"))] for lang in ("vi", "en")}
 
 
+LEAD_RETRY_SECONDS = 5.0
+
+
 @dataclass
 class App:
     settings: Settings
@@ -82,12 +86,14 @@ class App:
     lock: InstanceLock | None = None
     run_jobs: bool = True
     webhook: WebhookServer | None = None  # in webhook mode: the server in front of the channels
+    sending: asyncio.Task[None] | None = None  # PostgreSQL: waits to be the process that sends the outbox
     status: StatusBoard = field(default_factory=StatusBoard)
 
     def background_tasks(self) -> list[asyncio.Task[None]]:
         """The tasks that must run as long as the app does (``bot.lifecycle.supervise`` watches them)."""
         parts: list[object] = [self.worker, *self.channels]
-        return [t for t in (getattr(p, "task", None) for p in parts) if t is not None]
+        tasks = [t for t in (getattr(p, "task", None) for p in parts) if t is not None]
+        return tasks if self.sending is None else [*tasks, self.sending]
 
     async def start(self) -> None:
         # 1. the instance lock: one bot per database
@@ -97,7 +103,10 @@ class App:
         await self.services.db.connect()
         await migrate(self.services.db)
         # 3. delivery: pending rows from before a restart go out first
-        await self.worker.start()
+        if self.services.db.is_sqlite:
+            await self.worker.start()
+        else:
+            self.sending = asyncio.create_task(self._send_when_leading(), name="outbox-leader")
         # 3b. the webhook server, if any: it answers 503 until a channel is ready, and Telegram retries
         if self.webhook is not None:
             await self.webhook.start()
@@ -110,6 +119,24 @@ class App:
         if self.run_jobs:
             await self.runner.start()
 
+    async def _send_when_leading(self) -> None:
+        """On PostgreSQL one process at a time sends the outbox: each message goes out once, each chat's in
+        order, and one send budget is the whole deployment's. The others wait on the lock and the next one
+        takes over when the sender dies. A commit by any process (LISTEN/NOTIFY) wakes the sender."""
+        db = self.services.db
+        while True:
+            try:
+                async with db.leadership("outbox"):
+                    await self.worker.start()
+                    try:
+                        async for _ in db.commits():
+                            self.worker.wake()
+                    finally:
+                        await self.worker.stop()
+            except Exception:  # the server went away: another process may lead meanwhile; try again
+                log.exception("outbox leadership lost; trying again in %.0fs", LEAD_RETRY_SECONDS)
+                await asyncio.sleep(LEAD_RETRY_SECONDS)
+
     async def stop(self) -> None:
         if self.run_jobs:
             await self.runner.stop()
@@ -120,6 +147,11 @@ class App:
                 await channel.stop()
             except Exception:
                 log.exception("stopping channel failed")
+        if self.sending is not None:
+            self.sending.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.sending
+            self.sending = None
         await self.worker.stop()
         await self.services.db.close()
         if self.lock is not None:
@@ -177,6 +209,7 @@ def _channels(
                 dispatcher,
                 services.files,
                 default_commands=default_commands(),
+                leader=lambda: services.db.leadership("poll:telegram"),
                 token_source=token_source(settings.telegram.token_env, settings.telegram.token_file),
                 status=status,
             )
@@ -237,7 +270,7 @@ def build_app(
 
     ``clock`` is required: the CLI passes ``bot.core.config.make_clock(settings)``, tests and the sandbox their own."""
     services = Services(
-        db=Database(settings.database_path),
+        db=Database(settings.database_target),
         settings=settings,
         clock=clock,
         calendar=WorkCalendar(settings.calendar),
@@ -270,7 +303,8 @@ def build_app(
         runner=runner,
         dispatcher=dispatcher,
         channels=channels,
-        lock=InstanceLock(settings.database_path) if lock else None,
+        # several processes may share one PostgreSQL database; a SQLite file has one owner
+        lock=InstanceLock(settings.database_path) if lock and settings.database_url is None else None,
         run_jobs=run_jobs,
         webhook=server,
         status=status,

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.config import ConfigError, Settings, load_settings, make_clock
+from bot.dbcopy import add_parser as add_db_parser
+from bot.dbcopy import cmd_db
 from bot.exports.cli import add_parser as add_export_parser
 from bot.lifecycle import ChannelRefused, supervise
 from bot.sandbox import add_parser as add_sandbox_parser
@@ -65,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
         help="create or upgrade the database",
         description="Create the database if it is missing and apply every schema migration it lacks.",
     )
+    add_db_parser(sub)
     _add_jobs(sub)
     _add_units(sub)
     _add_members(sub)
@@ -264,7 +267,7 @@ class CliError(Exception):
 async def _with_db(settings: Settings, fn: Callable[[Any], Awaitable[int]]) -> int:
     from storage.db import Database
 
-    db = await Database.open(settings.database_path)
+    db = await Database.open(settings.database_target)
     try:
         return await fn(db)
     finally:
@@ -308,7 +311,7 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             print(f"dlxh: {exc}", file=sys.stderr)
             return EXIT_USAGE
         logging.getLogger("dlxh").info(
-            "dlxh is running (database %s); Ctrl+C stops it", settings.database_path
+            "dlxh is running (database %s); Ctrl+C stops it", settings.database_target
         )
         # exit 1 when a background task dies (systemd restarts it), 2 when a channel's token is refused
         return await supervise(app.background_tasks(), stop)
@@ -326,9 +329,9 @@ async def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     from storage.db import Database
     from storage.migrations import current_version
 
-    db = await Database.open(settings.database_path)
+    db = await Database.open(settings.database_target)
     try:
-        print(f"database {settings.database_path} at schema v{await current_version(db)}")
+        print(f"database {settings.database_target} at schema v{await current_version(db)}")
     finally:
         await db.close()
     return 0
@@ -604,6 +607,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any,
     "sandbox": cmd_sandbox,
     "export": cmd_export,
     "migrate": cmd_migrate,
+    "db": cmd_db,
     "jobs": cmd_jobs,
     "units": cmd_units,
     "members": cmd_members,

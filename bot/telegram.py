@@ -22,6 +22,8 @@ import asyncio
 import logging
 import re
 import warnings
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import timedelta
 from typing import Any
 
@@ -208,11 +210,13 @@ class TelegramChannel:
         files: FileStore,
         *,
         default_commands: dict[str, list[tuple[str, str]]] | None = None,
+        leader: Callable[[], AbstractAsyncContextManager[None]] = nullcontext,
         token_source: str = "the configuration",
         status: StatusBoard | None = None,
         backoff: Backoff | None = None,
     ) -> None:
         self.app = app
+        self.leader = leader  # held while polling (storage.db.Database.leadership)
         self.settings = settings
         self.dispatcher = dispatcher
         self.files = files
@@ -305,6 +309,11 @@ class TelegramChannel:
             await self.app.start()
 
     async def _poll(self) -> None:
+        # one getUpdates consumer per token: with several processes on PostgreSQL the others wait here
+        async with self.leader():
+            await self._poll_updates()
+
+    async def _poll_updates(self) -> None:
         offset: int | None = None
         self.backoff.reset()
         while not self._stopping:

@@ -255,6 +255,11 @@ class ZaloChannel:
     # ------------------------------------------------------------------ polling
 
     async def _poll(self) -> None:
+        # one getUpdates consumer per token: with several processes on PostgreSQL the others wait here
+        async with self.db.leadership("poll:zalo"):
+            await self._poll_events()
+
+    async def _poll_events(self) -> None:
         await self._drain_logged()  # what a kill left unhandled
         self.backoff.reset()
         while not self._stopping:

@@ -107,7 +107,7 @@ async def _build_one(services: Services, req: br.BriefingRequest, now: datetime)
 
     try:
         built = await asyncio.to_thread(
-            build_pack, services.db.path, settings, services.calendar, period, scope_unit_id=scope,
+            build_pack, services.db.target, settings, services.calendar, period, scope_unit_id=scope,
             restricted=member.role == "leader", as_of=now, summary_lang=lang, files_lang=settings.language,
             options=options_from_settings(settings),
         )  # fmt: skip

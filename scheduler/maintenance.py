@@ -6,6 +6,7 @@ import logging
 from datetime import datetime
 from pathlib import Path
 
+from bot.ops import pg
 from bot.ops.backup import BACKUP_PREFIX, backup, configured_backup_folder, list_backups, prune_backups
 from bot.ops.purge import purge_private_data
 from bot.runtime import Services
@@ -26,6 +27,8 @@ def backup_job(
 
     async def run_due(services: Services, now: datetime) -> str:
         settings = services.settings
+        if settings.database_url is not None:
+            return pg.JOB_NOTE
         target = Path(folder) if folder is not None else configured_backup_folder(settings)
         if target is None:
             return "no backup folder configured"

@@ -2,7 +2,10 @@
 
 Each job works from state in the database and is safe to run twice or after a gap: it does what is due
 at ``now`` and marks it done in the same transaction. APScheduler only decides *when* to call; at start
-every job runs once, so whatever came due while the bot was down is caught up exactly once.
+every job runs once, so whatever came due while the bot was down is caught up exactly once. With several
+processes on one PostgreSQL database each pass holds the job's advisory lock
+(:meth:`storage.db.Database.exclusive`): a process that finds it taken skips that pass, and the pass that
+runs sees what the one before it marked done.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from storage.jobs import list_jobs, record_job_run
 log = logging.getLogger(__name__)
 
 RunDue = Callable[[Services, datetime], Awaitable[str]]
+SKIPPED = "skipped: another process is running this job"
 
 
 @dataclass(frozen=True)
@@ -57,15 +61,19 @@ class JobRunner:
         now = now or self.services.clock.now()
         result: str | None = None
         error: str | None = None
-        try:
-            result = await job.run_due(self.services, now)
-        except Exception as exc:
-            log.exception("job %s failed at %s", name, now.isoformat())
-            error = repr(exc)[:500]
-        async with self.services.db.transaction() as tx:
-            await record_job_run(
-                tx, name, now, result, error, job.next_after(now, self.services.settings.timezone)
-            )
+        async with self.services.db.exclusive(f"job:{name}") as alone:
+            if not alone:
+                log.info("job %s: another process is running it; this pass is skipped", name)
+                return SKIPPED
+            try:
+                result = await job.run_due(self.services, now)
+            except Exception as exc:
+                log.exception("job %s failed at %s", name, now.isoformat())
+                error = repr(exc)[:500]
+            async with self.services.db.transaction() as tx:
+                await record_job_run(
+                    tx, name, now, result, error, job.next_after(now, self.services.settings.timezone)
+                )
         if self.on_commit is not None:
             self.on_commit()
         return f"error: {error}" if error is not None else result or ""

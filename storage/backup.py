@@ -14,6 +14,7 @@ import aiosqlite
 
 from storage.db import Tx
 from storage.migrations import MIGRATIONS
+from storage.sqlite import SqliteTx
 
 DatabaseError = sqlite3.Error
 
@@ -32,7 +33,7 @@ async def read_only(path: Path) -> AsyncIterator[Tx]:
     conn = await aiosqlite.connect(_ro_uri(path), uri=True)
     conn.row_factory = aiosqlite.Row
     try:
-        yield Tx(conn)
+        yield SqliteTx(conn)
     finally:
         await conn.close()
 

@@ -1,147 +1,138 @@
-"""The database connection: one aiosqlite connection, one writer at a time.
+"""The database: SQLite (embedded, the default) or PostgreSQL, behind one interface.
 
-All writes go through :meth:`Database.transaction`, which takes an asyncio lock and issues
-``BEGIN IMMEDIATE`` so that a second process (``dlxh jobs run`` beside ``dlxh run``) waits on the
-busy timeout instead of failing half-way. Reads outside a transaction use the same connection.
+Every storage function takes a :class:`Tx` and writes its SQL once, with ``?`` placeholders, in the part of
+SQL both engines share. What differs lives in a :class:`~storage.dialect.Dialect` (placeholders, identity
+columns, the catalog) and in the two backends:
+
+- SQLite: one aiosqlite connection, one writer at a time. :meth:`Database.transaction` takes an asyncio lock
+  and issues ``BEGIN IMMEDIATE``, so that a second process (``dlxh jobs run`` beside ``dlxh run``) waits on
+  the busy timeout instead of failing half-way. Reads outside a transaction use the same connection.
+- PostgreSQL (``storage.postgres``): a psycopg connection pool; a write transaction also takes one
+  transaction-level advisory lock, so writers queue across processes as they do on SQLite and every
+  read-then-write in ``storage/`` keeps the meaning it has there. Reads outside a transaction take a
+  pooled connection of their own and see committed rows only.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
-import aiosqlite
+from storage.dialect import Dialect
+from storage.migrations import migrate as run_migrations
+from storage.postgres import PostgresBackend
+from storage.sqlite import BUSY_TIMEOUT_MS, SqliteBackend
+from storage.target import PostgresUrl, parse_target
+from storage.tx import MemoTx, Row, Tx
+
+__all__ = ["BUSY_TIMEOUT_MS", "Database", "MemoTx", "Row", "Tx"]
 
 log = logging.getLogger(__name__)
 
-BUSY_TIMEOUT_MS = 10_000
+
+class Backend(Protocol):
+    @property
+    def dialect(self) -> Dialect: ...
+
+    async def connect(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    @property
+    def is_open(self) -> bool: ...
+
+    def reader(self) -> Tx: ...
+
+    def committed(self) -> AbstractAsyncContextManager[Tx]: ...
+
+    def transaction(self) -> AbstractAsyncContextManager[Tx]: ...
+
+    def exclusive(self, key: str) -> AbstractAsyncContextManager[bool]: ...
+
+    def leadership(self, key: str) -> AbstractAsyncContextManager[None]: ...
+
+    def commits(self) -> AsyncIterator[None]: ...
 
 
-class Tx:
-    """A handle on an open transaction (or on the connection, for reads)."""
-
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
-
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Cursor:
-        return await self.conn.execute(sql, params)
-
-    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        await self.conn.executemany(sql, rows)
-
-    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        async with self.conn.execute(sql, params) as cur:
-            return await cur.fetchone()
-
-    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        async with self.conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
-
-    async def fetchval(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        row = await self.fetchone(sql, params)
-        return None if row is None else row[0]
-
-    async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
-        cur = await self.conn.execute(sql, params)
-        rowid = cur.lastrowid
-        await cur.close()
-        assert rowid is not None
-        return rowid
-
-
-class MemoTx(Tx):
-    """Reads through an open transaction, each distinct query run once and its answer remembered.
-
-    For one short pass that asks the same small questions again and again while nothing it reads can
-    change (the unit tree, while one digest checks who may see each issue). Writes are not remembered.
-    """
-
-    def __init__(self, tx: Tx) -> None:
-        super().__init__(tx.conn)
-        self._rows: dict[tuple[str, tuple[Any, ...]], list[aiosqlite.Row]] = {}
-        self._row: dict[tuple[str, tuple[Any, ...]], aiosqlite.Row | None] = {}
-
-    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        key = (sql, tuple(params))
-        if key not in self._rows:
-            self._rows[key] = await super().fetchall(sql, params)
-        return list(self._rows[key])
-
-    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        key = (sql, tuple(params))
-        if key not in self._row:
-            self._row[key] = await super().fetchone(sql, params)
-        return self._row[key]
+def _backend(target: Path | str | PostgresUrl) -> Backend:
+    parsed = parse_target(target)
+    if isinstance(parsed, PostgresUrl):
+        return PostgresBackend(parsed)
+    return SqliteBackend(parsed)
 
 
 class Database:
-    """Owns the connection. Open with :meth:`open` (runs migrations), close with :meth:`close`."""
+    """Owns the connection(s). Open with :meth:`open` (runs migrations), close with :meth:`close`.
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self._conn: aiosqlite.Connection | None = None
-        self._lock = asyncio.Lock()
+    ``target`` is a SQLite file path, or a PostgreSQL URL (a :class:`~storage.target.PostgresUrl`, or a
+    ``postgresql://`` string).
+    """
+
+    def __init__(self, target: Path | str | PostgresUrl) -> None:
+        self.target = parse_target(target)
+        self.backend: Backend = _backend(self.target)
+
+    @property
+    def dialect(self) -> Dialect:
+        return self.backend.dialect
+
+    @property
+    def path(self) -> Path:
+        """The SQLite file (only SQLite has one)."""
+        if not isinstance(self.target, Path):
+            raise RuntimeError("a PostgreSQL database has no file")
+        return self.target
+
+    @property
+    def is_sqlite(self) -> bool:
+        return isinstance(self.target, Path)
 
     @classmethod
-    async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
-        db = cls(path)
+    async def open(cls, target: Path | str | PostgresUrl, *, migrate: bool = True) -> Database:
+        db = cls(target)
         await db.connect()
         if migrate:
-            from storage.migrations import migrate as run_migrations
-
             await run_migrations(db)
         return db
 
     async def connect(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(self.path, isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        await conn.execute("PRAGMA journal_mode = WAL")
-        await conn.execute("PRAGMA synchronous = NORMAL")
-        await conn.execute("PRAGMA foreign_keys = ON")
-        self._conn = conn
-
-    @property
-    def conn(self) -> aiosqlite.Connection:
-        if self._conn is None:
-            raise RuntimeError("database is not open")
-        return self._conn
+        await self.backend.connect()
 
     @property
     def reader(self) -> Tx:
         """Read-only access outside a transaction."""
-        return Tx(self.conn)
+        if not self.backend.is_open:
+            raise RuntimeError("database is not open")
+        return self.backend.reader()
 
-    @asynccontextmanager
-    async def committed(self) -> AsyncIterator[Tx]:
-        """Reads that must see committed state only: waits for any open transaction on this connection to
-        end (the outbox worker must never send a row whose transaction could still roll back)."""
-        async with self._lock:
-            yield Tx(self.conn)
+    def committed(self) -> AbstractAsyncContextManager[Tx]:
+        """Reads that must see committed state only (the outbox worker must never send a row whose
+        transaction could still roll back): on SQLite, waits for any open transaction on the connection."""
+        return self.backend.committed()
+
+    def transaction(self) -> AbstractAsyncContextManager[Tx]:
+        """One write transaction; commits on success, rolls back on any exception."""
+        return self.backend.transaction()
+
+    def exclusive(self, key: str) -> AbstractAsyncContextManager[bool]:
+        """Whether this process alone does ``key`` now (e.g. ``job:digest``); on PostgreSQL an advisory lock
+        that another process holding it makes False. SQLite has one process per file: always True."""
+        return self.backend.exclusive(key)
+
+    def leadership(self, key: str) -> AbstractAsyncContextManager[None]:
+        """Wait to be the one process that plays ``key`` (polling ``getUpdates``), and hold it for the
+        block; another process takes over when this one dies. Immediate on SQLite."""
+        return self.backend.leadership(key)
+
+    def commits(self) -> AsyncIterator[None]:
+        """Yields whenever any process committed a write (PostgreSQL; on SQLite it never yields)."""
+        return self.backend.commits()
 
     async def close(self) -> None:
-        if self._conn is not None:
-            conn, self._conn = self._conn, None
-            await conn.close()
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Tx]:
-        """One write transaction; commits on success, rolls back on any exception."""
-        async with self._lock:
-            conn = self.conn
-            await conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield Tx(conn)
-            except BaseException:
-                await conn.execute("ROLLBACK")
-                raise
-            else:
-                await conn.execute("COMMIT")
+        await self.backend.close()
 
     async def __aenter__(self) -> Database:
         return self

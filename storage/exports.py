@@ -1,7 +1,7 @@
 """Reads for the briefing pack and the exports.
 
-Unlike the rest of ``storage/`` these functions are synchronous, over their own read-only ``sqlite3``
-connection: a pack for a whole province reads hundreds of thousands of rows, and it is built in a worker
+Unlike the rest of ``storage/`` these functions are synchronous, over their own read-only connection
+(``storage.readonly``, SQLite or PostgreSQL): a pack for a whole province reads hundreds of thousands of rows, and it is built in a worker
 thread (``asyncio.to_thread``) or by the operator's ``dlxh export``, never on the bot's event loop and
 never through the bot's one connection. :func:`connect_readonly` opens the connection and
 :func:`snapshot` starts one read transaction, so every query of a pack sees the same committed state.
@@ -10,15 +10,15 @@ Large results are iterators over the cursor: the caller streams them into the fi
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from storage.db import BUSY_TIMEOUT_MS
 from storage.issues import Issue
+from storage.readonly import ReadConnection
+from storage.target import PostgresUrl
 from storage.timeutil import ts
 
 FETCH = 2000
@@ -32,28 +32,22 @@ def from_ts(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
 
-def connect_readonly(path: Path | str) -> sqlite3.Connection:
-    """A connection that can only read (``query_only``); it waits on a busy writer like the bot does."""
-    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA query_only = ON")
-    return conn
+def connect_readonly(target: Path | str | PostgresUrl) -> ReadConnection:
+    """A connection that can only read; on SQLite it waits on a busy writer like the bot does."""
+    return ReadConnection(target)
 
 
-def snapshot(conn: sqlite3.Connection) -> None:
+def snapshot(conn: ReadConnection) -> None:
     """Start a read transaction: later queries see one consistent state until :func:`release`."""
-    conn.execute("BEGIN")
-    conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+    conn.snapshot()
 
 
-def release(conn: sqlite3.Connection) -> None:
-    if conn.in_transaction:
-        conn.execute("COMMIT")
+def release(conn: ReadConnection) -> None:
+    conn.release()
 
 
-def has_table(conn: sqlite3.Connection, name: str) -> bool:
-    row = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone()
-    return row is not None
+def has_table(conn: ReadConnection, name: str) -> bool:
+    return name in conn.table_names()
 
 
 @dataclass(frozen=True)
@@ -103,7 +97,7 @@ class UnitRow:
     active: bool
 
 
-def load_units(conn: sqlite3.Connection) -> list[UnitRow]:
+def load_units(conn: ReadConnection) -> list[UnitRow]:
     rows = conn.execute("SELECT id, code, name, parent_id, active FROM units ORDER BY code").fetchall()
     return [UnitRow(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows]
 
@@ -118,7 +112,7 @@ class MemberRow:
     language: str
 
 
-def load_members(conn: sqlite3.Connection) -> list[MemberRow]:
+def load_members(conn: ReadConnection) -> list[MemberRow]:
     rows = conn.execute(
         "SELECT id, name, role, unit_id, active, language FROM members ORDER BY id"
     ).fetchall()
@@ -157,7 +151,7 @@ def _issue(r: Any) -> IssueRow:
 
 
 def list_issues_created(
-    conn: sqlite3.Connection, scope: ExportScope, start: datetime, end: datetime
+    conn: ReadConnection, scope: ExportScope, start: datetime, end: datetime
 ) -> list[IssueRow]:
     """Issues created in [start, end) within the scope, with their report and reopen counts, by number."""
     where, params = scope.where("i")
@@ -178,7 +172,7 @@ def list_issues_created(
 
 
 def list_issue_dates(
-    conn: sqlite3.Connection, scope: ExportScope, start: datetime, end: datetime
+    conn: ReadConnection, scope: ExportScope, start: datetime, end: datetime
 ) -> list[tuple[datetime, datetime | None]]:
     """(created_at, resolved_at) of the issues in the scope created or resolved in [start, end)."""
     where, params = scope.where("i")
@@ -190,7 +184,7 @@ def list_issue_dates(
     return [(from_ts(r[0]), from_ts(r[1])) for r in rows]  # type: ignore[misc]
 
 
-def list_hotspot_issue_ids(conn: sqlite3.Connection, since: datetime) -> set[int]:
+def list_hotspot_issue_ids(conn: ReadConnection, since: datetime) -> set[int]:
     """Issues that raised a hot-spot alert (the audit log's ``alert.hotspot``) since ``since``."""
     rows = conn.execute(
         "SELECT DISTINCT subject FROM audit_log WHERE action = 'alert.hotspot' AND at >= ?", (ts(since),)
@@ -233,7 +227,7 @@ _REPORT_FROM = (
 
 
 def count_reports_by_member(
-    conn: sqlite3.Connection, scope: ExportScope, start: datetime, end: datetime
+    conn: ReadConnection, scope: ExportScope, start: datetime, end: datetime
 ) -> dict[int, int]:
     """Reports filed in [start, end) on issues in the scope, per member (withdrawn ones included)."""
     where, params = scope.where("i")
@@ -245,7 +239,7 @@ def count_reports_by_member(
 
 
 def iter_reports(
-    conn: sqlite3.Connection, scope: ExportScope, start: datetime, end: datetime
+    conn: ReadConnection, scope: ExportScope, start: datetime, end: datetime
 ) -> Iterator[ReportRow]:
     """Reports filed in [start, end) on issues in the scope, oldest first, streamed from the cursor."""
     where, params = scope.where("i")
@@ -307,14 +301,14 @@ class AnswerRow:
     created_at: datetime
 
 
-def list_rounds(conn: sqlite3.Connection) -> list[RoundRow]:
+def list_rounds(conn: ReadConnection) -> list[RoundRow]:
     if not has_table(conn, "rounds"):
         return []
     rows = conn.execute("SELECT id, period, opens_at, closes_at, state FROM rounds ORDER BY opens_at, id")
     return [RoundRow(r[0], r[1], from_ts(r[2]), from_ts(r[3]), r[4]) for r in rows]  # type: ignore[arg-type]
 
 
-def list_round_topics(conn: sqlite3.Connection, round_ids: list[int]) -> list[TopicRow]:
+def list_round_topics(conn: ReadConnection, round_ids: list[int]) -> list[TopicRow]:
     if not round_ids:
         return []
     rows = conn.execute(
@@ -326,7 +320,7 @@ def list_round_topics(conn: sqlite3.Connection, round_ids: list[int]) -> list[To
 
 
 def list_round_members(
-    conn: sqlite3.Connection, round_ids: list[int], unit_ids: tuple[int, ...] | None
+    conn: ReadConnection, round_ids: list[int], unit_ids: tuple[int, ...] | None
 ) -> list[RoundMemberRow]:
     if not round_ids:
         return []
@@ -342,7 +336,7 @@ def list_round_members(
 
 
 def list_round_answers(
-    conn: sqlite3.Connection, round_ids: list[int], unit_ids: tuple[int, ...] | None
+    conn: ReadConnection, round_ids: list[int], unit_ids: tuple[int, ...] | None
 ) -> list[AnswerRow]:
     if not round_ids:
         return []

@@ -1,18 +1,24 @@
 """Numbered schema migrations: ``upgrade_vN(tx)`` steps, one transaction each, recorded in ``schema_version``.
 
-Never edit a released step; add a new one. The DDL is kept to what PostgreSQL also accepts, apart from
-``INTEGER PRIMARY KEY`` row ids, which a PostgreSQL backend would write as identity columns.
+Never edit a released step; add a new one. One list serves SQLite and PostgreSQL: write a step's DDL in
+SQLite's words that PostgreSQL also reads (``INTEGER PRIMARY KEY`` row ids, ``INTEGER``, ``REAL``, ``TEXT``,
+``ON CONFLICT``, no SQLite functions); every ``CREATE``/``ALTER`` a step executes (with :func:`_run` or
+``tx.execute``) goes through the dialect (``storage.dialect``: identity columns, ``BIGINT``, ``DOUBLE
+PRECISION``). Where the engines really differ, branch on ``tx.dialect.name`` inside the step. Several processes may start at once: each step re-reads the version inside its own
+transaction (which holds the writer lock) and is skipped if another process applied it first.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
-from storage.db import Database, Tx
 from storage.timeutil import ts
+from storage.tx import MigrationTx, Tx
 
 log = logging.getLogger(__name__)
 
@@ -24,10 +30,23 @@ class Migration:
     upgrade: Callable[[Tx], Awaitable[None]]
 
 
+class Migratable(Protocol):
+    """What :func:`migrate` needs of a ``storage.db.Database``."""
+
+    @property
+    def reader(self) -> Tx: ...
+
+    def transaction(self) -> AbstractAsyncContextManager[Tx]: ...
+
+
 async def _run(tx: Tx, script: str) -> None:
-    for statement in script.split(";"):
-        if statement.strip():
-            await tx.execute(statement)
+    """Run a step's statements (``;`` between them, none inside a literal) in the engine's DDL."""
+    statements = [tx.dialect.ddl(s) for s in script.split(";") if s.strip()]
+    if tx.dialect.name == "postgresql":
+        await tx.execute(";".join(statements))  # one round trip
+        return
+    for statement in statements:
+        await tx.execute(statement)
 
 
 async def upgrade_v1(tx: Tx) -> None:
@@ -617,16 +636,20 @@ MIGRATIONS: list[Migration] = [
 ]
 
 
-async def current_version(db: Database) -> int:
-    await db.conn.execute(
-        "CREATE TABLE IF NOT EXISTS schema_version ("
-        " version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)"
-    )
-    value = await db.reader.fetchval("SELECT MAX(version) FROM schema_version")
+SCHEMA_VERSION_DDL = (
+    "CREATE TABLE IF NOT EXISTS schema_version ("
+    " version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)"
+)
+
+
+async def current_version(db: Migratable) -> int:
+    async with db.transaction() as tx:
+        await tx.execute(tx.dialect.ddl(SCHEMA_VERSION_DDL))
+        value = await tx.fetchval("SELECT MAX(version) FROM schema_version")
     return int(value or 0)
 
 
-async def migrate(db: Database, *, migrations: list[Migration] | None = None) -> list[int]:
+async def migrate(db: Migratable, *, migrations: list[Migration] | None = None) -> list[int]:
     """Apply every step above the database's version, each in its own transaction."""
     steps = MIGRATIONS if migrations is None else migrations
     applied: list[int] = []
@@ -638,7 +661,9 @@ async def migrate(db: Database, *, migrations: list[Migration] | None = None) ->
         if step.version <= version:
             continue
         async with db.transaction() as tx:
-            await step.upgrade(tx)
+            if int(await tx.fetchval("SELECT MAX(version) FROM schema_version") or 0) >= step.version:
+                continue  # another process applied it meanwhile
+            await step.upgrade(MigrationTx(tx))
             await tx.execute(
                 "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)",
                 (step.version, step.description, ts(datetime.now(UTC))),

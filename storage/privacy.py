@@ -154,7 +154,7 @@ async def delete_handled_events_before(tx: Tx, before: datetime) -> int:
 
 async def count_rows(tx: Tx, tables: Sequence[str]) -> dict[str, int]:
     """Row counts of the named tables that exist (for backup manifests and checks)."""
-    existing = {r[0] for r in await tx.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    existing = await tx.table_names()
     out: dict[str, Any] = {}
     for table in tables:
         if table in existing and table.isidentifier():
@@ -164,7 +164,6 @@ async def count_rows(tx: Tx, tables: Sequence[str]) -> dict[str, int]:
 
 async def schema_version(tx: Tx) -> int:
     """The schema version recorded in a database (0 when it has none), without creating anything."""
-    found = await tx.fetchone("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'")
-    if found is None:
+    if "schema_version" not in await tx.table_names():
         return 0
     return int(await tx.fetchval("SELECT MAX(version) FROM schema_version") or 0)

@@ -154,12 +154,11 @@ async def add_participants(tx: Tx, round_id: int, members: list[tuple[int, int]]
     """Mark (member, unit) pairs as prompted now; members prompted before are left as they are."""
     if not members:
         return 0
-    cur = await tx.conn.executemany(
+    return await tx.executemany(
         "INSERT INTO round_members (round_id, member_id, unit_id, prompted_at) VALUES (?, ?, ?, ?)"
         " ON CONFLICT (round_id, member_id) DO NOTHING",
         [(round_id, member_id, unit_id, ts(now)) for member_id, unit_id in members],
     )
-    return cur.rowcount  # summed over the rows
 
 
 async def list_unprompted_members(tx: Tx, round_id: int, limit: int) -> list[tuple[int, int, str, str, str]]:

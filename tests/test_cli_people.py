@@ -10,6 +10,7 @@ import pytest
 from openpyxl import Workbook
 
 from bot.cli import main
+from bot.core.config import load_settings
 from storage import members as mem
 from storage import units as un
 from storage.audit import list_audit
@@ -31,7 +32,7 @@ def dlxh(cfg: Path, *args: str) -> int:
 
 def query(cfg: Path, fn):  # type: ignore[no-untyped-def]
     async def go():  # type: ignore[no-untyped-def]
-        db = await Database.open(cfg.parent / "data" / "dlxh.sqlite3")
+        db = await Database.open(load_settings(cfg).database_target)
         try:
             return await fn(db.reader)
         finally:

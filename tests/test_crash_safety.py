@@ -241,7 +241,7 @@ async def test_sigkill_at_random_moments_loses_and_duplicates_no_report(
     started = time.monotonic()
     rng = random.Random(SEED)
     bot = CrashBot(tmp_path, emu)
-    db = await Database.open(bot.settings.database_path)
+    db = await Database.open(bot.settings.database_target)
     await seed_units(db, NOW)
     names = [f"Thành viên {i:02d}" for i in range(MEMBERS)]
     codes = [
@@ -273,7 +273,7 @@ async def test_sigkill_at_random_moments_loses_and_duplicates_no_report(
     finally:
         await bot.stop()
 
-    db = await Database.open(bot.settings.database_path)
+    db = await Database.open(bot.settings.database_target)
     try:
         reader = db.reader
         # 1. reports: exactly what the members saw confirmed, each once

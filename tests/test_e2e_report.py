@@ -180,7 +180,7 @@ async def test_practice_files_nothing_and_withdraw(app: App, emu: TelegramEmulat
 
 async def test_a_kill_mid_draft_resumes_where_the_member_was(tmp_path: Path, emu: TelegramEmulator) -> None:
     bot = BotProcess(tmp_path, emu)
-    db = await Database.open(bot.settings.database_path)
+    db = await Database.open(bot.settings.database_target)
     await seed_units(db, NOW)
     code = await invite_code(db, bot.settings, NOW, "X01", "member", "Nguyễn Thị Lan")
     await db.close()

@@ -195,6 +195,7 @@ async def test_faults_every_reply_arrives_in_order(tmp_path: Path, emu: Telegram
         assert emu.calls["sendMessage"] > delivered  # some sends were refused (429/500) and retried
 
 
+@pytest.mark.sqlite_only  # several processes share one PostgreSQL database
 async def test_a_second_instance_on_the_same_database_refuses(
     app: App, tmp_path: Path, emu: TelegramEmulator
 ) -> None:
@@ -209,7 +210,7 @@ async def test_sigkill_after_handling_before_sending_still_delivers(
     tmp_path: Path, emu: TelegramEmulator
 ) -> None:
     settings = emulator_settings(tmp_path, emu)
-    db = await Database.open(settings.database_path)
+    db = await Database.open(settings.database_target)
     await seed_units(db, NOW)
     code = await invite_code(db, settings, NOW, "X01", "member", "Nguyễn Thị Lan")
     await db.close()

@@ -208,7 +208,7 @@ def _close_pack_connections() -> Any:
 
 def pack_for(services: Services, unit: str | None, restricted: bool, period: Any = Q4) -> Any:
     """A pack read in the test (its read-only connection stays open for the streamed reports)."""
-    conn = ex.connect_readonly(services.settings.database_path)
+    conn = ex.connect_readonly(services.settings.database_target)
     OPEN.append(conn)
     ex.snapshot(conn)
     scope = None
@@ -240,11 +240,11 @@ def docx_text(data: bytes) -> str:
 def build(services: Services, unit: str | None = None, restricted: bool = False, **kw: Any) -> Any:
     scope = None
     if unit is not None:
-        conn = sqlite3.connect(services.settings.database_path)
+        conn = ex.connect_readonly(services.settings.database_target)
         scope = conn.execute("SELECT id FROM units WHERE code = ?", (unit,)).fetchone()[0]
         conn.close()
     return build_pack(
-        services.settings.database_path, services.settings, services.calendar, kw.pop("period", Q4),
+        services.settings.database_target, services.settings, services.calendar, kw.pop("period", Q4),
         scope_unit_id=scope, restricted=restricted, as_of=services.clock.now(), summary_lang="vi",
         files_lang="vi", options=kw.pop("options", DocxOptions()),
     )  # fmt: skip
@@ -375,7 +375,7 @@ async def test_the_xlsx_figures_match_the_database(story: dict[str, Person], ser
     for ws in wb:  # a frozen header row with a filter on it, and set widths
         assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:")
         assert all(ws.column_dimensions[c].width >= 6 for c in "AB")
-    db = sqlite3.connect(services.settings.database_path)
+    db = ex.connect_readonly(services.settings.database_target)
     issues = db.execute(
         "SELECT id, state, created_at, acknowledged_at, ack_due_at, resolved_at, handle_due_at,"
         " (SELECT COUNT(*) FROM reports r WHERE r.issue_id = i.id AND r.withdrawn_at IS NULL) FROM issues i ORDER BY id"

@@ -30,6 +30,8 @@ from tests.conftest import PINNED, VN, make_settings
 from tests.e2e import running
 from tests.seed import seed_units
 
+pytestmark = pytest.mark.sqlite_only  # online file backups and restore of a SQLite database
+
 NOW = PINNED
 PHOTO_1 = b"\x89PNG\r\n\x1a\nmuong-thon-2-bi-vo"
 PHOTO_2 = b"\x89PNG\r\n\x1a\ncot-dien-nghieng"

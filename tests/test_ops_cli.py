@@ -87,6 +87,7 @@ def dlxh(config: Path, *args: str, env: dict[str, str] | None = None) -> subproc
     )  # fmt: skip
 
 
+@pytest.mark.sqlite_only  # a file backup and restore; PostgreSQL: test_pg_backup_calls_pg_dump
 @needs_cli
 def test_backup_restore_and_purge_from_the_command_line(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"

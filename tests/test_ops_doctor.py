@@ -35,7 +35,8 @@ async def test_healthy_against_the_emulator(
 ) -> None:
     monkeypatch.setenv("DLXH_TELEGRAM_TOKEN", emu.token)
     settings = emulator_settings(tmp_path, emu)
-    await (await Database.open(settings.database_path)).close()
+    await (await Database.open(settings.database_target)).close()
+    await (await Database.open(settings.database_path)).close()  # the backup's file (SQLite's own check)
     await backup(settings.database_path, settings.files_dir, tmp_path / "backups" / "first")
     checks = await doctor(settings, timeout=2, backup_folder=tmp_path / "backups")
     assert [c.name for c in checks] == [
@@ -53,6 +54,7 @@ async def test_healthy_against_the_emulator(
     assert capsys.readouterr().out.rstrip().endswith("all checks passed")
 
 
+@pytest.mark.sqlite_only  # a missing database file; file backups
 async def test_a_wrong_token_a_missing_database_and_an_old_backup_are_named(
     tmp_path: Path, emu: TelegramEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -83,7 +85,7 @@ async def test_unreachable_server_newer_database_and_unwritable_store(
 ) -> None:
     monkeypatch.setenv("DLXH_TELEGRAM_TOKEN", "123456:TOKEN")
     settings = make_settings(tmp_path, telegram={"base_url": "http://127.0.0.1:9/bot"})
-    db = await Database.open(settings.database_path)
+    db = await Database.open(settings.database_target)
     async with db.transaction() as tx:
         await tx.execute(
             "INSERT INTO schema_version (version, description, applied_at) VALUES (99, 'x', 'x')"
@@ -106,7 +108,7 @@ async def test_a_skewed_clock_and_a_zalo_token(tmp_path: Path, monkeypatch: pyte
         settings = make_settings(
             tmp_path, telegram={"enabled": False}, zalo={"enabled": True, "base_url": zemu.base_url}
         )
-        await (await Database.open(settings.database_path)).close()
+        await (await Database.open(settings.database_target)).close()
         checks = by_name(await doctor(settings, timeout=2))
         assert checks["zalo token"].ok and checks["zalo token"].message == "the bot is bot.dlxhtest"
         skewed = by_name(await doctor(settings, timeout=2, now=datetime(2020, 1, 1, tzinfo=UTC)))["time"]

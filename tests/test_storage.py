@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from storage.audit import add_audit
 from storage.conversations import Conversation, get_conversation, save_conversation
 from storage.db import Database
 from storage.migrations import MIGRATIONS, current_version, migrate
@@ -19,15 +20,28 @@ NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 
 async def test_fresh_database_has_every_migration_and_pragmas(db: Database) -> None:
     assert await current_version(db) == MIGRATIONS[-1].version
-    assert await db.reader.fetchval("PRAGMA foreign_keys") == 1
-    assert await db.reader.fetchval("PRAGMA journal_mode") == "wal"
+    if db.is_sqlite:
+        assert await db.reader.fetchval("PRAGMA foreign_keys") == 1
+        assert await db.reader.fetchval("PRAGMA journal_mode") == "wal"
+    else:  # identity columns, 64-bit integers, double precision
+        kinds = {
+            (r[0], r[1]): r[2]
+            for r in await db.reader.fetchall(
+                "SELECT table_name, column_name, data_type FROM information_schema.columns"
+                " WHERE table_schema = current_schema()"
+            )
+        }
+        assert kinds[("issues", "id")] == kinds[("issues", "about_unit_id")] == "bigint"
+        assert kinds[("reports", "latitude")] == "double precision"
     rows = await db.reader.fetchall("SELECT version, description FROM schema_version ORDER BY version")
     assert [r[0] for r in rows] == [m.version for m in MIGRATIONS]
     assert all(r[1] for r in rows)
 
 
-async def test_upgrade_of_a_database_made_by_the_first_migration_keeps_its_data(tmp_path: Path) -> None:
-    path = tmp_path / "old.sqlite3"
+async def test_upgrade_of_a_database_made_by_the_first_migration_keeps_its_data(
+    empty_target: Path | str,
+) -> None:
+    path = empty_target
     old = await Database.open(path, migrate=False)
     await migrate(old, migrations=MIGRATIONS[:1])
     assert await current_version(old) == 1
@@ -54,8 +68,22 @@ async def test_upgrade_of_a_database_made_by_the_first_migration_keeps_its_data(
         await upgraded.close()
 
 
-async def test_a_newer_database_is_refused(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "x.sqlite3")
+async def test_upgrade_from_the_previous_version(empty_target: Path | str) -> None:
+    old = await Database.open(empty_target, migrate=False)
+    try:
+        assert await migrate(old, migrations=MIGRATIONS[:-1]) == [m.version for m in MIGRATIONS[:-1]]
+        assert await migrate(old) == [MIGRATIONS[-1].version]
+        assert await current_version(old) == MIGRATIONS[-1].version
+        async with old.transaction() as tx:  # a row id comes back on both engines
+            first = await add_audit(tx, NOW, "test", "one")
+            second = await add_audit(tx, NOW, "test", "two")
+        assert second == first + 1
+    finally:
+        await old.close()
+
+
+async def test_a_newer_database_is_refused(empty_target: Path | str) -> None:
+    db = await Database.open(empty_target)
     try:
         async with db.transaction() as tx:
             await tx.execute("INSERT INTO schema_version VALUES (999, 'future', '2030')")

@@ -144,7 +144,7 @@ async def test_an_event_stored_but_not_handled_is_handled_after_a_restart(
     async with running(tmp_path, emu) as first:
         await seed_units(first.services.db, NOW)
         tu = await join(first, emu)
-        await tu.next_message()
+        welcome = await tu.next_message()
         entered = asyncio.Event()
 
         async def killed_mid_handling(incoming: Incoming) -> bool:
@@ -161,7 +161,10 @@ async def test_an_event_stored_but_not_handled_is_handled_after_a_restart(
     assert tu.pending() == [] and emu.pending_events() == 0
 
     async with running(tmp_path, emu) as second:
-        assert (await tu.next_message()).text == me_card()
+        answer = await tu.next_message()
+        if answer.text == welcome.text:  # at least once: a stop before its send was recorded repeats it
+            answer = await tu.next_message()
+        assert answer.text == me_card()
         channel = second.channels[0]
         await channel.wait_handled(1)
         assert await list_unhandled_events(second.services.db.reader, "zalo") == []

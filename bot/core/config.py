@@ -19,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.clock import Clock, PinnedClockRefused, clock_from_environment
+from bot.core.dburl import PostgresUrl, is_postgres_url, postgres_url
 from bot.core.settings import (
     DAY_NAMES,
     DEFAULT_CATEGORIES,
@@ -248,8 +249,11 @@ def _categories(data: Any, sectors: tuple[Sector, ...]) -> tuple[Category, ...]:
     return cats
 
 
-def _parse_general(root: _Section, base_dir: Path | None) -> tuple[str, str, Path, Path | None]:
-    """The [general] section: the time zone, the language, the data folder and the database file."""
+def _parse_general(
+    root: _Section, base_dir: Path | None
+) -> tuple[str, str, Path, Path | None, PostgresUrl | None]:
+    """The [general] section: the time zone, the language, the data folder and the database (a SQLite file,
+    or a PostgreSQL URL: bot.core.dburl)."""
     general = _Section("general", root.get("general", dict, {}, "a table [general]"))
     timezone = general.get("timezone", str, "Asia/Ho_Chi_Minh", "an IANA time zone like Asia/Ho_Chi_Minh")
     try:
@@ -262,13 +266,19 @@ def _parse_general(root: _Section, base_dir: Path | None) -> tuple[str, str, Pat
     base = base_dir or Path.cwd()
     data_dir = Path(general.get("data_dir", str, "data", "a folder path")).expanduser()
     data_dir = data_dir if data_dir.is_absolute() else base / data_dir
-    db_raw = general.get("database", str, "", "a file path (empty: data_dir/dlxh.sqlite3)")
+    db_raw = general.get(
+        "database", str, "", "a file path (empty: data_dir/dlxh.sqlite3) or a postgresql:// URL"
+    )
+    try:
+        database_url = postgres_url(db_raw, os.environ)
+    except ValueError as exc:
+        raise ConfigError(f"config: {exc}") from exc
     database = None
-    if db_raw:
+    if db_raw and not is_postgres_url(db_raw):
         database = Path(db_raw).expanduser()
         database = database if database.is_absolute() else base / database
     general.finish()
-    return timezone, language, data_dir, database
+    return timezone, language, data_dir, database, database_url
 
 
 def _parse_telegram(root: _Section) -> TelegramSettings:
@@ -516,7 +526,7 @@ def parse_settings(
 ) -> Settings:
     """Build :class:`Settings` from a parsed TOML document, one section after another."""
     root = _Section("", raw)
-    timezone, language, data_dir, database = _parse_general(root, base_dir)
+    timezone, language, data_dir, database, database_url = _parse_general(root, base_dir)
     base = base_dir or Path.cwd()
     telegram = _parse_telegram(root)
     zalo = _parse_zalo(root)
@@ -543,6 +553,7 @@ def parse_settings(
         language=language,
         data_dir=data_dir,
         database=database,
+        database_url=database_url,
         telegram=telegram,
         zalo=zalo,
         outbox=outbox,

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.core.dburl import PostgresUrl
 from bot.core.workcal import CalendarSettings
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -199,6 +200,7 @@ class Settings:
     language: str = "vi"
     data_dir: Path = Path("data")
     database: Path | None = None
+    database_url: PostgresUrl | None = None  # PostgreSQL instead of the SQLite file (bot.core.dburl)
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     zalo: ZaloSettings = field(default_factory=ZaloSettings)
     outbox: OutboxSettings = field(default_factory=OutboxSettings)
@@ -221,6 +223,11 @@ class Settings:
     @property
     def database_path(self) -> Path:
         return self.database if self.database is not None else self.data_dir / "dlxh.sqlite3"
+
+    @property
+    def database_target(self) -> Path | PostgresUrl:
+        """What ``storage.db.Database`` opens: the PostgreSQL URL when one is set, else the SQLite file."""
+        return self.database_url if self.database_url is not None else self.database_path
 
     @property
     def files_dir(self) -> Path:

@@ -90,8 +90,8 @@ def run_export(settings: Settings, args: argparse.Namespace, *, stderr: TextIO |
         raise ExportError(str(exc)) from exc
     fmt = args.format or "xlsx"
     out: Path = args.out
-    db_path = settings.database_path
-    if not db_path.is_file():
+    db_path = settings.database_target
+    if isinstance(db_path, Path) and not db_path.is_file():
         raise ExportError(
             f"no database at {db_path}: check [general] data_dir or database, or run dlxh migrate"
         )

@@ -7,7 +7,6 @@ while a sheet is written.
 
 from __future__ import annotations
 
-import sqlite3
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -20,6 +19,7 @@ from bot.core.texts import t
 from bot.core.workcal import WorkCalendar
 from storage import exports as ex
 from storage.extensions import counted_deadline
+from storage.readonly import ReadConnection
 
 OPEN_STATES = ("new", "acknowledged", "assigned", "reopened")
 NOT_COUNTED = ("duplicate", "withdrawn")  # merged into another issue, or every report withdrawn
@@ -316,7 +316,7 @@ class Pack:
     topics: list[ex.TopicRow]
     round_members: list[ex.RoundMemberRow]
     answers: list[ex.AnswerRow]
-    conn: sqlite3.Connection | None = None
+    conn: ReadConnection | None = None
 
     # -- names
 
@@ -482,7 +482,7 @@ def make_scope(
 
 
 def _monthly(
-    conn: sqlite3.Connection, settings: Settings, scope: ex.ExportScope, period: Period
+    conn: ReadConnection, settings: Settings, scope: ex.ExportScope, period: Period
 ) -> tuple[list[tuple[Period, int, int]], int]:
     """New and resolved per month (the period's months, and at least the two before it for comparison), and
     how many were resolved within the period."""
@@ -503,7 +503,7 @@ def _monthly(
 
 
 def load_pack(
-    conn: sqlite3.Connection,
+    conn: ReadConnection,
     settings: Settings,
     calendar: WorkCalendar,
     period: Period,

@@ -23,6 +23,7 @@ from bot.exports.sheets import build_sheets
 from bot.exports.summary import summary_text
 from bot.exports.xlsx import XlsxWriter
 from storage import exports as ex
+from storage.target import PostgresUrl
 
 if TYPE_CHECKING:  # matplotlib and python-docx load only when a pack with charts is built
     from bot.exports.charts import Chart
@@ -80,7 +81,7 @@ class BuiltPack:
 
 
 def build_pack(
-    db_path: Path | str,
+    db_path: Path | str | PostgresUrl,
     settings: Settings,
     calendar: WorkCalendar,
     period: Period,

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.config import Settings
+from bot.ops import pg
 from storage import privacy
 from storage.backup import DatabaseFileError, copy_database, read_only
 from storage.timeutil import from_ts, ts
@@ -283,6 +284,10 @@ def configured_backup_folder(settings: Settings) -> Path | None:
 
 
 async def cli_backup(settings: Settings, dest: Path) -> int:
+    if settings.database_url is not None:
+        done, message = await pg.dump(settings.database_url, dest)
+        print(message)
+        return 0 if done else 1
     result = await backup(settings.database_path, settings.files_dir, dest)
     print(result.summary())
     return 0

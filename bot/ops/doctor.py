@@ -22,6 +22,7 @@ from bot.core.clock import TEST_START_VARIABLE
 from bot.core.config import ConfigError, Settings, load_settings
 from bot.core.workcal import WorkCalendar
 from bot.lifecycle import running_bot
+from bot.ops import pg
 from bot.ops.backup import configured_backup_folder, newest_backup_time
 from bot.zalo import ZaloApi, ZaloApiError
 from storage import privacy
@@ -272,6 +273,9 @@ async def quick_checks(settings: Settings) -> list[Check]:
 
 
 async def _check_database(settings: Settings) -> Check:
+    if settings.database_url is not None:
+        found = await pg.check(settings.database_url, known_schema())
+        return Check("database", found.ok, found.detail, found.fix)
     path = settings.database_path
     if not path.is_file():
         return Check(

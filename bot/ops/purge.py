@@ -161,7 +161,7 @@ async def _orphans(db: Database, files: FileStore, now: datetime) -> list[str]:
 
 
 async def cli_privacy_purge(settings: Settings, *, months: int, dry_run: bool) -> int:
-    db = await Database.open(settings.database_path)
+    db = await Database.open(settings.database_target)
     try:
         result = await purge_private_data(
             db, FileStore(settings.files_dir), make_clock(settings).now(), months=months, dry_run=dry_run,

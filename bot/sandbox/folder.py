@@ -58,6 +58,7 @@ def sandbox_settings(settings: Settings, data_dir: str | Path | None = None) -> 
         settings,
         data_dir=base,
         database=None,
+        database_url=None,  # the sandbox stays on its own SQLite file, even beside a PostgreSQL deployment
         zalo=replace(settings.zalo, enabled=False),
         backups=backups,
     )
