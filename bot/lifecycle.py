@@ -101,6 +101,7 @@ class StatusBoard:
         body = {"pid": os.getpid(), "channels": {k: asdict(v) for k, v in self.channels.items()}}
         tmp = self.path.with_name(self.path.name + ".tmp")
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)  # on PostgreSQL nothing else makes data_dir
             tmp.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
             os.replace(tmp, self.path)
         except OSError as exc:  # a status file is a convenience; never stop the bot over it
@@ -185,6 +186,9 @@ def running_bot(database_path: Path) -> tuple[bool, str, str]:
         pid = int(lock.read_text(encoding="utf-8").strip() or "0")
     except (OSError, ValueError):
         pid = 0
+    if pid <= 0:  # no instance lock (PostgreSQL takes none): the status file names the process
+        recorded = (read_status(database_path) or {}).get("pid")
+        pid = recorded if isinstance(recorded, int) else 0
     if pid <= 0 or not _pid_alive(pid):
         return (
             False,

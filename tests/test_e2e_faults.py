@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from bot.core.dburl import PostgresUrl
 from bot.core.messages import Outgoing
 from bot.core.texts import t
 from bot.emulator import TelegramEmulator
@@ -136,7 +137,7 @@ async def test_telegram_down_at_start_then_up_the_member_is_answered(tmp_path: P
     port = free_port()
     config = write_config(tmp_path, port)
     settings = make_settings(tmp_path)
-    db = await Database.open(settings.database_path)
+    db = await Database.open(settings.database_target)
     try:
         await seed_units(db, PINNED)
         code = await invite_code(db, settings, PINNED, "X01", "member", "Nguyễn Thị Lan")
@@ -171,7 +172,7 @@ async def test_a_refused_token_exits_2_with_one_line(
     assert not any("Traceback" in x for x in bot.lines), "\n".join(bot.lines)
 
 
-async def _burst(db_path: Path, emu: TelegramEmulator, chats: int) -> None:
+async def _burst(db_path: Path | PostgresUrl, emu: TelegramEmulator, chats: int) -> None:
     db = await Database.open(db_path)
     try:
         async with db.transaction() as tx:
@@ -194,7 +195,7 @@ async def test_kills_in_a_burst_lose_nothing_and_repeat_at_most_the_sends_in_fli
         tmp_path, port,
         f"[outbox]\nconcurrency = {concurrency}\nglobal_rate = 40.0\nglobal_burst = 1\nchat_rate = 100.0\nchat_burst = 100\n",
     )  # fmt: skip
-    await _burst(make_settings(tmp_path).database_path, emu, chats)
+    await _burst(make_settings(tmp_path).database_target, emu, chats)
     kills = sorted(random.Random(17).sample(range(10, 2 * chats - 10), 3))  # sends seen before each kill
     for point in kills:
         async with dlxh(config, emu.token) as bot:
@@ -219,7 +220,7 @@ async def test_kills_in_a_burst_lose_nothing_and_repeat_at_most_the_sends_in_fli
 async def test_jobs_run_beside_a_running_bot_wakes_it(tmp_path: Path, emu: TelegramEmulator) -> None:
     port = port_of(emu)
     config = write_config(tmp_path, port, "[jobs]\noutbox_catchup_seconds = 0\n")
-    db_path = make_settings(tmp_path).database_path
+    db_path = make_settings(tmp_path).database_target
     db = await Database.open(db_path)
     try:
         await seed_units(db, ROUND_OPENS)

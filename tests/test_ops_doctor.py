@@ -160,7 +160,7 @@ async def test_quick_doctor_sees_the_running_bot_and_its_channels(
 ) -> None:
     monkeypatch.setenv("DLXH_TELEGRAM_TOKEN", emu.token)
     settings = emulator_settings(tmp_path, emu)
-    await (await Database.open(settings.database_path)).close()
+    await (await Database.open(settings.database_target)).close()
     assert await cli_doctor(settings, quick=True) == 1
     assert "no dlxh run is running on this database" in capsys.readouterr().out
     async with running(tmp_path, emu) as app:

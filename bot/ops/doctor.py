@@ -261,12 +261,15 @@ async def quick_checks(settings: Settings) -> list[Check]:
     running bot with its channels; no network calls, no integrity scan."""
     checks = [_check_config(settings)]
     path = settings.database_path
-    try:
-        async with read_only(path) as tx:
-            version = await privacy.schema_version(tx)
-        checks.append(Check("database", True, f"{path} answers (schema v{version})"))
-    except (DatabaseFileError, DatabaseError, OSError) as exc:
-        checks.append(Check("database", False, f"{path} cannot be read: {exc}", "see dlxh doctor"))
+    if settings.database_url is not None:
+        checks.append(await _check_database(settings))
+    else:
+        try:
+            async with read_only(path) as tx:
+                version = await privacy.schema_version(tx)
+            checks.append(Check("database", True, f"{path} answers (schema v{version})"))
+        except (DatabaseFileError, DatabaseError, OSError) as exc:
+            checks.append(Check("database", False, f"{path} cannot be read: {exc}", "see dlxh doctor"))
     ok, message, fix = running_bot(path)
     checks.append(Check("running bot", ok, message, fix))
     return checks
