@@ -4,7 +4,6 @@ statistics still count the original deadline."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -23,6 +22,7 @@ from storage import exports as ex
 from storage import extensions as ext
 from storage import issues as iss
 from storage import members as mem
+from storage.readonly import ReadConnection
 from tests.conftest import VN
 from tests.harness import Harness, Person, labels, texts
 from tests.test_followups import TREE, person
@@ -253,7 +253,7 @@ async def test_the_statistics_count_the_original_deadline(
     assert (
         resolved.state == "resolved" and before.handle_due_at < resolved.resolved_at <= resolved.handle_due_at
     )
-    conn = sqlite3.connect(services.settings.database_path)
+    conn = ReadConnection(services.settings.database_target)  # either engine
     try:
         rows = ex.list_issues_created(
             conn, ex.ExportScope(None), clock.now() - timedelta(days=30), clock.now() + timedelta(days=1)
