@@ -1,4 +1,4 @@
-"""Announcements (thông báo, định hướng): a leader's guided message to the members of their subtree.
+"""Announcements (orientation notices): a leader's guided message to the members of their subtree.
 
 ``/announce`` asks for the audience (everyone, one unit's subtree, or one sector), the text (a photo or a
 document may come with it), and when to send it (now, or at a typed time); proactive messages wait out quiet

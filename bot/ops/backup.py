@@ -157,7 +157,7 @@ async def backup(
     lends its identical files as hard links.
     """
     started = time.monotonic()
-    now = now or datetime.now(UTC)
+    now = now or datetime.now(UTC)  # wall-clock ok: a backup's name and record, not a decision
     db_path, files_dir, dest = Path(db_path), Path(files_dir), Path(dest)
     earlier = Path(link_from) / FILES_NAME if link_from is not None else None
     if not db_path.is_file():
@@ -253,7 +253,7 @@ def prune_backups(folder: Path, keep: int) -> list[Path]:
         for p in folder.iterdir():
             stem = p.name.removesuffix(PARTIAL_SUFFIX)
             if p.name.endswith(PARTIAL_SUFFIX) and _BACKUP_NAME_RE.match(stem) and p.is_dir():
-                if time.time() - p.stat().st_mtime > 86_400:  # a day old: its backup was killed
+                if time.time() - p.stat().st_mtime > 86_400:  # wall-clock ok: file times are the kernel's
                     shutil.rmtree(p)
                     removed.append(p)
     return removed

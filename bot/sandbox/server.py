@@ -77,7 +77,7 @@ class Sandbox:
         self.host = host
         self.port = port
         self._start_at = now
-        self.clock = ManualClock(now or datetime.now(UTC))
+        self.clock = ManualClock(now or datetime.now(UTC))  # wall-clock ok: the sandbox starts at today
         self.emu: TelegramEmulator | None = None
         self.app: App | None = None
         self.phones: dict[int, SimUser] = {}
@@ -133,7 +133,8 @@ class Sandbox:
 
     async def _start_bot(self) -> None:
         folder = self.settings.data_dir
-        clock = ManualClock(self._start_at or read_clock(folder, datetime.now(UTC)))
+        today = datetime.now(UTC)  # wall-clock ok: a sandbox without a saved clock starts at today
+        clock = ManualClock(self._start_at or read_clock(folder, today))
         emu = TelegramEmulator(
             "7000000001:SANDBOX-LOCAL-TOKEN",
             bot_username="dlxh_sandbox_bot",
@@ -145,7 +146,7 @@ class Sandbox:
         phones: dict[int, SimUser] = {}
         try:
             # update ids keep growing across restarts: the database remembers the ones it handled
-            view.start_update_ids_at(emu, int(time.time() * 1000))
+            view.start_update_ids_at(emu, int(time.time() * 1000))  # wall-clock ok: only ids that grow
             # phones that joined in an earlier run exist, with their chats, before the bot delivers what
             # it still owes them
             phones = load_history(emu, folder, await self._known_phones())

@@ -1,8 +1,8 @@
 """``/find``: words and filters — category, unit, state, period — typed in one line, or picked step by step.
 
-Typed (both channels): ``/find mất điện lv: điện sinh hoạt dv: X01 tt: đang xử lý tg: 2026-11``; the keys are
-``lv`` (lĩnh vực), ``dv`` (đơn vị), ``tt`` (trạng thái), ``tg`` (thời gian) or ``cat``/``unit``/``state``/
-``period``, accents and case optional. ``/find`` alone opens the picker (buttons on Telegram, numbers on Zalo).
+Typed (both channels): ``/find <words> lv: <category> dv: <unit> tt: <state> tg: 2026-11``; the keys are
+``lv`` (category), ``dv`` (unit), ``tt`` (state), ``tg`` (period), the Vietnamese initials, or ``cat``/``unit``/
+``state``/``period``; accents and case optional (the words people type are in the catalogs' find.usage). ``/find`` alone opens the picker (buttons on Telegram, numbers on Zalo).
 Every result is still checked with ``access.leads``: a filter never widens what a leader may see.
 """
 
@@ -179,7 +179,7 @@ async def show_results(ctx: Context, query: FindQuery, units: list[un.Unit]) -> 
 
 
 def describe(ctx: Context, query: FindQuery, units: list[un.Unit]) -> str:
-    """The search in words, for the results' header ("mất điện · Điện sinh hoạt · 2026-11")."""
+    """The search in words, for the results' header: the words, then each filter's label, joined by " · "."""
     names = {u.id: u.name for u in units}
     parts = [query.text] if query.text else []
     cat = ctx.settings.category(query.category) if query.category else None
