@@ -59,13 +59,21 @@ from bot.core.messages import Attachment, Incoming, Outgoing
 from bot.lifecycle import Backoff, ChannelRefused, StatusBoard, describe_error
 from bot.outbox import SendForbidden, SendPermanent, SendRetryAfter, SendTransient
 from bot.runtime import Dispatcher
+from bot.telegram_groups import (
+    MEMBER_UPDATES,
+    TopicBook,
+    group_facts,
+    is_topic_header,
+    member_incoming,
+    topic_of,
+)
 from storage.updates import record_processed_update
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 CALLBACK_DATA_LIMIT = 64
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", *MEMBER_UPDATES]
 TOKEN_RE = re.compile(r"^[0-9]+:[A-Za-z0-9_-]+$")
 
 
@@ -102,9 +110,10 @@ class TelegramSender:
 
     channel = CHANNEL
 
-    def __init__(self, app: Application, files: FileStore) -> None:
+    def __init__(self, app: Application, files: FileStore, topics: TopicBook | None = None) -> None:
         self.bot = app.bot
         self.files = files
+        self.topics = topics  # a group's forum topic per issue (bot/telegram_groups.py)
 
     async def send(self, out: Outgoing) -> str | None:
         try:
@@ -139,8 +148,14 @@ class TelegramSender:
                 if "not modified" not in str(exc).lower() and "not found" not in str(exc).lower():
                     raise
             return None
+        if out.answer_callback:  # a tapped button in a group, answered by the handler
+            await self.bot.answer_callback_query(out.answer_callback, text=out.text or None)
+            return None
         markup = self._markup(out)
         protect = out.protect_content or None  # None: the parameter is left out, as before
+        thread = await self.topics.thread_for(self.bot, out) if self.topics else None
+        if thread is None and out.thread_id:
+            thread = int(out.thread_id)
         if out.attachments:
             att = out.attachments[0]
             data = self.files.read(att.file_ref)
@@ -151,6 +166,7 @@ class TelegramSender:
                     caption=out.text or None,
                     reply_markup=markup,
                     protect_content=protect,
+                    message_thread_id=thread,
                 )
             elif att.kind == "voice":
                 msg = await self.bot.send_voice(
@@ -159,6 +175,7 @@ class TelegramSender:
                     caption=out.text or None,
                     reply_markup=markup,
                     protect_content=protect,
+                    message_thread_id=thread,
                 )
             else:
                 msg = await self.bot.send_document(
@@ -168,9 +185,12 @@ class TelegramSender:
                     caption=out.text or None,
                     reply_markup=markup,
                     protect_content=protect,
+                    message_thread_id=thread,
                 )
         else:
-            msg = await self.bot.send_message(chat_id, out.text, reply_markup=markup, protect_content=protect)
+            msg = await self.bot.send_message(
+                chat_id, out.text, reply_markup=markup, protect_content=protect, message_thread_id=thread
+            )
         return str(msg.message_id)
 
     @staticmethod
@@ -182,6 +202,9 @@ class TelegramSender:
                 for c in row:
                     if len(c.data.encode("utf-8")) > CALLBACK_DATA_LIMIT:
                         raise SendPermanent(f"callback data over {CALLBACK_DATA_LIMIT} bytes: {c.data!r}")
+                    if c.url:
+                        buttons.append(InlineKeyboardButton(c.label, url=c.url))
+                        continue
                     buttons.append(InlineKeyboardButton(c.label, callback_data=c.data))
                 rows.append(buttons)
             return InlineKeyboardMarkup(rows)
@@ -224,7 +247,7 @@ class TelegramChannel:
         self.token_source = token_source
         self.status = status or StatusBoard()
         self.backoff = backoff or Backoff()
-        self.sender = TelegramSender(app, files)
+        self.sender = TelegramSender(app, files, TopicBook(dispatcher.services.db, dispatcher.services.clock))
         self.username: str = ""
         self._poll_task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -387,7 +410,7 @@ class TelegramChannel:
         if incoming is None:
             return
         await self.dispatcher.handle(incoming)
-        if update.callback_query is not None:
+        if update.callback_query is not None and incoming.chat_type == "private":  # a group's: by the handler
             try:
                 await update.callback_query.answer()
             except TelegramError as exc:  # an old query cannot be answered; nothing is lost
@@ -397,6 +420,8 @@ class TelegramChannel:
 
     async def to_incoming(self, update: Update) -> Incoming | None:
         key = str(update.update_id)
+        if update.my_chat_member is not None or update.chat_member is not None:
+            return member_incoming(update)
         if update.callback_query is not None:
             q = update.callback_query
             msg = q.message
@@ -411,6 +436,8 @@ class TelegramChannel:
                 choice=q.data[:CALLBACK_DATA_LIMIT],
                 source_message=str(msg.message_id),
                 chat_type=msg.chat.type,
+                thread_id=topic_of(msg) if isinstance(msg, Message) else "",
+                callback_id=q.id,
                 sender_name=q.from_user.full_name,
                 language_code=q.from_user.language_code or "",
             )
@@ -425,7 +452,7 @@ class TelegramChannel:
             if m.reply_to_message.from_user.id == self.app.bot.id:
                 reply_to = str(m.reply_to_message.message_id)
         if m.chat.type != "private":
-            return self._base(m, key, "text", text=m.text or "")
+            return await self._group_message(m, key, "" if is_topic_header(m) else reply_to)
         if m.text is not None:
             text = m.text
             if text.startswith("/"):
@@ -451,6 +478,24 @@ class TelegramChannel:
                 reply_to=reply_to,
             )
         return self._base(m, key, "unsupported", reply_to=reply_to)
+
+    async def _group_message(self, m: Message, key: str, reply_to: str) -> Incoming:
+        """A message in a group: a command (``/group`` with what the platform says of the group), a reply to one
+        of the bot's messages, or talk (which the handlers leave alone)."""
+        text = m.text or ""
+        fields: dict[str, Any] = {"thread_id": topic_of(m), "chat_forum": bool(m.chat.is_forum)}
+        if text.startswith("/"):
+            head, _, args = text[1:].partition(" ")
+            command, _, addressee = head.partition("@")
+            if addressee and addressee.lower() != (self.app.bot.username or "").lower():
+                return self._base(m, key, "text", text="", **fields)  # another bot's command
+            if command.lower() == "group":
+                fields.update(await group_facts(self.app.bot, m.chat.id))
+            return self._base(
+                m, key, "command", text=text, command=command.lower(), args=args.strip(), reply_to=reply_to,
+                **fields,
+            )  # fmt: skip
+        return self._base(m, key, "text", text=text, reply_to=reply_to, **fields)
 
     def _base(self, m: Message, key: str, kind: Any, **fields: Any) -> Incoming:
         user = m.from_user

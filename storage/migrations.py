@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
+from storage.migration_groups import upgrade_v15
 from storage.migration_steps import (
     upgrade_v1,
     upgrade_v2,
@@ -102,6 +103,9 @@ MIGRATIONS: list[Migration] = [
         14,
         "deadline extensions: requests and their decision, each issue's handling deadline before extension",
         upgrade_v14,
+    ),
+    Migration(
+        15, "leaders' groups: link codes, links, the people seen in a group, issue topics", upgrade_v15
     ),
 ]
 
