@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from bot.emulator import BotMessage, SimGroup, SimUser, TelegramEmulator
 from storage import groups as gs
 from storage import issues as iss
 from tests import e2e
-from tests.conftest import PINNED
+from tests.conftest import PINNED, VN
 from tests.e2e import running
 from tests.seed import seed_units
 from tests.test_e2e_leaders import report
@@ -174,3 +175,32 @@ async def test_linking_is_refused_politely(app: App, emu: TelegramEmulator) -> N
     await group.send_text(hung, "/group status")
     assert (await group.next_message()).text == t("vi", "group.not_linked")
     assert await gs.get_group_link(app.services.db.reader, "telegram", str(FORUM)) is None
+
+
+async def test_the_daily_digest_in_the_group_in_english_then_short(app: App, emu: TelegramEmulator) -> None:
+    lan = await join(app, emu, 101, "Nguyễn Thị Lan", "X01", "member")
+    hung = await join(app, emu, 201, "Trần Văn Hùng", "X01", "leader")
+    await hung.send_text("/language")
+    await hung.tap("English", await hung.next_message())
+    assert (await hung.next_message()).text == t("en", "language.done")
+    group = emu.group(FORUM, "Standing committee")
+    await group.add_bot(hung)
+    linked = await link_group(hung, group)
+    assert linked.startswith(t("en", "group.linked")) and t("en", "group.topics_need_forum") in linked
+    await report(lan, "Tệ nạn xã hội", FIGHT, "Bình thường")  # no alert: the digest names it
+    clock = app.services.clock
+    assert isinstance(clock, ManualClock)
+    clock.set(datetime(2026, 11, 11, 7, 0, tzinfo=VN))  # Wednesday, digest time
+    assert await app.runner.run("group_digests") == "group digests 1"
+    assert await app.runner.run("group_digests") == "group digests 0"  # once a day
+    digest = await group.next_message()
+    assert "#1" in (digest.text or "") and "Hai nhóm thanh niên" in (digest.text or "")
+    # a non-leader in the group: tomorrow's digest names each issue by number and category only
+    await group.join(lan, added_by=hung)
+    assert (await hung.next_message()).text == t("en", "group.now_short", number=1, unit="Xã Hàm Thắng",
+                                                 reasons=t("en", "group.reason_others", count=1))  # fmt: skip
+    clock.set(datetime(2026, 11, 12, 7, 0, tzinfo=VN))
+    assert await app.runner.run("group_digests") == "group digests 1"
+    short = await group.next_message()
+    assert short.text == t("en", "group.digest_short", date="12/11/2026", unit="Xã Hàm Thắng", count=1,
+                           lines=t("en", "group.digest_line", number=1, category="Social evils"))  # fmt: skip
