@@ -256,19 +256,22 @@ async def get_topic_issue(tx: Tx, channel: str, chat_id: str, thread_id: str) ->
 
 
 async def count_ended_links_before(tx: Tx, cutoff: datetime) -> int:
-    """Links ended before ``cutoff``, and the people seen in groups with no active link before it."""
+    """Links ended before ``cutoff``, link codes made before it, and the people seen in groups with no active
+    link before it."""
     links = await tx.fetchval(
         "SELECT COUNT(*) FROM group_links WHERE unlinked_at IS NOT NULL AND unlinked_at < ?", (ts(cutoff),)
     )
-    return int(links or 0) + await _stale_people(tx, cutoff, delete=False)
+    codes = await tx.fetchval("SELECT COUNT(*) FROM group_codes WHERE created_at < ?", (ts(cutoff),))
+    return int(links or 0) + int(codes or 0) + await _stale_people(tx, cutoff, delete=False)
 
 
 async def delete_ended_links_before(tx: Tx, cutoff: datetime) -> int:
     people = await _stale_people(tx, cutoff, delete=True)
+    codes = await tx.execute("DELETE FROM group_codes WHERE created_at < ?", (ts(cutoff),))
     cur = await tx.execute(
         "DELETE FROM group_links WHERE unlinked_at IS NOT NULL AND unlinked_at < ?", (ts(cutoff),)
     )
-    return cur.rowcount + people
+    return cur.rowcount + codes.rowcount + people
 
 
 async def _stale_people(tx: Tx, cutoff: datetime, *, delete: bool) -> int:

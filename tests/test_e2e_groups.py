@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from bot.app import App
 from bot.core.clock import ManualClock
 from bot.core.texts import t
 from bot.emulator import BotMessage, SimGroup, SimUser, TelegramEmulator
+from bot.ops.purge import purge_private_data
 from storage import groups as gs
 from storage import issues as iss
 from tests import e2e
@@ -175,6 +176,20 @@ async def test_linking_is_refused_politely(app: App, emu: TelegramEmulator) -> N
     await group.send_text(hung, "/group status")
     assert (await group.next_message()).text == t("vi", "group.not_linked")
     assert await gs.get_group_link(app.services.db.reader, "telegram", str(FORUM)) is None
+
+    # the code still works for a leader; unlinked, the group is forgotten by the privacy purge (and its dry run)
+    await group.send_text(hung, f"/group link {code.group(1)}")
+    assert (await group.next_message()).text.startswith(t("vi", "group.linked"))
+    await group.send_text(hung, "/group unlink")
+    assert (await group.next_message()).text == t("vi", "group.unlinked", number=1)
+    assert await gs.get_group_link(app.services.db.reader, "telegram", str(FORUM)) is None
+    db, files = app.services.db, app.services.files
+    later = PINNED + timedelta(days=25 * 31)
+    dry = await purge_private_data(db, files, later, months=24, dry_run=True)
+    assert dry.group_links == 2 and "2 group link record(s)" in dry.summary()  # the link and its code
+    assert (await purge_private_data(db, files, PINNED, months=24)).group_links == 0
+    assert (await purge_private_data(db, files, later, months=24)).group_links == 2
+    assert await db.reader.fetchval("SELECT COUNT(*) FROM group_links") == 0
 
 
 async def test_the_daily_digest_in_the_group_in_english_then_short(app: App, emu: TelegramEmulator) -> None:
