@@ -243,6 +243,8 @@ def _reasons(link: gs.GroupLink, state: Standing, lang: str) -> str:
         parts.append(t(lang, "group.reason_others", count=state.others))
     if state.unseen:
         parts.append(t(lang, "group.reason_unseen", count=state.unseen))
+    if state.blind:
+        parts.append(t(lang, "group.reason_not_admin"))
     return "; ".join(parts)
 
 
@@ -305,9 +307,11 @@ async def _on_bot_status(ctx: Context, link: gs.GroupLink | None) -> None:
             await _tell_leaders(ctx, link, "group.removed")
         return
     if link is not None:
+        before = await standing(ctx, link)
         await gs.update_group_chat(
             ctx.tx, link.id, is_forum=inc.chat_forum or link.is_forum, bot_admin=status == "administrator"
         )
+        await _after_change(ctx, link, before)
 
 
 # ---------------------------------------------------------------------------------------------- acting

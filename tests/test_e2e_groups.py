@@ -140,7 +140,7 @@ async def test_a_sensitive_report_never_reaches_the_communes_group(app: App, emu
     await commune.add_bot(hung, admin=True)
     await link_group(hung, commune)
     province = emu.group(PROVINCE_GROUP, "Thường trực tỉnh")
-    await province.add_bot(minh)
+    await province.add_bot(minh, admin=True)
     status = await link_group(minh, province)
     assert t("vi", "group.topics_need_forum") in status  # a supergroup, not a forum
 
@@ -179,7 +179,13 @@ async def test_linking_is_refused_politely(app: App, emu: TelegramEmulator) -> N
 
     # the code still works for a leader; unlinked, the group is forgotten by the privacy purge (and its dry run)
     await group.send_text(hung, f"/group link {code.group(1)}")
-    assert (await group.next_message()).text.startswith(t("vi", "group.linked"))
+    linked = (await group.next_message()).text or ""
+    assert linked.startswith(t("vi", "group.linked")) and t("vi", "group.reason_not_admin") in linked
+    reasons = t("vi", "group.reason_not_admin")  # the bot is told who joins only as an administrator
+    told = t("vi", "group.now_short", number=1, unit="Xã Hàm Thắng", reasons=reasons)
+    assert (await hung.next_message()).text == told
+    await group.promote_bot(hung)
+    assert (await hung.next_message()).text == t("vi", "group.now_full", number=1, unit="Xã Hàm Thắng")
     await group.send_text(hung, "/group unlink")
     assert (await group.next_message()).text == t("vi", "group.unlinked", number=1)
     assert await gs.get_group_link(app.services.db.reader, "telegram", str(FORUM)) is None
@@ -199,7 +205,7 @@ async def test_the_daily_digest_in_the_group_in_english_then_short(app: App, emu
     await hung.tap("English", await hung.next_message())
     assert (await hung.next_message()).text == t("en", "language.done")
     group = emu.group(FORUM, "Standing committee")
-    await group.add_bot(hung)
+    await group.add_bot(hung, admin=True)
     linked = await link_group(hung, group)
     assert linked.startswith(t("en", "group.linked")) and t("en", "group.topics_need_forum") in linked
     await report(lan, "Tệ nạn xã hội", FIGHT, "Bình thường")  # no alert: the digest names it

@@ -31,6 +31,7 @@ VI: dict[str, str] = {
     "group.reason_others": "{count} người trong nhóm không phải lãnh đạo của đơn vị hoặc cấp trên",
     "group.reason_unseen": "{count} người trong nhóm hệ thống chưa xác định được (mỗi người cần gửi một tin "
     "nhắn trong nhóm)",
+    "group.reason_not_admin": "bot chưa là quản trị viên nhóm nên không biết ai vào nhóm",
     "group.now_short": "Nhóm số {number} của {unit} từ nay chỉ nhận số và lĩnh vực của vụ việc, không nhận chi "
     "tiết, vì {reasons}. Khi trong nhóm chỉ còn lãnh đạo, nội dung đầy đủ sẽ trở lại.",
     "group.now_full": "Nhóm số {number} của {unit} từ nay lại nhận nội dung đầy đủ của vụ việc: mọi người "
@@ -83,6 +84,7 @@ EN: dict[str, str] = {
     "group.reason_others": "{count} person(s) in the group are not leaders of the unit or above",
     "group.reason_unseen": "{count} person(s) in the group are not known to the system yet (each needs to send "
     "a message in the group)",
+    "group.reason_not_admin": "the bot is not a group administrator, so it is not told who joins",
     "group.now_short": "Group number {number} of {unit} now receives only the number and category of issues, "
     "no details, because {reasons}. Full content returns when only leaders are in the group.",
     "group.now_full": "Group number {number} of {unit} receives full issue content again: everyone in it is a "

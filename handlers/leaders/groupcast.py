@@ -4,7 +4,8 @@ Which group hears of an issue: the groups linked to the unit that owns it, never
 sensitive issue is about (or of a unit below it). What it reads: the card as the group may read it (a reader
 above the unit who is not of the owning unit: every detail but a confidential source) while everyone seen in the
 group is a leader of the unit or above, and nobody in it is unknown to the bot; otherwise only the issue's
-number, its category and an "open in private chat" link. In a forum where the bot is an administrator each
+number, its category and an "open in private chat" link; so while the bot is no administrator there (Telegram
+tells only an administrator who joins). In a forum where the bot is an administrator each
 issue gets its own topic (opened by the channel on the first post, titled with the number and a short title)."""
 
 from __future__ import annotations
@@ -31,10 +32,11 @@ class Standing:
 
     others: int  # people seen in it who are not leaders of the unit or above
     unseen: int  # people in it the bot has not seen
+    blind: bool = False  # the bot is no administrator: Telegram does not tell it who joins
 
     @property
     def clean(self) -> bool:
-        return self.others == 0 and self.unseen == 0
+        return self.others == 0 and self.unseen == 0 and not self.blind
 
 
 def group_reader(link: gs.GroupLink) -> mem.Member:
@@ -50,7 +52,7 @@ async def standing(ctx: Context, link: gs.GroupLink) -> Standing:
         person = await mem.get_member_by_identity(ctx.tx, link.channel, external_id)
         if not is_above(person, above):
             others += 1
-    return Standing(others, link.unseen)
+    return Standing(others, link.unseen, blind=not link.bot_admin)
 
 
 def is_above(person: mem.Member | None, above: set[int]) -> bool:
