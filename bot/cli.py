@@ -25,7 +25,7 @@ EXIT_USAGE = 2
 #: The scheduled jobs' names, for ``dlxh jobs run NAME`` (tests/test_cli_help.py checks them against the
 #: jobs build_app registers).
 JOB_NAMES = tuple(
-    "digests deadlines rounds announcements polls resolution_checks briefings outbox prune drafts backup"
+    "digests group_digests deadlines rounds announcements polls resolution_checks briefings outbox prune drafts backup"
     " privacy".split()
 )
 

@@ -44,8 +44,9 @@ Command = Callable[[Context], Awaitable[None]]
 
 CODE_LENGTH = 8
 CODE_MINUTES = 30
-# the leaders' commands that act on one issue, and may be typed in a linked group
-ISSUE_COMMANDS = ("issue", "resolve", "assign", "comment", "reopen", "dup")
+# the leaders' commands that act on one issue, and may be typed in a linked group (not /issue: a card rendered
+# for one person may show what a group never reads, a confidential source)
+ISSUE_COMMANDS = ("resolve", "assign", "comment", "reopen", "dup")
 GROUP_TYPES = ("group", "supergroup")
 OWNER = "group_by"  # a group conversation's data: the platform id of the person whose step it is
 
@@ -138,6 +139,8 @@ async def handle(ctx: Context, commands: Mapping[str, Command]) -> None:
         return
     elif inc.kind == "command" and inc.command in ISSUE_COMMANDS:
         await _issue_command(ctx, link, commands[inc.command])
+    elif inc.kind == "command" and inc.command.startswith("issue"):
+        ctx.reply(ctx.t("group.details_in_private"))
     elif inc.reply_to and inc.kind in ("text", "media"):
         await _on_reply(ctx, link)
 
@@ -326,8 +329,11 @@ async def _on_choice(ctx: Context, link: gs.GroupLink | None, person: mem.Member
         return
     if inc.choice.startswith("a:"):
         button = decode(inc.choice)
-        if not isinstance(button, IssueButton) or button.action == IssueAction.CARD:
+        if not isinstance(button, IssueButton):
             _answer(ctx, "error.bad_button")
+            return
+        if button.action in (IssueAction.CARD, IssueAction.MORE):  # rendered for one person: in private
+            _answer(ctx, "group.details_in_private")
             return
         issue = await iss.get_issue(ctx.tx, button.issue_id)
         assert link is not None
@@ -363,8 +369,6 @@ async def _may_act(ctx: Context, link: gs.GroupLink, issue: iss.Issue, action: s
     """The person's own right (as in private), on an issue this group carries."""
     if not await may_carry(ctx, link, issue):
         return False
-    if action == IssueAction.MORE:
-        return await access.leads(ctx.tx, ctx.settings, ctx.member, issue)
     return await access.can(ctx.tx, ctx.settings, ctx.member, issue, action)
 
 

@@ -47,6 +47,7 @@ VI: dict[str, str] = {
     "group.not_here": "Vụ việc #{number} không thuộc nhóm này; đồng chí vui lòng xem trong tin nhắn riêng.",
     "group.short": "{header}\n\nVụ việc #{number} — {category}.\nChi tiết chỉ xem trong tin nhắn riêng với bot.",
     "group.open_private": "Mở trong tin nhắn riêng",
+    "group.details_in_private": "Thẻ và diễn biến đầy đủ của vụ việc chỉ xem trong tin nhắn riêng với bot.",
     "group.digest_short": "📋 Tổng hợp ngày {date} — {unit}: {count} vụ việc cần chú ý.\n{lines}\nChi tiết xem "
     "trong tin nhắn riêng với bot.",
     "group.digest_line": "#{number} — {category}",
@@ -99,6 +100,7 @@ EN: dict[str, str] = {
     "group.not_here": "Issue #{number} does not belong to this group; please look at it in private chat.",
     "group.short": "{header}\n\nIssue #{number} — {category}.\nDetails only in a private chat with the bot.",
     "group.open_private": "Open in private chat",
+    "group.details_in_private": "An issue's full card and thread are shown only in a private chat with the bot.",
     "group.digest_short": "📋 Digest of {date} — {unit}: {count} issue(s) need attention.\n{lines}\nDetails in "
     "a private chat with the bot.",
     "group.digest_line": "#{number} — {category}",
