@@ -128,6 +128,10 @@ async def test_forum_group_of_a_commune(app: App, emu: TelegramEmulator) -> None
     )
     assert "đua xe" not in (post.text or "") and post.protected
     assert post.labels() == [t("vi", "group.open_private")]
+    [[button]] = forum._chat.raw[post.message_id]["reply_markup"]["inline_keyboard"]
+    assert button["url"] == "https://t.me/dlxh_test_bot?start=issue_2"
+    await hung.send_text("/start issue_2")  # what the link opens: the card, in private, as he may read it
+    assert (await hung.next_message()).text.startswith("Vụ việc #2: Thanh niên tụ tập đua xe")
     assert len(forum.topics) == 2  # its own topic too
 
 
