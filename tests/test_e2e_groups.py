@@ -19,8 +19,13 @@ from bot.core.clock import ManualClock
 from bot.core.texts import t
 from bot.emulator import BotMessage, SimGroup, SimUser, TelegramEmulator
 from bot.ops.purge import purge_private_data
+from bot.runtime import enqueue
+from handlers.context import SYSTEM, Context
+from handlers.filing import file_report
+from handlers.leaders import alert_on_filing
 from storage import groups as gs
 from storage import issues as iss
+from storage import members as mem
 from tests import e2e
 from tests.conftest import PINNED, VN
 from tests.e2e import running
@@ -229,3 +234,28 @@ async def test_the_daily_digest_in_the_group_in_english_then_short(app: App, emu
     short = await group.next_message()
     assert short.text == t("en", "group.digest_short", date="12/11/2026", unit="Xã Hàm Thắng", count=1,
                            lines=t("en", "group.digest_line", number=1, category="Social evils"))  # fmt: skip
+
+
+async def test_a_confidential_source_never_reaches_the_group(app: App, emu: TelegramEmulator) -> None:
+    hung = await join(app, emu, 201, "Trần Văn Hùng", "X01", "leader")
+    forum = emu.group(FORUM, "Thường trực xã Hàm Thắng")
+    forum.enable_topics()
+    await forum.add_bot(hung, admin=True)
+    await link_group(hung, forum)
+    s = app.services
+    async with s.db.transaction() as tx:
+        leader = await mem.get_member_by_identity(tx, "telegram", "201")
+        assert leader is not None
+        draft = {"category": "te_nan_xa_hoi", "unit_id": leader.unit_id, "description": [FIGHT],
+                 "severity": "urgent", "people": "household", "source": "direct",
+                 "citizen": "Ông Tư, 0912345678", "confidential": True}  # fmt: skip
+        filed = await file_report(tx, s.settings, s.calendar, s.clock.now(), leader, draft)
+        ctx = Context(tx=tx, settings=s.settings, calendar=s.calendar, now=s.clock.now(), incoming=SYSTEM)
+        await alert_on_filing(ctx, filed.issue_id, True)
+        await enqueue(tx, s, ctx.out, ctx.now)
+    app.worker.wake()
+    alert = await hung.next_message()  # the owning unit's leader reads the source, in private, protected
+    assert "Ông Tư" in (alert.text or "") and alert.protected
+    card = await forum.next_message()
+    assert "Ông Tư" not in (card.text or "") and "0912345678" not in (card.text or "")
+    assert t("vi", "card.citizen_hidden").strip() in (card.text or "")
