@@ -15,8 +15,10 @@ import pytest
 from bot.app import App
 from bot.core.buttons import IssueAction, IssueButton, encode
 from bot.core.clock import ManualClock
+from bot.core.messages import Choice, Outgoing
 from bot.core.texts import t
 from bot.emulator import BotMessage, SimUser, TelegramEmulator
+from bot.telegram import TelegramSender
 from storage import issues as iss
 from tests import e2e
 from tests.conftest import VN
@@ -165,7 +167,7 @@ def card_1(state: str, assignee: str, *entries: str) -> str:
     ])  # fmt: skip
 
 
-async def urgent_alert(app: App, emu: TelegramEmulator) -> tuple[SimUser, BotMessage]:
+async def urgent_alert(app: App, emu: TelegramEmulator) -> tuple[SimUser, SimUser, BotMessage]:
     """Lan files an urgent report at 22:00; Hùng, the commune's leader, is alerted at once."""
     lan = await join(app, emu, 101, "Nguyễn Thị Lan", "X01", "member")
     hung = await join(app, emu, 201, "Trần Văn Hùng", "X01", "leader")
@@ -173,13 +175,13 @@ async def urgent_alert(app: App, emu: TelegramEmulator) -> tuple[SimUser, BotMes
     alert = await hung.next_message()
     assert alert.text == t("vi", "alert.urgent") + "\n\n" + card_1("Mới tiếp nhận", "(chưa có)", FILED)
     assert alert.labels() == ["Tiếp nhận", *WORKING]
-    return hung, alert
+    return lan, hung, alert
 
 
 async def test_acknowledging_an_alert_turns_it_into_the_card_that_still_offers_assign_and_resolve(
     app: App, emu: TelegramEmulator
 ) -> None:
-    hung, alert = await urgent_alert(app, emu)
+    _, hung, alert = await urgent_alert(app, emu)
     await hung.tap("Tiếp nhận", alert)
     assert (await hung.next_message()).text == t("vi", "act.acknowledged", number=1)
     await emu.wait_calls("editMessageText")
@@ -191,7 +193,7 @@ async def test_acknowledging_an_alert_turns_it_into_the_card_that_still_offers_a
 
 async def test_assign_then_resolve_from_the_card_refresh_it_in_place(app: App, emu: TelegramEmulator) -> None:
     dien = await join(app, emu, 302, "Phạm Văn Điện", "T01", "member")
-    hung, alert = await urgent_alert(app, emu)
+    _, hung, alert = await urgent_alert(app, emu)
     await hung.tap("Giao xử lý", alert)
     ask = await hung.next_message()
     assert ask.text == t("vi", "act.ask_assignee", number=1)
@@ -221,7 +223,7 @@ async def test_assign_then_resolve_from_the_card_refresh_it_in_place(app: App, e
 
 async def test_a_stale_copy_and_a_forged_tap_are_refused_politely(app: App, emu: TelegramEmulator) -> None:
     tam = await join(app, emu, 202, "Lý Thị Tâm", "X02", "leader")
-    hung, alert = await urgent_alert(app, emu)
+    lan, hung, alert = await urgent_alert(app, emu)
     await hung.send_text("/issue 1")
     copy = await hung.next_message()  # a second copy of the card, opened before acting on the alert
     assert copy.text == card_1("Mới tiếp nhận", "(chưa có)", FILED)
@@ -243,6 +245,34 @@ async def test_a_stale_copy_and_a_forged_tap_are_refused_politely(app: App, emu:
     await tam.tap_data(welcome.message_id, encode(IssueButton(IssueAction.ACK, 1)))
     assert (await tam.next_message()).text == t("vi", "issue.not_found", number=1)
     assert (welcome.text or "").startswith("Chào mừng đồng chí Lý Thị Tâm!") and welcome.edits == 0
+    # the reporter forges it on her own issue: the same "not found", and no card of it
+    filed = lan.last()
+    assert filed is not None
+    await lan.tap_data(filed.message_id, encode(IssueButton(IssueAction.ACK, 1)))
+    assert (await lan.next_message()).text == t("vi", "issue.not_found", number=1)
+    assert (filed.text or "").startswith("Đã tiếp nhận báo cáo. Vụ việc số #1.") and filed.edits == 0
     assert emu.calls["editMessageText"] == 2
     thread = await iss.list_thread(app.services.db.reader, 1)
     assert [(e.kind, e.to_state) for e in thread] == [("report", "new"), ("state", "acknowledged")]
+
+
+async def test_a_message_that_cannot_be_edited_gets_the_card_anew(app: App, emu: TelegramEmulator) -> None:
+    hung = await join(app, emu, 201, "Trần Văn Hùng", "X01", "leader")
+    sender = app.worker.senders["telegram"]
+    assert isinstance(sender, TelegramSender)
+    buttons = [[Choice("Tiếp nhận", encode(IssueButton(IssueAction.ACK, 1)))]]
+    first = await sender.send(Outgoing(chat_id="201", text="Vụ việc #1", choices=buttons))
+    assert first is not None
+    [shown] = await hung.next_messages(1)
+    # the same text and buttons again: Telegram says "not modified", which is no failure and no new message
+    assert (
+        await sender.send(Outgoing(chat_id="201", text="Vụ việc #1", choices=buttons, edit_of=first)) is None
+    )
+    assert hung.pending() == [] and shown.edits == 0
+    assert await sender.bot.delete_message(201, int(first))  # gone meanwhile
+    again = await sender.send(
+        Outgoing(chat_id="201", text="Vụ việc #1 (mới)", choices=buttons, edit_of=first)
+    )
+    assert again is not None and again != first
+    [fresh] = await hung.next_messages(1)
+    assert fresh.text == "Vụ việc #1 (mới)" and fresh.labels() == ["Tiếp nhận"]

@@ -47,8 +47,8 @@ async def _on_issue_button(ctx: Context, issue: iss.Issue, action: str, page: in
         ctx.reply(ctx.t("error.bad_button"))
     elif await _start_or_act(ctx, issue, action):
         keep_buttons(ctx)
-    else:
-        await refresh_card(ctx, issue.id, tapped(ctx))
+    elif issue.assignee_id == ctx.member.id or await access.leads(ctx.tx, ctx.settings, ctx.member, issue):
+        await refresh_card(ctx, issue.id, tapped(ctx))  # not for a reporter told "not found" by a forged tap
 
 
 async def _start_or_act(ctx: Context, issue: iss.Issue, action: str) -> bool:
