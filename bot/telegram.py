@@ -141,7 +141,7 @@ class TelegramSender:
             return None
         markup = self._markup(out)
         if out.edit_of and await self._edit(chat_id, int(out.edit_of), out.text, markup):
-            return None
+            return out.edit_of  # now about the issue too: a reply to it acts on it
         protect = out.protect_content or None  # None: the parameter is left out, as before
         if out.attachments:
             att = out.attachments[0]

@@ -108,6 +108,12 @@ async def test_urgent_report_at_night_to_resolution_with_photo(app: App, emu: Te
     now_card = ack.text or ""
     assert now_card.startswith("Vụ việc #1: Hai nhóm thanh niên") and "\nTrạng thái: Đã xử lý\n" in now_card
     assert ack.labels() == ["Ghi chú", "Mở lại"]
+    await hung.reply(ack, "Đề nghị công an xã tiếp tục theo dõi.")  # a card now: a reply to it acts on #1
+    offer = await hung.next_message()
+    assert offer.text == t("vi", "act.reply_offer", number=1)
+    assert offer.labels() == ["Ghi chú nội bộ", "Gửi cập nhật cho người báo cáo", "✖ Hủy"]
+    await hung.tap("✖ Hủy", offer)
+    assert (await hung.next_message()).text == t("vi", "flow.cancelled")
 
     # notices to the reporter are not urgent: they wait out the night and go at 07:00, in order
     assert lan.pending() == []
@@ -265,9 +271,8 @@ async def test_a_message_that_cannot_be_edited_gets_the_card_anew(app: App, emu:
     assert first is not None
     [shown] = await hung.next_messages(1)
     # the same text and buttons again: Telegram says "not modified", which is no failure and no new message
-    assert (
-        await sender.send(Outgoing(chat_id="201", text="Vụ việc #1", choices=buttons, edit_of=first)) is None
-    )
+    same = Outgoing(chat_id="201", text="Vụ việc #1", choices=buttons, edit_of=first)
+    assert await sender.send(same) == first
     assert hung.pending() == [] and shown.edits == 0
     assert await sender.bot.delete_message(201, int(first))  # gone meanwhile
     again = await sender.send(
