@@ -259,3 +259,11 @@ async def test_a_confidential_source_never_reaches_the_group(app: App, emu: Tele
     card = await forum.next_message()
     assert "Ông Tư" not in (card.text or "") and "0912345678" not in (card.text or "")
     assert t("vi", "card.citizen_hidden").strip() in (card.text or "")
+    # acknowledged from the group: the card is refreshed in place as the group reads it, not as he does
+    assert await tap_answer(emu, forum, hung, t("vi", "btn.ack"), card) == ""
+    await emu.wait_calls("editMessageText", 1)
+    refreshed = forum._chat.by_id[card.message_id]
+    assert refreshed.edits == 1 and t("vi", "state.acknowledged") in (refreshed.text or "")
+    assert "Ông Tư" not in (refreshed.text or "") and t("vi", "card.citizen_hidden").strip() in (
+        refreshed.text or ""
+    )

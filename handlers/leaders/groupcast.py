@@ -116,6 +116,19 @@ def private_link(link: gs.GroupLink, number: int) -> list[Choice]:
     return [Choice(t(link.language, "group.open_private"), "", url=url)]
 
 
+async def group_card(ctx: Context, issue: iss.Issue) -> Outgoing | None:
+    """The card as the group the event came from reads it (refreshed in place after an action from the group:
+    never the card of the person who acted); None when the group is not linked or does not carry the issue."""
+    inc = ctx.incoming
+    link = await gs.get_group_link(ctx.tx, inc.channel, inc.chat_id)
+    if link is None or not await may_carry(ctx, link, issue):
+        return None
+    clean = (await standing(ctx, link)).clean
+    card = await group_post(ctx, link, issue, "", urgent=False, clean=clean)
+    card.proactive = False
+    return card
+
+
 async def post_to_groups(
     ctx: Context, issue: iss.Issue, header_key: str, urgent: bool, **fields: object
 ) -> int:
