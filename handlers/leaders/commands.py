@@ -6,7 +6,7 @@ from bot.core.buttons import Action, IssueButton, ListPage
 from handlers import access, flow
 from handlers.context import Context
 from handlers.leaders import actions as act
-from handlers.leaders import extension
+from handlers.leaders import evidence, extension
 from handlers.leaders.card import show_card, show_more
 from handlers.leaders.common import first_number, issue_argument, load_for
 from handlers.leaders.lists import show_list
@@ -42,6 +42,8 @@ async def _on_issue_button(ctx: Context, issue: iss.Issue, action: str, page: in
         await act.acknowledge(ctx, issue)
     elif action == "extend":
         await extension.start_request(ctx, issue)
+    elif action == "files":
+        await evidence.send_evidence(ctx, issue)
     elif action == "confirm":
         if await act.check(ctx, issue, "confirm"):
             await act.confirm_proposal(ctx, issue)
