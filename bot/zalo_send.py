@@ -70,7 +70,7 @@ class ZaloSender:
             return None  # Zalo has no command menus and no buttons to clear
         lang = await self.language_of(out.chat_id)
         if out.location is not None:
-            return await self._send_location(out.chat_id, out.location, lang)
+            return await self._send_location(out.chat_id, out.location, lang, protected=out.protect_content)
         if out.attachments:
             return await self._send_attachment(out, lang)
         text, pairs = self.render(out, lang)
@@ -96,27 +96,34 @@ class ZaloSender:
             return _str_or_none(result.get("message_id"))
         now = self.clock.now()
         message_id: str | None = None
-        if len(files) == 1 and files[0].kind == "photo":
-            result = await self.api.send_photo(out.chat_id, self.links.url(files[0].file_ref, now), caption)
-            return _str_or_none(result.get("message_id"))
+        for photo in [a for a in files if a.kind == "photo"]:  # Zalo downloads and shows each photo
+            result = await self.api.send_photo(out.chat_id, self.links.url(photo.file_ref, now), caption)
+            message_id, caption = message_id or _str_or_none(result.get("message_id")), ""
+        others = [a for a in files if a.kind != "photo"]
+        if not others:
+            return message_id
         until = self.links.expires_at(now).astimezone(self.tz).strftime("%H:%M %d/%m/%Y")
-        lines = [t(lang, "zalo.links", count=len(files), until=until)]
-        for i, a in enumerate(files, 1):
+        lines = [t(lang, "zalo.links", count=len(others), until=until)]
+        for i, a in enumerate(others, 1):
             kind = t(lang, f"evidence.kind.{a.kind}")
             lines.append(t(lang, "zalo.link_line", number=i, kind=kind, url=self.links.url(a.file_ref, now)))
         body = "\n".join(([caption, ""] if caption else []) + lines)
         for part in split_text(body, TEXT_LIMIT):
             result = await self.api.send_message(out.chat_id, part)
-            message_id = _str_or_none(result.get("message_id")) or message_id
+            message_id = message_id or _str_or_none(result.get("message_id"))
         return message_id
 
-    async def _send_location(self, chat_id: str, pin: tuple[float, float], lang: str) -> str | None:
-        """Zalo has no map pins: the coordinates and a map link."""
+    async def _send_location(
+        self, chat_id: str, pin: tuple[float, float], lang: str, *, protected: bool
+    ) -> str | None:
+        """Zalo has no map pins: the coordinates, and a map link unless the matter is protected."""
         lat, lon = f"{pin[0]:.6f}", f"{pin[1]:.6f}"
-        url = f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
-        result = await self.api.send_message(
-            chat_id, t(lang, "zalo.location", latitude=lat, longitude=lon, url=url)
-        )
+        if protected:
+            text = t(lang, "zalo.location_plain", latitude=lat, longitude=lon)
+        else:
+            url = f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
+            text = t(lang, "zalo.location", latitude=lat, longitude=lon, url=url)
+        result = await self.api.send_message(chat_id, text)
         return _str_or_none(result.get("message_id"))
 
     @staticmethod

@@ -80,6 +80,7 @@ class Outgoing:
     urgent: bool = False
     protect_content: bool = False  # a sensitive matter or a confidential source: no forwarding or saving
     location: tuple[float, float] | None = None  # instead of text: a map pin (latitude, longitude)
+    album: bool = False  # the attachments go together (Telegram: one album), the text as their caption
     channel: str = ""  # set by the dispatcher when empty: the incoming channel
 
     def to_json(self) -> str:

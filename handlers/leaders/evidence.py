@@ -118,7 +118,13 @@ def evidence_messages(chat_id: str, channel: str, evidence: Evidence, *, caption
         groups = [photos[i : i + ALBUM_LIMIT] for i in range(0, len(photos), ALBUM_LIMIT)]
         groups += [[f] for f in files if f.kind != "photo"]
     out = [
-        Outgoing(chat_id=chat_id, channel=channel, attachments=group, protect_content=evidence.protected)
+        Outgoing(
+            chat_id=chat_id,
+            channel=channel,
+            attachments=group,
+            album=True,
+            protect_content=evidence.protected,
+        )
         for group in groups
     ]
     if out and caption:
