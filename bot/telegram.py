@@ -188,15 +188,23 @@ class TelegramSender:
 
     async def _send_album(self, chat_id: int, out: Outgoing, protect: bool | None) -> str | None:
         """Several photos (2 to 10) as one album; the caption rides on the first. An album has no buttons."""
+        try:
+            return await self._album(chat_id, out, protect, by_id=True)
+        except BadRequest as exc:  # a file id this bot no longer knows: upload the stored bytes instead
+            if "file" not in str(exc).lower() or not all(a.file_ref for a in out.attachments):
+                raise
+            log.info("telegram: a stored file id of an album was refused; sending the bytes instead")
+            return await self._album(chat_id, out, protect, by_id=False)
+
+    async def _album(self, chat_id: int, out: Outgoing, protect: bool | None, *, by_id: bool) -> str | None:
         items: list[InputMediaPhoto | InputMediaDocument] = []
         for i, att in enumerate(out.attachments[:10]):
             caption = (out.text or None) if i == 0 else None
+            media = self._media(att) if by_id else self.files.read(att.file_ref)
             if att.kind == "photo":
-                items.append(InputMediaPhoto(self._media(att), caption=caption))
+                items.append(InputMediaPhoto(media, caption=caption))
             else:
-                items.append(
-                    InputMediaDocument(self._media(att), caption=caption, filename=att.filename or None)
-                )
+                items.append(InputMediaDocument(media, caption=caption, filename=att.filename or None))
         messages = await self.bot.send_media_group(chat_id, items, protect_content=protect)
         return str(messages[0].message_id) if messages else None
 

@@ -21,10 +21,16 @@ import pytest
 from bot.app import App, build_app
 from bot.core.buttons import IssueAction, IssueButton, encode
 from bot.core.clock import ManualClock
+from bot.core.files import FileStore
+from bot.core.links import FileLinks
+from bot.core.messages import Attachment, Outgoing
+from bot.core.settings import TelegramSettings
 from bot.core.texts import t
 from bot.emulator import SimUser, TelegramEmulator
 from bot.emulator.zalo import ZaloEmulator, ZaloSimUser
 from bot.ops.audit import cmd_audit
+from bot.telegram import TelegramSender, build_application
+from bot.webhook import WebhookServer
 from storage.audit import list_audit
 from tests import e2e
 from tests.conftest import VN
@@ -257,3 +263,62 @@ async def test_without_links_a_zalo_leader_gets_the_note(
     assert header.text == t("vi", "evidence.header", number=1, count=4)
     assert files.text == t("vi", "zalo.attachments_note", count=3)
     assert all(m.kind == "text" and "/files/" not in m.text for m in hung.messages)
+
+
+async def test_the_sender_falls_back_to_the_stored_bytes_when_a_file_id_is_refused(
+    tmp_path: Path, emu: TelegramEmulator
+) -> None:
+    files = FileStore(tmp_path / "files")
+    voice_ref, photo_ref = files.save(VOICE, ".ogg"), files.save(PHOTO_1, ".jpg")
+    ptb = build_application(
+        emu.token, TelegramSettings(base_url=emu.base_url, base_file_url=emu.base_file_url)
+    )
+    await ptb.initialize()
+    try:
+        sender = TelegramSender(ptb, files)
+        user = emu.user(501, "Hùng")
+        unknown = Attachment(kind="voice", file_ref=voice_ref, file_id="AwACunknown")
+        await sender.send(Outgoing(chat_id=str(user.chat_id), attachments=[unknown], protect_content=True))
+        voice = await user.next_message()
+        assert (voice.kind, voice.file, voice.protected) == ("voice", VOICE, True)
+        album = [Attachment("photo", photo_ref, file_id="AgACunknown"), Attachment("photo", photo_ref)]
+        await sender.send(Outgoing(chat_id=str(user.chat_id), text="2 ảnh", attachments=album, album=True))
+        first, second = await user.next_messages(2)
+        assert (first.file, second.file, first.text) == (PHOTO_1, PHOTO_1, "2 ảnh")
+        assert first.media_group_id == second.media_group_id is not None
+        await sender.send(Outgoing(chat_id=str(user.chat_id), location=PIN))
+        assert (await user.next_message()).location == PIN
+    finally:
+        await ptb.shutdown()
+
+
+async def test_the_file_route_serves_only_signed_files_inside_the_store(tmp_path: Path) -> None:
+    files = FileStore(tmp_path / "files")
+    ref = files.save(VOICE, ".ogg")
+    (tmp_path / "secret.txt").write_text("not in the store")
+    clock = ManualClock(MORNING)
+    links = FileLinks(b"0123456789abcdef-secret", "https://bot.example.vn/files")
+    server = WebhookServer("127.0.0.1", 0)
+    server.serve_files("/files", links, files, clock)
+    await server.start()
+    try:
+        base = f"http://127.0.0.1:{server.bound_port}"
+
+        def local(url: str) -> str:
+            return base + url.removeprefix("https://bot.example.vn")
+
+        async with httpx.AsyncClient() as http:
+            ok = await http.get(local(links.url(ref, clock.now())))
+            assert (ok.status_code, ok.content, ok.headers["Cache-Control"]) == (
+                200,
+                VOICE,
+                "private, no-store",
+            )
+            assert (await http.get(f"{base}/files/{ref}")).status_code == 403  # unsigned
+            escape = "../secret.txt"  # signed, but outside the store: never served
+            assert (await http.get(local(links.url(escape, clock.now())))).status_code in (403, 404)
+            gone = links.url("ff/" + "f" * 64 + ".jpg", clock.now())  # signed, but no such file (purged)
+            assert (await http.get(local(gone))).status_code == 404
+            assert (await http.post(local(links.url(ref, clock.now())))).status_code == 405
+    finally:
+        await server.stop()

@@ -6,20 +6,24 @@ from __future__ import annotations
 
 import argparse
 import io
+import logging
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.app import build_app, file_links
 from bot.core.buttons import IssueAction, IssueButton, decode, encode
 from bot.core.clock import ManualClock
+from bot.core.config import ConfigError
 from bot.core.links import FileLinks
 from bot.core.messages import Attachment, Outgoing
 from bot.core.texts import t
 from bot.ops.audit import cmd_audit, parse_day
 from bot.runtime import Services, expand
 from storage.audit import list_audit
-from tests.conftest import VN
+from tests.conftest import VN, make_settings
 from tests.harness import Harness, Person, labels, texts
 from tests.seed import invite_code, seed_units
 
@@ -196,3 +200,32 @@ async def test_dlxh_audit_lists_ids_and_kinds_with_since_and_limit(
     assert await cmd_audit(settings, _args(since="31/02/2026"), out=out) == 2
     assert await cmd_audit(settings, _args(limit=0), out=out) == 2
     assert parse_day("2026-12-01", settings) == datetime(2026, 12, 1, tzinfo=settings.tz)
+
+
+def test_links_need_the_public_url_and_the_secret_and_the_old_key_is_only_warned_about(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    zalo = {
+        "enabled": True,
+        "link_secret_env": "DLXH_TEST_SECRET_19",
+        "media_base_url": "https://old.example/",
+    }
+    settings = make_settings(tmp_path, zalo=zalo, webhook={"public_url": "https://bot.example.vn"})
+    monkeypatch.delenv("DLXH_TEST_SECRET_19", raising=False)
+    assert file_links(settings) is None
+    monkeypatch.setenv("DLXH_TEST_SECRET_19", "short")
+    with pytest.raises(ConfigError, match="at least 16 bytes"):
+        file_links(settings)
+    monkeypatch.setenv("DLXH_TEST_SECRET_19", "s3cr3t-" * 4)
+    links = file_links(settings)
+    assert links is not None and links.base == "https://bot.example.vn/files" and links.hours == 24
+    assert file_links(make_settings(tmp_path, zalo=zalo)) is None  # no public address: no links
+    with caplog.at_level(logging.WARNING):
+        app = build_app(
+            settings, clock=ManualClock(datetime(2026, 11, 10, 10, 0, tzinfo=VN)), zalo_token="1:x"
+        )
+    assert app.webhook is not None and app.webhook.files_path == "/files"
+    assert any("media_base_url is deprecated and ignored" in r.getMessage() for r in caplog.records)
+    assert all("s3cr3t" not in r.getMessage() for r in caplog.records)
+    with pytest.raises(ConfigError, match="files_path"):
+        make_settings(tmp_path, zalo={"files_path": "files"})
