@@ -5,7 +5,7 @@
   entry's with the entry (``sees_entry``); a confidential source's files only to the owning unit's leaders
   (``access.sees_confidential``) and to the reporter who filed them; withdrawn reports and files the
   retention purge cleared send nothing.
-* :func:`files_row` — the card's button "Xem tệp đính kèm (N)" (``a:iss:files:<id>``), N as the viewer may
+* :func:`files_row` — the card's button "see the attachments (N)" (``a:iss:files:<id>``), N as the viewer may
   receive them; none when there is nothing.
 * :func:`send_evidence` — the button's answer: the files (photos as albums of up to 10, the others one by
   one, then the location pins), re-checked on the server for the person who tapped it, recorded in the
