@@ -69,10 +69,8 @@ def expand(msg: Outgoing) -> list[Outgoing]:
     """One outbox row per channel call: each attachment alone, then the text (split) with the choices on the last
     part; an album (``msg.album``) is one row, its text the caption."""
     limit = TEXT_LIMITS.get(msg.channel, 4096)
-    if msg.album and msg.attachments and len(msg.text) <= CAPTION_LIMIT:
-        return [
-            replace(msg, choices=[], keyboard=None, remove_keyboard=False)
-        ]  # one call, the text its caption
+    if msg.album and msg.attachments and len(msg.text) <= CAPTION_LIMIT:  # one call, the text its caption
+        return [replace(msg, choices=[], keyboard=None, remove_keyboard=False)]
     rows: list[Outgoing] = [
         replace(msg, text="", choices=[], keyboard=None, remove_keyboard=False, attachments=[a])
         for a in msg.attachments
