@@ -98,6 +98,7 @@ async def test_alert_carries_the_album_and_the_pin_and_the_button_sends_the_file
     assert pin.kind == "location" and pin.location == PIN
     assert tam.pending() == []  # the other commune's leader heard nothing
 
+    buttons = alert.labels()  # the emulator edits the message in place: its buttons now
     await hung.tap(files_label, alert)
     header, *files = await hung.next_messages(5)
     assert header.text == t("vi", "evidence.header", number=1, count=4)
@@ -108,6 +109,7 @@ async def test_alert_carries_the_album_and_the_pin_and_the_button_sends_the_file
     assert stored_id and by_kind["voice"].file_id == stored_id  # sent again by Telegram's file id, no upload
     assert [m.file for m in files if m.kind == "photo"] == [PHOTO_1, PHOTO_2]
     assert by_kind["location"].location == PIN
+    assert alert.labels() == buttons  # the alert keeps its buttons: the leader may act on it next
 
     # the other commune's leader forges the button: refused politely, nothing sent
     before = len(emu.transcript(tam.chat_id))
