@@ -9,6 +9,7 @@ from bot.core.messages import Choice, Outgoing
 from bot.core.texts import t
 from handlers import access
 from handlers.context import Context
+from handlers.leaders import evidence
 from handlers.leaders.common import (
     BUTTON_ORDER,
     CARD_ENTRIES,
@@ -164,6 +165,7 @@ async def card_for(ctx: Context, viewer: mem.Member, issue: iss.Issue, header: s
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     if len(entries) > CARD_ENTRIES:
         rows.append([Choice(t(lang, "card.more"), encode(IssueButton(IssueAction.MORE, issue.id, 1)))])
+    rows += [row for row in [await evidence.files_row(ctx, viewer, issue, view)] if row]
     return Outgoing(
         chat_id="",
         text=(header + "\n\n" + text) if header else text,
