@@ -13,8 +13,8 @@ from handlers.leaders import evidence
 from handlers.leaders.common import (
     BUTTON_ORDER,
     CARD_ENTRIES,
-    EXTENSION_KINDS,
     PAGE_ENTRIES,
+    WORDED_KINDS,
     fmt_time,
     issue_argument,
     load_for,
@@ -76,7 +76,7 @@ async def entry_text(
         return t(lang, "entry.addition", body=short(body, 300))
     if e.kind == "withdrawn":
         return t(lang, "entry.withdrawn")
-    if e.kind in EXTENSION_KINDS:
+    if e.kind in WORDED_KINDS:
         return t(lang, f"entry.{e.kind}", text=short(body, 300))
     return short(body, 300)
 
