@@ -6,7 +6,7 @@ from storage.migration_steps import _run
 from storage.tx import Tx
 
 
-async def upgrade_v15(tx: Tx) -> None:
+async def upgrade_v16(tx: Tx) -> None:
     """A unit's leaders' group (issue 22): the one-time codes that link a group, the links (one active link a
     chat), the people the bot has seen in a group (who may read issue details there), and each issue's forum
     topic in a linked group."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from storage.migration_groups import upgrade_v15
+from storage.migration_groups import upgrade_v16
 from storage.migration_steps import (
     upgrade_v1,
     upgrade_v2,
@@ -33,6 +33,7 @@ from storage.migration_steps import (
     upgrade_v12,
     upgrade_v13,
     upgrade_v14,
+    upgrade_v15,
 )
 from storage.timeutil import ts
 from storage.tx import MigrationTx, Tx
@@ -104,8 +105,9 @@ MIGRATIONS: list[Migration] = [
         "deadline extensions: requests and their decision, each issue's handling deadline before extension",
         upgrade_v14,
     ),
+    Migration(15, "evidence to leaders: each attachment's platform file id", upgrade_v15),
     Migration(
-        15, "leaders' groups: link codes, links, the people seen in a group, issue topics", upgrade_v15
+        16, "leaders' groups: link codes, links, the people seen in a group, issue topics", upgrade_v16
     ),
 ]
 
