@@ -64,7 +64,7 @@ from bot.runtime import Dispatcher
 from bot.telegram_groups import (
     MEMBER_UPDATES,
     TopicBook,
-    group_facts,
+    group_message,
     is_topic_header,
     member_incoming,
     topic_of,
@@ -157,9 +157,7 @@ class TelegramSender:
         if out.edit_of and await self._edit(chat_id, int(out.edit_of), out.text, markup):
             return out.edit_of  # now about the issue too: a reply to it acts on it
         protect = out.protect_content or None  # None: the parameter is left out, as before
-        thread = await self.topics.thread_for(self.bot, out) if self.topics else None
-        if thread is None and out.thread_id:
-            thread = int(out.thread_id)
+        thread = await self.topics.thread_for(self.bot, out) if self.topics else None  # a group's topic
         if out.location is not None:
             msg = await self.bot.send_location(
                 chat_id, out.location[0], out.location[1], reply_markup=markup, protect_content=protect,
@@ -524,7 +522,8 @@ class TelegramChannel:
             if m.reply_to_message.from_user.id == self.app.bot.id:
                 reply_to = str(m.reply_to_message.message_id)
         if m.chat.type != "private":
-            return await self._group_message(m, key, "" if is_topic_header(m) else reply_to)
+            kind, fields = await group_message(self.app.bot, m, "" if is_topic_header(m) else reply_to)
+            return self._base(m, key, kind, **fields)
         if m.text is not None:
             text = m.text
             if text.startswith("/"):
@@ -550,24 +549,6 @@ class TelegramChannel:
                 reply_to=reply_to,
             )
         return self._base(m, key, "unsupported", reply_to=reply_to)
-
-    async def _group_message(self, m: Message, key: str, reply_to: str) -> Incoming:
-        """A message in a group: a command (``/group`` with what the platform says of the group), a reply to one
-        of the bot's messages, or talk (which the handlers leave alone)."""
-        text = m.text or ""
-        fields: dict[str, Any] = {"thread_id": topic_of(m), "chat_forum": bool(m.chat.is_forum)}
-        if text.startswith("/"):
-            head, _, args = text[1:].partition(" ")
-            command, _, addressee = head.partition("@")
-            if addressee and addressee.lower() != (self.app.bot.username or "").lower():
-                return self._base(m, key, "text", text="", **fields)  # another bot's command
-            if command.lower() == "group":
-                fields.update(await group_facts(self.app.bot, m.chat.id))
-            return self._base(
-                m, key, "command", text=text, command=command.lower(), args=args.strip(), reply_to=reply_to,
-                **fields,
-            )  # fmt: skip
-        return self._base(m, key, "text", text=text, reply_to=reply_to, **fields)
 
     def _base(self, m: Message, key: str, kind: Any, **fields: Any) -> Incoming:
         user = m.from_user

@@ -67,6 +67,24 @@ async def group_facts(bot: Bot, chat_id: int) -> dict[str, Any]:
     return facts
 
 
+async def group_message(bot: Bot, m: Message, reply_to: str) -> tuple[str, dict[str, Any]]:
+    """The kind and fields of a group message's :class:`Incoming`: a command (``/group`` with what the platform
+    says of the group), a reply to one of the bot's messages, or talk (which the handlers leave alone)."""
+    text = m.text or ""
+    fields: dict[str, Any] = {"thread_id": topic_of(m), "chat_forum": bool(m.chat.is_forum)}
+    if not text.startswith("/"):
+        return "text", {**fields, "text": text, "reply_to": reply_to}
+    head, _, args = text[1:].partition(" ")
+    command, _, addressee = head.partition("@")
+    if addressee and addressee.lower() != (bot.username or "").lower():
+        return "text", {**fields, "text": ""}  # another bot's command
+    if command.lower() == "group":
+        fields.update(await group_facts(bot, m.chat.id))
+    return "command", {
+        **fields, "text": text, "command": command.lower(), "args": args.strip(), "reply_to": reply_to,
+    }  # fmt: skip
+
+
 class TopicBook:
     """The forum topic a message about an issue goes to: the one already opened, or a new one."""
 
