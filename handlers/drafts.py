@@ -80,8 +80,20 @@ def _decode(value: Any, hint: Any) -> tuple[bool, Any]:
         (item,) = get_args(hint)
         decoded_items = [_decode(x, item) for x in value]
         return True, [x for fits, x in decoded_items if fits]
+    if origin is tuple:  # a fixed-length tuple, stored as a JSON list
+        args = get_args(hint)
+        if not isinstance(value, list | tuple) or len(value) != len(args):
+            return False, None
+        decoded_parts = [_decode(x, a) for x, a in zip(value, args, strict=True)]
+        if not all(fits for fits, _ in decoded_parts):
+            return False, None
+        return True, tuple(x for _, x in decoded_parts)
     if origin is dict:
-        return (True, dict(value)) if isinstance(value, dict) else (False, None)
+        if not isinstance(value, dict):
+            return False, None
+        _, item = get_args(hint)
+        decoded_values = {k: _decode(v, item) for k, v in value.items() if isinstance(k, str)}
+        return True, {k: v for k, (fits, v) in decoded_values.items() if fits}
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return (True, load(hint, value)) if isinstance(value, dict) else (False, None)
     if hint is float:
@@ -158,3 +170,52 @@ class ChannelDraft:
     """``/channel``: the channels the member may choose among."""
 
     channels: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PollDraft:
+    """``/poll``: the quick poll being written."""
+
+    unit_id: int = 0  # the leader's scope: the poll goes to the members of this subtree
+    question: str = ""
+    options: list[str] = field(default_factory=list)
+    other: bool = False  # an "other, in one's own words" answer too
+    closes_at: str = ""  # ISO, with its offset
+
+
+@dataclass
+class PollOtherDraft:
+    """A member's "other" answer to a poll, in their own words."""
+
+    poll_id: int = 0
+
+
+@dataclass
+class AnnounceDraft:
+    """``/announce``: the announcement being written."""
+
+    unit_id: int = 0  # the leader's scope
+    target_unit_id: int = 0  # all of it, or one unit below
+    sector: str = ""  # or one sector's members
+    text: str = ""
+    send_at: str = ""  # ISO, with its offset
+    attachment: Attachment | None = None
+
+
+@dataclass
+class RoundDraft:
+    """A member answering the periodic round: one step per focus topic and per sector, then concerns."""
+
+    round_id: int = 0
+    topics: list[tuple[int, str]] = field(default_factory=list)  # (topic id, its text)
+    sectors: list[str] = field(default_factory=list)
+    steps: list[str] = field(default_factory=list)  # "topic:0" … "mood:0" … "concerns", "matter"
+    answers: dict[str, str] = field(default_factory=dict)  # by step
+
+
+@dataclass
+class TopicsDraft:
+    """``/topics``: a leader setting the next round's focus topics."""
+
+    round_id: int = 0
+    period: str = ""

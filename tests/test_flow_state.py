@@ -9,7 +9,7 @@ import json
 from bot.core.clock import ManualClock
 from bot.core.texts import t
 from bot.runtime import Services
-from handlers.drafts import AddDraft, ReportDraft, Similar, dump, load
+from handlers.drafts import AddDraft, ReportDraft, RoundDraft, Similar, dump, load
 from handlers.flow import EngineState, draft
 from storage import issues as iss
 from storage.conversations import Conversation, get_conversation, save_conversation
@@ -131,3 +131,8 @@ def test_the_codec_is_tolerant_and_round_trips() -> None:
     assert d.location == [10.0, 108.5] and d.unit_matches == [3] and d.add_to is None
     assert load(ReportDraft, dump(d)) == d
     assert dump(AddDraft(5)) == {"issue_id": 5, "text": [], "attachments": [], "groups": []}
+    r = load(
+        RoundDraft, {"topics": [[3, "Giá điện"], [4], ["x", "y"]], "answers": {"mood:0": "calm", "n": 5}}
+    )
+    assert r.topics == [(3, "Giá điện")] and r.answers == {"mood:0": "calm"}
+    assert load(RoundDraft, json.loads(json.dumps(dump(r)))) == r
