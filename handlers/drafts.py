@@ -108,7 +108,9 @@ def _decode(value: Any, hint: Any) -> tuple[bool, Any]:
 
 # ---------------------------------------------------------------------------------------------- the drafts
 
-Attachment = dict[str, Any]  # kind, file_ref, mime_type, filename, size: storage's add_attachment keywords
+StoredAttachment = dict[
+    str, Any
+]  # kind, file_ref, mime_type, filename, size: storage's add_attachment keywords
 
 
 @dataclass
@@ -133,7 +135,7 @@ class ReportDraft:
     place: str = ""
     location: list[float] | None = None  # latitude, longitude
     description: list[str] = field(default_factory=list)
-    attachments: list[Attachment] = field(default_factory=list)
+    attachments: list[StoredAttachment] = field(default_factory=list)
     groups: list[str] = field(default_factory=list)  # media groups already answered
     severity: str = ""
     people: str = ""
@@ -152,7 +154,7 @@ class AddDraft:
 
     issue_id: int = 0
     text: list[str] = field(default_factory=list)
-    attachments: list[Attachment] = field(default_factory=list)
+    attachments: list[StoredAttachment] = field(default_factory=list)
     groups: list[str] = field(default_factory=list)
 
 
@@ -199,7 +201,7 @@ class AnnounceDraft:
     sector: str = ""  # or one sector's members
     text: str = ""
     send_at: str = ""  # ISO, with its offset
-    attachment: Attachment | None = None
+    attachment: StoredAttachment | None = None
 
 
 @dataclass
@@ -219,3 +221,17 @@ class TopicsDraft:
 
     round_id: int = 0
     period: str = ""
+
+
+#: every draft there is (tests/test_flow_state.py checks each loads from nothing and round-trips)
+DRAFTS: tuple[type, ...] = (
+    ReportDraft,
+    AddDraft,
+    InviteDraft,
+    ChannelDraft,
+    PollDraft,
+    PollOtherDraft,
+    AnnounceDraft,
+    RoundDraft,
+    TopicsDraft,
+)

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bot.core.clock import ManualClock
 from bot.core.texts import t
 from bot.runtime import Services
-from handlers.drafts import AddDraft, ReportDraft, RoundDraft, Similar, dump, load
+from handlers import drafts
+from handlers.drafts import DRAFTS, AddDraft, ReportDraft, RoundDraft, Similar, dump, load
 from handlers.flow import EngineState, draft
 from storage import issues as iss
 from storage.conversations import Conversation, get_conversation, save_conversation
@@ -136,3 +139,15 @@ def test_the_codec_is_tolerant_and_round_trips() -> None:
     )
     assert r.topics == [(3, "Giá điện")] and r.answers == {"mood:0": "calm"}
     assert load(RoundDraft, json.loads(json.dumps(dump(r)))) == r
+
+
+@pytest.mark.parametrize("cls", DRAFTS, ids=lambda c: c.__name__)
+def test_every_draft_loads_from_nothing_and_round_trips_through_json(cls: type) -> None:
+    fresh = load(cls, {})  # every field has a default, and the codec reads every field's type
+    assert fresh == cls()
+    assert load(cls, json.loads(json.dumps(dump(fresh)))) == fresh
+
+
+def test_drafts_lists_every_draft() -> None:
+    declared = {c for c in vars(drafts).values() if isinstance(c, type) and c.__name__.endswith("Draft")}
+    assert declared == set(DRAFTS)
