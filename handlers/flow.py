@@ -124,11 +124,10 @@ def choice_data(conv: Conversation, value: str) -> str:
     return encode(FlowOption(conv.nonce, value))
 
 
-async def start(
-    ctx: Context, flow: str, step: str, data: dict[str, Any] | object | None = None
-) -> Conversation:
-    """Start ``flow`` at ``step`` with a draft (a dataclass of handlers/drafts.py, or its stored form)."""
-    stored = data if isinstance(data, dict) else drafts.dump(data) if data is not None else {}
+async def start(ctx: Context, flow: str, step: str, initial: object = None) -> Conversation:
+    """Start ``flow`` at ``step`` with a draft: a dataclass of handlers/drafts.py, or its stored form (the
+    dict a restart after "discard" keeps), or none."""
+    stored = initial if isinstance(initial, dict) else drafts.dump(initial) if initial is not None else {}
     conv = Conversation(ctx.incoming.channel, ctx.incoming.chat_id, flow, step, dict(stored))
     EngineState().store(conv.data)
     await FLOWS[flow].ask(ctx, conv)
