@@ -112,7 +112,7 @@ class _Transcript:
     def flush(self) -> None:
         log = self.emu.log_lines()
         for line in log[self.done :]:
-            if not line.startswith("🤖 ✎"):  # edits only take spent buttons off old messages
+            if not line.startswith("🤖 ✎"):  # edits (spent buttons off, a card refreshed) are no new messages
                 self.write(line)
         self.done = len(log)
 
@@ -216,7 +216,8 @@ async def scene_report(story: _Story) -> None:
     await story.tap(lan, "Nghe trực tiếp người dân")
     await story.tap(lan, "Không ghi")
     await story.tap(lan, "✔ Gửi báo cáo")
-    [story.alert] = await story.answers(story.person(1002, "Hùng"))
+    # the alert, then the report's photo and its location pin
+    story.alert, _photo, _pin = await story.answers(story.person(1002, "Hùng"), 3)
 
 
 async def scene_leader(story: _Story) -> None:

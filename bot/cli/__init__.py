@@ -3,7 +3,7 @@
 ``main.py`` the entry point and the registry of command groups; ``base.py`` what the groups share (the
 ``Command`` record, ``CliError``, the database helper); one module per group: ``serve.py`` (run, demo,
 sandbox, export, migrate, db), ``jobs.py`` (jobs, prune), ``people.py`` (units, members, invite),
-``ops.py`` (backup, restore, privacy, doctor)."""
+``ops.py`` (backup, restore, privacy, doctor, audit)."""
 
 from bot.cli.jobs import JOB_NAMES
 from bot.cli.main import COMMANDS, main, parser

@@ -1,4 +1,4 @@
-"""``dlxh backup``, ``restore``, ``privacy purge``, ``doctor``: keeping a deployment well."""
+"""``dlxh backup``, ``restore``, ``privacy purge``, ``doctor``, ``audit``: keeping a deployment well."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from pathlib import Path
 
 from bot.cli.base import CliError, Command, Subparsers
 from bot.core.config import Settings
+from bot.ops.audit import add_parser as add_audit_parser
+from bot.ops.audit import cmd_audit
 from bot.ops.backup import OpsError, cli_backup
 from bot.ops.purge import cli_privacy_purge
 from bot.ops.restore import cli_restore
@@ -96,4 +98,5 @@ COMMANDS = (
     Command("restore", add_restore, cmd_restore),
     Command("privacy", add_privacy, cmd_privacy),
     Command("doctor", add_doctor, run_unconfigured=cmd_doctor),
+    Command("audit", add_audit_parser, cmd_audit),
 )
