@@ -28,19 +28,24 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import (
+    Audio,
     BotCommand,
     BotCommandScopeChat,
     BotCommandScopeDefault,
+    Document,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputMediaDocument,
     InputMediaPhoto,
     KeyboardButton,
     Message,
+    PhotoSize,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     ReplyParameters,
     Update,
+    Video,
+    Voice,
 )
 from telegram.error import (
     BadRequest,
@@ -511,6 +516,7 @@ class TelegramChannel:
                 sender_name=q.from_user.full_name,
                 language_code=q.from_user.language_code or "",
             )
+        m: Message | None
         if update.edited_message is not None:
             m = update.edited_message
             return self._base(m, key, "edited", text=m.text or m.caption or "")
@@ -566,6 +572,7 @@ class TelegramChannel:
         )
 
     async def _download(self, m: Message) -> Attachment | None:
+        file: PhotoSize | Voice | Document | Video | Audio
         if m.photo:
             kind, file, mime, name, suffix = "photo", m.photo[-1], "image/jpeg", "", ".jpg"
         elif m.voice is not None:

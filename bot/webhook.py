@@ -35,7 +35,7 @@ from bot.channel import Channel
 from bot.core.clock import Clock
 from bot.core.files import FileStore
 from bot.core.links import FileLinks
-from bot.lifecycle import ChannelRefused
+from bot.lifecycle import ChannelRefused, serve
 from bot.outbox import Sender
 from bot.runtime import Dispatcher
 from bot.telegram import ALLOWED_UPDATES, TelegramChannel
@@ -219,16 +219,7 @@ class WebhookServer:
             app.router.add_post(self.zalo_path, self._zalo)
         if self._links is not None:
             app.router.add_get(self.files_path + "/{ref:.+}", self._file)
-        runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=5.0)
-        await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port)
-        try:
-            await site.start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        self._bound_port = runner.addresses[0][1]
+        self._runner, self._bound_port = await serve(app, self.host, self.port, shutdown_timeout=5.0)
         log.info("webhook server listening on %s:%s", self.host, self._bound_port)
 
     def serve_files(self, path: str, links: FileLinks, files: FileStore, clock: Clock) -> None:

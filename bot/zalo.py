@@ -403,8 +403,8 @@ class ZaloChannel:
         message = event.get("message")
         if not isinstance(message, dict):
             return None
-        chat = message.get("chat") if isinstance(message.get("chat"), dict) else {}
-        sender = message.get("from") if isinstance(message.get("from"), dict) else {}
+        chat: dict[str, Any] = message["chat"] if isinstance(message.get("chat"), dict) else {}
+        sender: dict[str, Any] = message["from"] if isinstance(message.get("from"), dict) else {}
         chat_id = str(chat.get("id") or sender.get("id") or "")
         sender_id = str(sender.get("id") or chat.get("id") or "")
         if not chat_id or not sender_id or sender.get("is_bot") is True:

@@ -21,6 +21,7 @@ from bot.emulator import BotMessage, SimGroup, SimUser, TelegramEmulator
 from bot.ops.purge import purge_private_data
 from bot.runtime import enqueue
 from handlers.context import SYSTEM, Context
+from handlers.drafts import ReportDraft
 from handlers.filing import file_report
 from handlers.leaders import alert_on_filing
 from storage import groups as gs
@@ -249,7 +250,7 @@ async def test_a_confidential_source_never_reaches_the_group(app: App, emu: Tele
         draft = {"category": "te_nan_xa_hoi", "unit_id": leader.unit_id, "description": [FIGHT],
                  "severity": "urgent", "people": "household", "source": "direct",
                  "citizen": "Ông Tư, 0912345678", "confidential": True}  # fmt: skip
-        filed = await file_report(tx, s.settings, s.calendar, s.clock.now(), leader, draft)
+        filed = await file_report(tx, s.settings, s.calendar, s.clock.now(), leader, ReportDraft(**draft))
         ctx = Context(tx=tx, settings=s.settings, calendar=s.calendar, now=s.clock.now(), incoming=SYSTEM)
         await alert_on_filing(ctx, filed.issue_id, True)
         await enqueue(tx, s, ctx.out, ctx.now)
