@@ -24,6 +24,7 @@ from bot.exports.model import OPEN_STATES, Pack
 FONT = "DejaVu Sans"
 DPI = 110
 MAX_BARS = 20
+MAX_POLLS = 6  # panels in the polls' chart
 LABEL_CHARS = 30
 COLORS = {
     "open": "#e8a33d",
@@ -272,9 +273,52 @@ def chart_on_time(pack: Pack, lang: str) -> Chart | None:
     return Chart("on-time", title, _png(fig))
 
 
+def chart_polls(pack: Pack, lang: str) -> Chart | None:
+    """One panel per quick poll with enough answers (the latest MAX_POLLS): answers by option."""
+    shown = [f for f in pack.polls if f.shown]
+    if not shown:
+        return None
+    title = t(lang, "chart.polls")
+    if len(shown) > MAX_POLLS:
+        title = t(lang, "chart.polls_latest", count=MAX_POLLS, total=len(shown))
+        shown = shown[-MAX_POLLS:]
+    heights = [1.0 + 0.38 * len(f.choices) for f in shown]
+    fig = Figure(figsize=(9, min(sum(heights) + 0.8, 16)), dpi=DPI)
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(len(shown), 1, squeeze=False, gridspec_kw={"height_ratios": heights})
+    for ax, f in zip((row[0] for row in axes), shown, strict=True):
+        labels = [short_label(f.label(c, lang), 40) for c in f.choices]
+        values = [f.by_choice[c] for c in f.choices]
+        positions = list(range(len(labels)))[::-1]
+        ax.barh(positions, values, color=COLORS["new"], height=0.7)
+        for pos, n in zip(positions, values, strict=True):
+            ax.text(n, pos, f" {n} ({100 * n / f.total:.0f} %)", va="center", fontfamily=FONT, fontsize=8)
+        ax.set_yticks(positions, labels=labels, fontfamily=FONT, fontsize=9)
+        ax.set_xlim(0, max([*values, 1]) * 1.25)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        heading = t(lang, "chart.poll_title", id=f.poll.id, question=short_label(f.poll.question, 60),
+                    answered=f.total)  # fmt: skip
+        ax.set_title(heading, fontfamily=FONT, fontsize=10, loc="left")
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        for label in ax.get_xticklabels():
+            label.set_fontfamily(FONT)
+    fig.suptitle(title, fontfamily=FONT, fontsize=13, fontweight="bold", x=0.01, ha="left")
+    fig.tight_layout()
+    return Chart("polls", title, _png(fig))
+
+
 def render_charts(pack: Pack, lang: str) -> list[Chart]:
     out = []
-    for make in (chart_by_category, chart_by_unit, chart_new_resolved, chart_participation, chart_on_time):
+    makers = (
+        chart_by_category,
+        chart_by_unit,
+        chart_new_resolved,
+        chart_participation,
+        chart_on_time,
+        chart_polls,
+    )
+    for make in makers:
         chart = make(pack, lang)
         if chart is not None:
             out.append(chart)

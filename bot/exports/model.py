@@ -17,6 +17,7 @@ from bot.core.config import Settings
 from bot.core.period import Period, month, parse_period
 from bot.core.texts import t
 from bot.core.workcal import WorkCalendar
+from bot.exports.polls import PollFigures, poll_figures
 from storage import exports as ex
 from storage.extensions import counted_deadline
 from storage.readonly import ReadConnection
@@ -317,6 +318,7 @@ class Pack:
     round_members: list[ex.RoundMemberRow]
     answers: list[ex.AnswerRow]
     conn: ReadConnection | None = None
+    polls: list[PollFigures] = field(default_factory=list)  # the quick polls open at some time in the period
 
     # -- names
 
@@ -373,7 +375,10 @@ class Pack:
 
     @property
     def empty(self) -> bool:
-        return not self.issues and not self.reports_total and not self.round_members and not self.answers
+        return (
+            not self.issues and not self.reports_total and not self.round_members and not self.answers
+            and not self.polls
+        )  # fmt: skip
 
     @property
     def counted(self) -> list[IssueFacts]:
@@ -547,6 +552,9 @@ def load_pack(
     topics = [
         t for t in ex.list_round_topics(conn, round_ids) if topics_units is None or t.unit_id in topics_units
     ]
+    polls = ex.list_polls(conn, period.start, period.end, scope.owner_unit_ids)
+    parents = {u.id: u.parent_id for u in tree.units.values()}
+    poll_counts = poll_figures(polls, ex.list_poll_counts(conn, polls), tree.subtree, parents)
     return Pack(
         settings=settings,
         period=period,
@@ -568,4 +576,5 @@ def load_pack(
         round_members=ex.list_round_members(conn, round_ids, unit_filter),
         answers=ex.list_round_answers(conn, round_ids, unit_filter),
         conn=conn,
+        polls=poll_counts,
     )
