@@ -14,6 +14,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
@@ -60,7 +61,7 @@ def short_label(text: str, limit: int = LABEL_CHARS) -> str:
     return (head if len(head) >= limit // 2 else cut).rstrip(" ,;:-–") + "…"
 
 
-def _figure(bars: int, horizontal: bool = True) -> Figure:
+def _figure(bars: float, horizontal: bool = True) -> Figure:
     height = 1.6 + 0.38 * bars if horizontal else 4.6
     fig = Figure(figsize=(9, max(3.2, min(height, 11))), dpi=DPI)
     FigureCanvasAgg(fig)
@@ -73,21 +74,21 @@ def _png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-def _style(ax: object, title: str, xlabel: str = "", ylabel: str = "") -> None:
-    ax.set_title(title, fontfamily=FONT, fontsize=13, fontweight="bold", loc="left")  # type: ignore[attr-defined]
+def _style(ax: Axes, title: str, xlabel: str = "", ylabel: str = "") -> None:
+    ax.set_title(title, fontfamily=FONT, fontsize=13, fontweight="bold", loc="left")
     if xlabel:
-        ax.set_xlabel(xlabel, fontfamily=FONT, fontsize=10)  # type: ignore[attr-defined]
+        ax.set_xlabel(xlabel, fontfamily=FONT, fontsize=10)
     if ylabel:
-        ax.set_ylabel(ylabel, fontfamily=FONT, fontsize=10)  # type: ignore[attr-defined]
+        ax.set_ylabel(ylabel, fontfamily=FONT, fontsize=10)
     for side in ("top", "right"):
-        ax.spines[side].set_visible(False)  # type: ignore[attr-defined]
-    for label in [*ax.get_xticklabels(), *ax.get_yticklabels()]:  # type: ignore[attr-defined]
+        ax.spines[side].set_visible(False)
+    for label in [*ax.get_xticklabels(), *ax.get_yticklabels()]:
         label.set_fontfamily(FONT)
 
 
-def _legend_below(fig: Figure, ax: object, ncol: int) -> None:
+def _legend_below(fig: Figure, ax: Axes, ncol: int) -> None:
     """The legend centred under the plot, clear of the axis label, whatever the figure's height."""
-    handles, labels = ax.get_legend_handles_labels()  # type: ignore[attr-defined]
+    handles, labels = ax.get_legend_handles_labels()
     fig.legend(
         handles, labels, prop={"family": FONT, "size": 9}, ncol=ncol, frameon=False, loc="lower center"
     )
@@ -200,14 +201,14 @@ def chart_participation(pack: Pack, lang: str) -> Chart | None:
     by = {k: v for k, v in by.items() if v.prompted}
     if not by:
         return None
-    units = sorted(by, key=lambda u: (by[u].rate or 0, pack.tree.code(u)))  # type: ignore[arg-type]
+    units = sorted(by, key=lambda u: (by[u].rate or 0, pack.tree.code(u)))
     title = t(lang, "chart.participation")
     if len(units) > MAX_BARS:
         title = t(lang, "chart.participation_lowest", count=MAX_BARS, total=len(units))
         units = units[:MAX_BARS]
     units = units[::-1]  # the lowest at the top
 
-    def share(n: int, u: object) -> float:
+    def share(n: int, u: int) -> float:
         return round(100 * n / by[u].prompted, 1)
 
     series = [
@@ -231,7 +232,7 @@ def chart_participation(pack: Pack, lang: str) -> Chart | None:
         ax.text(101, pos, f"{rate:.0f} %", va="center", fontfamily=FONT, fontsize=8)
     ax.set_yticks(
         positions, labels=[short_label(pack.tree.name(u)) for u in units], fontfamily=FONT, fontsize=9
-    )  # type: ignore[arg-type]
+    )
     ax.set_xlim(0, 112)
     _style(ax, title, t(lang, "chart.percent_prompted"))
     _legend_below(fig, ax, 3)
@@ -247,7 +248,7 @@ def chart_on_time(pack: Pack, lang: str) -> Chart | None:
         title = t(lang, "chart.on_time_lowest", count=MAX_BARS, total=len(ranked))
         ranked = ranked[-MAX_BARS:]
     ranked = ranked[::-1]  # the best at the top
-    fig = _figure(len(ranked) * 1.5)  # type: ignore[arg-type]
+    fig = _figure(len(ranked) * 1.5)  # two bars a unit
     ax = fig.add_subplot()
     positions = list(range(len(ranked)))
     h = 0.38

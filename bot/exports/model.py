@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from bot.core.config import Settings
 from bot.core.period import Period, month, parse_period
@@ -29,6 +30,7 @@ MIN_RANKED = 5  # a unit needs this many issues in the period to be ranked
 MOODS = ("stable", "concern", "pressing")
 
 Progress = Callable[[str, int, int], None]
+K = TypeVar("K", bound=Hashable)  # what participation is grouped by
 
 
 def no_progress(stage: str, done: int, total: int) -> None:
@@ -403,8 +405,8 @@ class Pack:
             p.add(rm)
         return p
 
-    def participation_by(self, key: Callable[[ex.RoundMemberRow], object]) -> dict[object, Participation]:
-        out: dict[object, Participation] = defaultdict(Participation)
+    def participation_by(self, key: Callable[[ex.RoundMemberRow], K]) -> dict[K, Participation]:
+        out: dict[K, Participation] = defaultdict(Participation)
         for rm in self.round_members:
             out[key(rm)].add(rm)
         return out

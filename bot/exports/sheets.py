@@ -338,9 +338,8 @@ def participation_units_sheet(pack: Pack, w: Words) -> Sheet:
 
     def rows() -> Iterator[list[Any]]:
         by = pack.participation_by(lambda rm: (rm.round_id, rm.unit_id))
-        for key in sorted(by, key=lambda k: (k[0], pack.tree.code(k[1]))):  # type: ignore[index]
-            round_id, unit_id = key  # type: ignore[misc]
-            p = by[key]
+        for round_id, unit_id in sorted(by, key=lambda k: (k[0], pack.tree.code(k[1]))):
+            p = by[(round_id, unit_id)]
             yield [pack.round_label(round_id), pack.tree.code(unit_id), w.unit(unit_id), p.prompted, p.answered,
                    p.on_time, p.late, p.nothing_new, pct(p.rate)]  # fmt: skip
 
