@@ -19,6 +19,7 @@ from bot.core.period import Period, month, parse_period
 from bot.core.texts import t
 from bot.core.workcal import WorkCalendar
 from bot.exports.polls import PollFigures, poll_figures
+from bot.exports.stream import read_ahead
 from storage import exports as ex
 from storage.extensions import counted_deadline
 from storage.readonly import ReadConnection
@@ -464,7 +465,7 @@ class Pack:
 
     def iter_reports(self) -> Iterator[ex.ReportRow]:
         assert self.conn is not None, "the pack's connection is closed"
-        return ex.iter_reports(self.conn, self.scope, self.period.start, self.period.end)
+        return read_ahead(ex.iter_reports(self.conn, self.scope, self.period.start, self.period.end))
 
     def round_label(self, round_id: int) -> str:
         r = next((r for r in self.rounds if r.id == round_id), None)
