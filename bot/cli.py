@@ -18,6 +18,8 @@ from bot.dbcopy import add_parser as add_db_parser
 from bot.dbcopy import cmd_db
 from bot.exports.cli import add_parser as add_export_parser
 from bot.lifecycle import ChannelRefused, supervise
+from bot.ops.audit import add_parser as add_audit_parser
+from bot.ops.audit import cmd_audit
 from bot.sandbox import add_parser as add_sandbox_parser
 from bot.sandbox import cmd_sandbox
 
@@ -73,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_members(sub)
     _add_operations(sub)
     _add_invite(sub)
+    add_audit_parser(sub)
     return p
 
 
@@ -616,4 +619,5 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any,
     "restore": cmd_restore,
     "privacy": cmd_privacy,
     "prune": cmd_prune,
+    "audit": cmd_audit,
 }

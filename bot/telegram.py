@@ -33,6 +33,8 @@ from telegram import (
     BotCommandScopeDefault,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputMediaDocument,
+    InputMediaPhoto,
     KeyboardButton,
     Message,
     ReplyKeyboardMarkup,
@@ -143,37 +145,70 @@ class TelegramSender:
         if out.edit_of and await self._edit(chat_id, int(out.edit_of), out.text, markup):
             return out.edit_of  # now about the issue too: a reply to it acts on it
         protect = out.protect_content or None  # None: the parameter is left out, as before
-        if out.attachments:
-            att = out.attachments[0]
-            data = self.files.read(att.file_ref)
-            if att.kind == "photo":
-                msg = await self.bot.send_photo(
-                    chat_id,
-                    photo=data,
-                    caption=out.text or None,
-                    reply_markup=markup,
-                    protect_content=protect,
-                )
-            elif att.kind == "voice":
-                msg = await self.bot.send_voice(
-                    chat_id,
-                    voice=data,
-                    caption=out.text or None,
-                    reply_markup=markup,
-                    protect_content=protect,
-                )
-            else:
-                msg = await self.bot.send_document(
-                    chat_id,
-                    document=data,
-                    filename=att.filename or "file",
-                    caption=out.text or None,
-                    reply_markup=markup,
-                    protect_content=protect,
-                )
+        if out.location is not None:
+            msg = await self.bot.send_location(
+                chat_id, out.location[0], out.location[1], reply_markup=markup, protect_content=protect
+            )
+        elif len(out.attachments) > 1:
+            return await self._send_album(chat_id, out, protect)
+        elif out.attachments:
+            msg = await self._send_file(chat_id, out.attachments[0], out.text, markup, protect)
         else:
             msg = await self.bot.send_message(chat_id, out.text, reply_markup=markup, protect_content=protect)
         return str(msg.message_id)
+
+    def _media(self, att: Attachment) -> Any:
+        """What a send call takes for the file: Telegram's own ``file_id`` when stored, else the bytes."""
+        return att.file_id or self.files.read(att.file_ref)
+
+    async def _send_file(
+        self, chat_id: int, att: Attachment, caption: str, markup: Any, protect: bool | None
+    ) -> Message:
+        try:
+            return await self._send_one(chat_id, att, self._media(att), caption, markup, protect)
+        except BadRequest as exc:  # a file id this bot no longer knows: upload the stored bytes instead
+            if not att.file_id or not att.file_ref or "file" not in str(exc).lower():
+                raise
+            log.info("telegram: a stored file id was refused; sending the bytes instead")
+            data = self.files.read(att.file_ref)
+            return await self._send_one(chat_id, att, data, caption, markup, protect)
+
+    async def _send_one(
+        self, chat_id: int, att: Attachment, media: Any, caption: str, markup: Any, protect: bool | None
+    ) -> Message:
+        common: dict[str, Any] = {
+            "caption": caption or None,
+            "reply_markup": markup,
+            "protect_content": protect,
+        }
+        if att.kind == "photo":
+            return await self.bot.send_photo(chat_id, photo=media, **common)
+        if att.kind == "voice":
+            return await self.bot.send_voice(chat_id, voice=media, **common)
+        filename = (att.filename or "file") if isinstance(media, bytes) else None
+        return await self.bot.send_document(chat_id, document=media, filename=filename, **common)
+
+    async def _send_album(self, chat_id: int, out: Outgoing, protect: bool | None) -> str | None:
+        """Several photos (2 to 10) as one album; the caption rides on the first. An album has no buttons."""
+        try:
+            return await self._album(chat_id, out, protect, by_id=True)
+        except BadRequest as exc:  # a file id this bot no longer knows: upload the stored bytes instead
+            if "file" not in str(exc).lower() or not all(a.file_ref for a in out.attachments):
+                raise
+            log.info("telegram: a stored file id of an album was refused; sending the bytes instead")
+            return await self._album(chat_id, out, protect, by_id=False)
+
+    async def _album(self, chat_id: int, out: Outgoing, protect: bool | None, *, by_id: bool) -> str | None:
+        items: list[InputMediaPhoto | InputMediaDocument] = []
+        for i, att in enumerate(out.attachments[:10]):
+            caption = (out.text or None) if i == 0 else None
+            media = self._media(att) if by_id else self.files.read(att.file_ref)
+            if att.kind == "photo":
+                items.append(InputMediaPhoto(media, caption=caption))
+            else:
+                items.append(InputMediaDocument(media, caption=caption, filename=att.filename or None))
+        messages = await self.bot.send_media_group(chat_id, items, protect_content=protect)
+        return str(messages[0].message_id) if messages else None
 
     async def _edit(self, chat_id: int, message_id: int, text: str, markup: Any) -> bool:
         """Replace an earlier message's text and buttons; False if it cannot be (gone, or a photo's
@@ -508,7 +543,14 @@ class TelegramChannel:
             log.warning("could not download %s from message %s: %s", kind, m.message_id, exc)
             return Attachment(kind=kind, file_ref="", mime_type=mime, filename=name)  # type: ignore[arg-type]
         ref = self.files.save(data, suffix)
-        return Attachment(kind=kind, file_ref=ref, mime_type=mime, filename=name, size=len(data))  # type: ignore[arg-type]
+        return Attachment(
+            kind=kind,  # type: ignore[arg-type]
+            file_ref=ref,
+            mime_type=mime,
+            filename=name,
+            size=len(data),
+            file_id=file.file_id,
+        )
 
 
 def _kind_of(raw: Any) -> str:

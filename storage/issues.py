@@ -258,13 +258,14 @@ async def add_attachment(
     mime_type: str = "",
     filename: str = "",
     size: int = 0,
+    file_id: str = "",
     report_id: int | None = None,
     entry_id: int | None = None,
 ) -> int:
     return await tx.insert(
-        "INSERT INTO attachments (issue_id, report_id, entry_id, kind, file_ref, mime_type, filename, size, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (issue_id, report_id, entry_id, kind, file_ref, mime_type, filename, size, ts(now)),
+        "INSERT INTO attachments (issue_id, report_id, entry_id, kind, file_ref, mime_type, filename, size,"
+        " file_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (issue_id, report_id, entry_id, kind, file_ref, mime_type, filename, size, file_id, ts(now)),
     )
 
 
@@ -279,13 +280,15 @@ class StoredAttachment:
     mime_type: str
     filename: str
     size: int
+    file_id: str = ""  # the platform's id of the file (Telegram), "" when unknown
 
 
 async def list_attachments(
     tx: Tx, issue_id: int, *, report_id: int | None = None, entry_id: int | None = None
 ) -> list[StoredAttachment]:
     sql = (
-        "SELECT id, issue_id, report_id, entry_id, kind, file_ref, mime_type, filename, size FROM attachments"
+        "SELECT id, issue_id, report_id, entry_id, kind, file_ref, mime_type, filename, size, file_id"
+        " FROM attachments"
     )
     sql += " WHERE issue_id = ?"
     params: list[Any] = [issue_id]

@@ -52,6 +52,8 @@ class BotMessage:
     deleted: bool = False  # deleteMessage was called on it
     thread_id: int | None = None  # the forum topic it was posted in
     protected: bool = False  # sent with protect_content: the client offers no forwarding or saving
+    location: tuple[float, float] | None = None  # a map pin (sendLocation): latitude, longitude
+    file_id: str | None = None  # the file's id as Telegram gave it in the message (media)
 
     def labels(self) -> list[str]:
         """The inline button labels, row after row."""
