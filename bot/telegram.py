@@ -56,7 +56,7 @@ from telegram.warnings import PTBUserWarning
 from bot.core.config import TelegramSettings
 from bot.core.files import FileStore
 from bot.core.messages import Attachment, Incoming, Outgoing
-from bot.lifecycle import Backoff, ChannelRefused, StatusBoard, describe_error
+from bot.lifecycle import Backoff, ChannelRefused, StatusBoard, TaskSet, describe_error
 from bot.outbox import SendForbidden, SendPermanent, SendRetryAfter, SendTransient
 from bot.runtime import Dispatcher
 from storage.updates import record_processed_update
@@ -67,6 +67,7 @@ CHANNEL = "telegram"
 CALLBACK_DATA_LIMIT = 64
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 TOKEN_RE = re.compile(r"^[0-9]+:[A-Za-z0-9_-]+$")
+RAW_CALLS_WARNING = r"Please use 'Bot\.(getUpdates|sendMessage|editMessageReplyMarkup|answerCallbackQuery)'"
 
 
 def build_application(token: str, settings: TelegramSettings, *, send_timeout: float = 10.0) -> Application:
@@ -132,8 +133,9 @@ class TelegramSender:
             return None
         if out.clear_choices_of:
             try:
-                await self.bot.edit_message_reply_markup(
-                    chat_id, int(out.clear_choices_of), reply_markup=None
+                # no reply_markup: the buttons are removed
+                await self._call(
+                    "editMessageReplyMarkup", {"chat_id": chat_id, "message_id": int(out.clear_choices_of)}
                 )
             except BadRequest as exc:
                 if "not modified" not in str(exc).lower() and "not found" not in str(exc).lower():
@@ -142,35 +144,48 @@ class TelegramSender:
         markup = self._markup(out)
         protect = out.protect_content or None  # None: the parameter is left out, as before
         if out.attachments:
-            att = out.attachments[0]
-            data = self.files.read(att.file_ref)
-            if att.kind == "photo":
-                msg = await self.bot.send_photo(
-                    chat_id,
-                    photo=data,
-                    caption=out.text or None,
-                    reply_markup=markup,
-                    protect_content=protect,
-                )
-            elif att.kind == "voice":
-                msg = await self.bot.send_voice(
-                    chat_id,
-                    voice=data,
-                    caption=out.text or None,
-                    reply_markup=markup,
-                    protect_content=protect,
-                )
-            else:
-                msg = await self.bot.send_document(
-                    chat_id,
-                    document=data,
-                    filename=att.filename or "file",
-                    caption=out.text or None,
-                    reply_markup=markup,
-                    protect_content=protect,
-                )
+            return await self._send_attachment(out, chat_id, markup, protect)
+        kwargs: dict[str, Any] = {"chat_id": chat_id, "text": out.text}
+        if markup is not None:
+            kwargs["reply_markup"] = markup
+        if protect:
+            kwargs["protect_content"] = True
+        result = await self._call("sendMessage", kwargs)
+        return str(result["message_id"]) if isinstance(result, dict) else None
+
+    async def _call(self, endpoint: str, kwargs: dict[str, Any]) -> Any:
+        """One Bot API call whose answer is read as plain JSON: PTB's request machinery (errors, retry-after,
+        timeouts) without building a ``Message`` the outbox does not read."""
+        return await self.bot.do_api_request(endpoint, api_kwargs=kwargs)
+
+    async def _send_attachment(self, out: Outgoing, chat_id: int, markup: Any, protect: bool | None) -> str:
+        att = out.attachments[0]
+        data = self.files.read(att.file_ref)
+        if att.kind == "photo":
+            msg = await self.bot.send_photo(
+                chat_id,
+                photo=data,
+                caption=out.text or None,
+                reply_markup=markup,
+                protect_content=protect,
+            )
+        elif att.kind == "voice":
+            msg = await self.bot.send_voice(
+                chat_id,
+                voice=data,
+                caption=out.text or None,
+                reply_markup=markup,
+                protect_content=protect,
+            )
         else:
-            msg = await self.bot.send_message(chat_id, out.text, reply_markup=markup, protect_content=protect)
+            msg = await self.bot.send_document(
+                chat_id,
+                document=data,
+                filename=att.filename or "file",
+                caption=out.text or None,
+                reply_markup=markup,
+                protect_content=protect,
+            )
         return str(msg.message_id)
 
     @staticmethod
@@ -227,12 +242,14 @@ class TelegramChannel:
         self.sender = TelegramSender(app, files)
         self.username: str = ""
         self._poll_task: asyncio.Task[None] | None = None
+        self._answers = TaskSet("telegram: callback answers")  # answered while their update is handled
         self._stopping = False
         # the error handler comes first: anything PTB catches is logged with the update's id
         app.add_error_handler(self._on_error)
         app.add_handler(TypeHandler(Update, self._on_update))
-        # getUpdates is asked through do_api_request (raw JSON, read update by update), which warns
-        warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'", category=PTBUserWarning)
+        # these are asked through do_api_request (raw JSON: updates read one by one, answers not built into
+        # objects nobody reads), which warns that PTB has a method for them
+        warnings.filterwarnings("ignore", message=RAW_CALLS_WARNING, category=PTBUserWarning)
 
     @property
     def task(self) -> asyncio.Task[None] | None:
@@ -259,6 +276,7 @@ class TelegramChannel:
             except Exception:  # it died earlier; the supervisor reported it
                 pass
             self._poll_task = None
+        await self._answers.close()
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()
@@ -336,8 +354,31 @@ class TelegramChannel:
                 continue
             if self.status.state_of(CHANNEL) != "running":
                 self.status.set(CHANNEL, "running", f"@{self.username}", now=self._now())
+            offset = await self._handle_batch(raw, offset)
+
+    async def _handle_batch(self, raw: list[Any], offset: int | None) -> int | None:
+        """The updates of one ``getUpdates`` answer: each chat's in order, different chats at once. Returns the
+        offset that confirms them all (asked only once every one of them was handled and committed)."""
+        lanes: dict[str, list[Any]] = {}
+        for item in raw:
+            lanes.setdefault(_lane_of(item), []).append(item)
+        if len(lanes) <= 1:
             for item in raw:
                 offset = await self._one(item, offset)
+            return offset
+        ends: list[int | None] = []
+
+        async def lane(items: list[Any]) -> None:
+            end: int | None = None
+            for item in items:
+                end = await self._one(item, end)
+            ends.append(end)
+
+        async with asyncio.TaskGroup() as group:
+            for key, items in lanes.items():
+                group.create_task(lane(items), name=f"telegram-update-lane-{key}")
+        confirmed = [end for end in ends if end is not None]
+        return max(confirmed) if confirmed else offset
 
     async def _get_updates(self, offset: int | None) -> list[Any]:
         kwargs: dict[str, Any] = {"timeout": self.settings.poll_timeout, "allowed_updates": ALLOWED_UPDATES}
@@ -386,12 +427,19 @@ class TelegramChannel:
         incoming = await self.to_incoming(update)
         if incoming is None:
             return
+        if update.callback_query is not None:  # the tap's spinner stops while the update is handled
+            self._answers.start(
+                self._answer(update.callback_query.id), name=f"telegram-answer-{update.update_id}"
+            )
         await self.dispatcher.handle(incoming)
-        if update.callback_query is not None:
-            try:
-                await update.callback_query.answer()
-            except TelegramError as exc:  # an old query cannot be answered; nothing is lost
-                log.info("answerCallbackQuery failed: %s", describe_error(exc))
+
+    async def _answer(self, query_id: str) -> None:
+        try:
+            await self.app.bot.do_api_request(
+                "answerCallbackQuery", api_kwargs={"callback_query_id": query_id}
+            )
+        except TelegramError as exc:  # an old query cannot be answered; nothing is lost
+            log.info("answerCallbackQuery failed: %s", describe_error(exc))
 
     # ------------------------------------------------------------------ conversion
 
@@ -490,6 +538,21 @@ class TelegramChannel:
             return Attachment(kind=kind, file_ref="", mime_type=mime, filename=name)  # type: ignore[arg-type]
         ref = self.files.save(data, suffix)
         return Attachment(kind=kind, file_ref=ref, mime_type=mime, filename=name, size=len(data))  # type: ignore[arg-type]
+
+
+def _lane_of(raw: Any) -> str:
+    """The chat a raw update belongs to (its updates are handled in order); an update without one is alone."""
+    if isinstance(raw, dict):
+        body = next((v for k, v in raw.items() if k != "update_id"), None)
+        if isinstance(body, dict):
+            holder = body.get("message") if isinstance(body.get("message"), dict) else body
+            chat = holder.get("chat")
+            if isinstance(chat, dict) and chat.get("id") is not None:
+                return f"chat:{chat['id']}"
+            sender = body.get("from")
+            if isinstance(sender, dict) and sender.get("id") is not None:
+                return f"user:{sender['id']}"
+    return f"update:{id(raw)}"
 
 
 def _kind_of(raw: Any) -> str:
