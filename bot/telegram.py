@@ -50,7 +50,6 @@ from telegram.error import (
     TimedOut,
 )
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
-from telegram.request import HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
 from bot.core.config import TelegramSettings
@@ -59,6 +58,7 @@ from bot.core.messages import Attachment, Incoming, Outgoing
 from bot.lifecycle import Backoff, ChannelRefused, StatusBoard, TaskSet, describe_error
 from bot.outbox import SendForbidden, SendPermanent, SendRetryAfter, SendTransient
 from bot.runtime import Dispatcher
+from bot.telegram_http import AiohttpRequest
 from storage.updates import record_processed_update
 
 log = logging.getLogger(__name__)
@@ -72,10 +72,11 @@ RAW_CALLS_WARNING = r"Please use 'Bot\.(getUpdates|sendMessage|editMessageReplyM
 
 def build_application(token: str, settings: TelegramSettings, *, send_timeout: float = 10.0) -> Application:
     """A PTB Application pointed at ``settings.base_url``, without its updater or rate limiter."""
-    request = HTTPXRequest(
+    # aiohttp under PTB (bot/telegram_http.py): a fraction of the default httpx stack's CPU per call
+    request = AiohttpRequest(
         connection_pool_size=32, read_timeout=send_timeout, write_timeout=send_timeout, connect_timeout=5.0
     )
-    poll_request = HTTPXRequest(
+    poll_request = AiohttpRequest(
         connection_pool_size=2, read_timeout=settings.poll_timeout + 10, connect_timeout=5.0
     )
     return (
