@@ -546,7 +546,8 @@ def _lane_of(raw: Any) -> str:
     if isinstance(raw, dict):
         body = next((v for k, v in raw.items() if k != "update_id"), None)
         if isinstance(body, dict):
-            holder = body.get("message") if isinstance(body.get("message"), dict) else body
+            inner = body.get("message")  # a callback query's: the tapped message
+            holder: dict[str, Any] = inner if isinstance(inner, dict) else body
             chat = holder.get("chat")
             if isinstance(chat, dict) and chat.get("id") is not None:
                 return f"chat:{chat['id']}"
