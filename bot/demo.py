@@ -112,7 +112,7 @@ class _Transcript:
     def flush(self) -> None:
         log = self.emu.log_lines()
         for line in log[self.done :]:
-            if not line.startswith("🤖 ✎"):  # edits only take spent buttons off old messages
+            if not line.startswith("🤖 ✎"):  # edits (spent buttons off, a card refreshed) are no new messages
                 self.write(line)
         self.done = len(log)
 

@@ -53,7 +53,8 @@ class Sender(Protocol):
     channel: str
 
     async def send(self, out: Outgoing) -> str | None:
-        """Deliver one message; return the channel's message id (None for an edit)."""
+        """Deliver one message; return the channel's message id (an edit: the edited message's; None when
+        only buttons came off or a command menu was set)."""
         ...
 
 

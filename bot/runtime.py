@@ -67,7 +67,12 @@ def split_text(text: str, limit: int) -> list[str]:
 def expand(msg: Outgoing) -> list[Outgoing]:
     """One outbox row per channel call: each attachment alone, then the text (split) with the choices on the last part."""
     limit = TEXT_LIMITS.get(msg.channel, 4096)
-    rows: list[Outgoing] = [
+    rows: list[Outgoing] = []
+    if msg.edit_of and (msg.attachments or len(split_text(msg.text, limit)) > 1):
+        # one message cannot become several: its buttons come off and the rest goes anew
+        rows.append(Outgoing(chat_id=msg.chat_id, clear_choices_of=msg.edit_of, channel=msg.channel))
+        msg = replace(msg, edit_of="")
+    rows += [
         replace(msg, text="", choices=[], keyboard=None, remove_keyboard=False, attachments=[a])
         for a in msg.attachments
     ]

@@ -143,6 +143,8 @@ class TelegramSender:
                     raise
             return None
         markup = self._markup(out)
+        if out.edit_of and await self._edit(chat_id, int(out.edit_of), out.text, markup):
+            return out.edit_of  # now about the issue too: a reply to it acts on it
         protect = out.protect_content or None  # None: the parameter is left out, as before
         if out.attachments:
             return await self._send_attachment(out, chat_id, markup, protect)
@@ -188,6 +190,23 @@ class TelegramSender:
                 protect_content=protect,
             )
         return str(msg.message_id)
+
+    async def _edit(self, chat_id: int, message_id: int, text: str, markup: Any) -> bool:
+        """Replace an earlier message's text and buttons; False if it cannot be (gone, or a photo's
+        caption): then its buttons are taken off, best effort, and the caller sends the text anew."""
+        try:
+            await self.bot.edit_message_text(
+                text, chat_id=chat_id, message_id=message_id, reply_markup=markup
+            )
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return True
+            try:
+                await self.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+            except BadRequest:
+                pass  # gone, or already without buttons: the new message is what counts
+            return False
+        return True
 
     @staticmethod
     def _markup(out: Outgoing) -> Any:

@@ -174,10 +174,9 @@ async def ask_options(
         state.nav.append((ctx.t("button.cancel"), CANCEL))
     state.extra = [list(row) for row in (extra_rows or [])]
     state.prefix = prefix
+    state.keyboard = keyboard is not None  # before the save: a re-ask read back from the table needs it
     state.store(conv.data)
     await save_conversation(ctx.tx, conv, ctx.now)
-    # set after saving, as before issue 16: the stored flag is the previous step's (see the issue-16 report)
-    conv.data["_keyboard"] = keyboard is not None
     if keyboard is not None:
         rows = [list(r) for r in keyboard]
         rows += [[KeyButton(label)] for label, _ in options]

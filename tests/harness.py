@@ -39,7 +39,7 @@ class Person:
         return await self._event("text", text=text)
 
     async def tap(self, label: str) -> list[Outgoing]:
-        for msg in reversed(self.harness.sent_to(self.user_id)):
+        for msg in reversed(self.harness.sent_to(self.user_id) + self.harness.edits_in(self.user_id)):
             for row in msg.choices:
                 for c in row:
                     if c.label == label:
@@ -69,6 +69,7 @@ class Harness:
         self.counter = 0
         self.last_row = 0
         self.rows: list[Outgoing] = []
+        self.edits: list[Outgoing] = []
 
     def person(self, user_id: str, name: str, language_code: str = "vi") -> Person:
         return Person(self, user_id, name, language_code)
@@ -83,12 +84,20 @@ class Harness:
             self.last_row = rows[-1].id
         out = [Outgoing.from_json(r.payload) for r in rows]
         self.rows += out
-        return [o for o in out if not o.clear_choices_of and o.commands is None]
+        self.edits += [o for o in out if o.edit_of]
+        return [o for o in out if _new_message(o)]
 
     def sent_to(self, chat_id: str) -> list[Outgoing]:
-        return [
-            o for o in self.rows if o.chat_id == chat_id and not o.clear_choices_of and o.commands is None
-        ]
+        """The new messages to ``chat_id`` (edits of earlier ones left out: see :meth:`edits_in`)."""
+        return [o for o in self.rows if o.chat_id == chat_id and _new_message(o)]
+
+    def edits_in(self, chat_id: str) -> list[Outgoing]:
+        """The edits of earlier messages in ``chat_id`` (a card refreshed in place), oldest first."""
+        return [o for o in self.edits if o.chat_id == chat_id]
+
+
+def _new_message(o: Outgoing) -> bool:
+    return not o.clear_choices_of and not o.edit_of and o.commands is None
 
 
 def texts(msgs: list[Outgoing]) -> list[str]:

@@ -175,3 +175,49 @@ async def test_link_both_channels_and_choose_where_notices_go(
     await resolve(hung)
     assert await zl_lan.next() == OUTCOME
     assert tg_lan.user.pending() == []
+
+
+def zalo_card(state: str, *entries: str) -> str:
+    """Issue #1's card as a leader reads it on Zalo, the numbered options left out (``body()``)."""
+    return "\n".join([
+        "Vụ việc #1: Thôn 3 mất điện hai ngày", "Lĩnh vực: Điện sinh hoạt", "Nơi xảy ra: Xã Hàm Thắng",
+        "Đơn vị phụ trách: Xã Hàm Thắng", "Mức độ: Bức xúc", f"Trạng thái: {state}",
+        "Hạn tiếp nhận: 10:30 11/11/2026", "Hạn xử lý: 17:00 17/11/2026", "Người được giao: (chưa có)",
+        "Số báo cáo: 1", "", "Diễn biến gần nhất:",
+        "• 10/11 10:00 — Nguyễn Thị Lan: Báo cáo (Cả thôn, ấp, khu phố; Nghe trực tiếp người dân): "
+        "Thôn 3 mất điện hai ngày", *entries,
+    ])  # fmt: skip
+
+
+async def test_a_zalo_leader_gets_the_refreshed_card_anew_with_its_numbers(
+    app: App, emus: tuple[TelegramEmulator, ZaloEmulator]
+) -> None:
+    lan = await join(app, emus, "telegram", 101, "Nguyễn Thị Lan", "X01", "member")
+    hung = await join(app, emus, "zalo", 201, "Trần Văn Hùng", "X01", "leader")
+    await file_report(lan)
+    await hung.say("/issue 1")
+    [card] = await hung.user.next_messages(1)
+    assert card.body() == zalo_card("Mới tiếp nhận") and card.options()[:3] == [
+        "Tiếp nhận", "Giao xử lý", "Ghi chú",
+    ]  # fmt: skip
+    await hung.choose("Tiếp nhận")  # "1": Zalo cannot edit, so the card comes again, numbered anew
+    done, fresh = await hung.user.next_messages(2)
+    assert done.text == t("vi", "act.acknowledged", number=1)
+    acked = "• 10/11 10:00 — Trần Văn Hùng: Chuyển trạng thái: Đã tiếp nhận xử lý"
+    assert fresh.body() == zalo_card("Đã tiếp nhận xử lý", acked)
+    assert fresh.options() == ["Giao xử lý", "Ghi chú", "Đã xử lý xong", "Trùng vụ việc…", "Chuyển đơn vị",
+                               "Đóng không xử lý", "Xin gia hạn"]  # fmt: skip
+    await hung.choose("Đã xử lý xong")  # a prompt follows; its numbers, not a card's, are the ones in force
+    [ask] = await hung.user.next_messages(1)
+    assert ask.body() == t("vi", "act.ask_resolution", number=1) and ask.options() == ["✖ Hủy"]
+    await hung.say("Điện lực đã thay dây")
+    assert await hung.next() == t("vi", "act.ask_evidence")
+    await hung.choose("Không, gửi kết quả luôn")
+    done, fresh = await hung.user.next_messages(2)
+    assert done.text == t("vi", "act.resolved", number=1, count=1)
+    resolved = "• 10/11 10:00 — Trần Văn Hùng: Chuyển trạng thái: Đã xử lý. Điện lực đã thay dây"
+    assert fresh.body() == zalo_card("Đã xử lý", acked, resolved)
+    assert fresh.options() == ["Ghi chú", "Mở lại"]
+    assert await lan.next(2) == t(
+        "vi", "notice.resolved", number=1, title="Thôn 3 mất điện hai ngày", resolution="Điện lực đã thay dây"
+    )  # fmt: skip (after "acknowledged")

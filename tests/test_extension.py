@@ -100,6 +100,10 @@ async def test_asked_and_approved_moves_the_deadline_tells_the_reporters_and_res
     assert labels(asked["201"]) == ["Đồng ý gia hạn", "Không đồng ý"]
     assert "Chờ điện lực cấp vật tư" in asked["201"].text and shown(new_due) in asked["201"].text
     assert (await issue_1(services)).handle_due_at == before.handle_due_at  # nothing moves until decided
+    # the card she asked from is refreshed in place: the request in its history
+    asked_card = world.edits_in("102")[-1]
+    assert asked_card.text.startswith("Vụ việc #1: Thôn 1 mất điện\n")
+    assert asked_card.text.endswith("— Đồng chí: Xin gia hạn xử lý. Lý do: Chờ điện lực cấp vật tư")
 
     out = await cast["hung"].tap("Đồng ý gia hạn")
     after = await issue_1(services)
@@ -116,6 +120,12 @@ async def test_asked_and_approved_moves_the_deadline_tells_the_reporters_and_res
     assert [o.text for o in out if o.chat_id == "201"] == [
         t("vi", "extend.approved_leader", number=1, due=shown(new_due), count=1)
     ]
+    # the request Hùng tapped is now the card: the new deadline, the decision, the buttons still of use
+    decided = world.edits_in("201")[-1]
+    assert decided.edit_of == "1" and f"\nHạn xử lý: {shown(new_due)}\n" in decided.text
+    assert decided.text.endswith("— Hùng: " + t("vi", "entry.extension", text=shown(new_due)))
+    assert labels(decided) == ["Giao xử lý", "Ghi chú", "Đã xử lý xong", "Trùng vụ việc…", "Chuyển đơn vị",
+                               "Đóng không xử lý", "Xin gia hạn"]  # fmt: skip
     # the thread: the reporters read the new deadline, never the reason
     [my_thread] = await cast["lan"].tap_data("a:my:1")
     assert t("vi", "entry.extension", text=shown(new_due)) in my_thread.text

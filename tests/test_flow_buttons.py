@@ -8,6 +8,8 @@ from bot.core.clock import ManualClock
 from bot.core.messages import Outgoing
 from bot.core.texts import t
 from bot.runtime import Services
+from handlers.flow import EngineState
+from storage.conversations import get_conversation
 from tests.harness import Harness, Person, labels
 from tests.seed import seed_units
 from tests.test_report import member
@@ -64,3 +66,19 @@ async def test_taps_on_a_re_asked_prompt_in_flight_are_answered(world: Harness) 
     [stale] = await lan.tap_data(data_of(severity, "Khẩn cấp — có nguy cơ thành điểm nóng"))
     assert stale.text == t("vi", "error.stale_button") + "\n\n" + t("vi", "report.ask_people")
     assert [m.text for m in await lan.tap("Một vài hộ")] == [t("vi", "report.ask_source")]
+
+
+async def test_a_keyboard_step_is_stored_as_one_and_re_asked_with_its_keyboard(world: Harness) -> None:
+    lan = await member(world, "101", "Nguyễn Thị Lan")
+    await lan.say("/report")
+    await lan.tap("Điện sinh hoạt")
+    [*_, ask_location] = await lan.say("Thôn 3")
+    assert ask_location.keyboard is not None and not ask_location.choices
+    conv = await get_conversation(world.services.db.reader, "telegram", "101")
+    assert conv is not None and conv.step == "location"
+    assert EngineState.load(conv.data).keyboard  # saved with the step it belongs to, not the step before
+    # the next event reads the step back from the database: the re-asked step keeps its reply keyboard
+    [again] = await lan.say("không rõ")
+    assert (again.text or "").startswith(t("vi", "error.choose_again") + "\n\n")
+    assert again.keyboard is not None and not again.choices
+    assert again.keyboard[0][0].label == t("vi", "report.share_location")

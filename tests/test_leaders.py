@@ -300,3 +300,50 @@ async def test_deactivation_and_replacement_move_open_assignments(world: Harness
     issue = await iss.get_issue(services.db.reader, 1)
     assert issue is not None and issue.assignee_id is None and issue.state == "acknowledged"
     assert [e.kind for e in await iss.list_thread(services.db.reader, 1)][-2:] == ["reassigned", "unassigned"]
+
+
+def last_card(world: Harness, chat: str) -> Outgoing:
+    """The latest message edited in ``chat``: the card refreshed in place (the harness taps message "1")."""
+    edit = world.edits_in(chat)[-1]
+    assert edit.edit_of == "1" and edit.text.startswith("Vụ việc #1: ") and edit.issue_id == 1
+    return edit
+
+
+async def test_each_action_from_the_card_ends_with_the_card_refreshed(world: Harness) -> None:
+    c = await cast(world)
+    await file_by_taps(c["lan"])
+    hung, dien = c["hung"], c["dien"]
+    await hung.say("/issue 1")
+    assert world.edits_in("201") == []
+    await hung.tap("Ghi chú")
+    assert world.edits_in("201") == []  # asking for the text: the card keeps its buttons, unchanged
+    assert texts(await hung.say("Cần kiểm tra trạm biến áp")) == [t("vi", "act.commented", number=1)]
+    card = last_card(world, "201")
+    assert (
+        card.text.endswith("— Trần Văn Hùng: Cần kiểm tra trạm biến áp")
+        and "Trạng thái: Mới tiếp nhận" in card.text
+    )
+    assert labels(card)[0] == "Tiếp nhận"
+
+    # the assignee's proposal, confirmed from the message that carried it: that message becomes the card
+    await hung.tap_data("a:iss:assign:1")
+    await hung.tap("Phạm Văn Điện — Tỉnh Bình Thuận")
+    await dien.tap_data("a:iss:propose:1")
+    await dien.say("Đã thay máy biến áp")
+    assert "\nTrạng thái: Đã giao xử lý\n" in last_card(world, "302").text  # hers, refreshed too
+    assert labels(last_card(world, "302")) == ["Báo tiến độ", "Đề xuất kết quả", "Xin gia hạn"]
+    assert texts(await hung.tap("Xác nhận kết quả"))[-1] == t("vi", "act.resolved", number=1, count=1)
+    card = last_card(world, "201")
+    assert "\nTrạng thái: Đã xử lý\n" in card.text
+    assert labels(card) == ["Ghi chú", "Mở lại", "Xem thêm diễn biến"]  # over five entries now
+
+    await hung.tap("Mở lại")
+    assert texts(await hung.say("Chiều nay lại mất điện")) == [t("vi", "act.reopened", number=1)]
+    card = last_card(world, "201")
+    assert "\nTrạng thái: Mở lại\n" in card.text and card.text.endswith("Mở lại. Chiều nay lại mất điện")
+    assert labels(card) == ["Tiếp nhận", "Giao xử lý", "Ghi chú", "Đã xử lý xong", "Trùng vụ việc…",
+                            "Chuyển đơn vị", "Đóng không xử lý", "Xin gia hạn", "Xem thêm diễn biến"]  # fmt: skip
+    # by command, no card was tapped: the answers say what happened, no card is sent or edited
+    edits = len(world.edits_in("201"))
+    assert texts(await hung.say("/comment 1 Đã báo điện lực")) == [t("vi", "act.commented", number=1)]
+    assert len(world.edits_in("201")) == edits

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.core.clock import ManualClock
 from bot.core.config import OutboxSettings
 from bot.core.messages import Attachment, Choice, Outgoing
 from bot.outbox import OutboxWorker, SendForbidden, SendPermanent, SendRetryAfter, SendTransient
-from bot.runtime import Services, enqueue, split_text
+from bot.runtime import Services, enqueue, expand, split_text
 from storage import outbox as store
 from storage.db import Database
 from tests.conftest import VN
@@ -155,6 +156,15 @@ async def test_long_text_is_split_on_lines_and_attachments_go_first(services: Se
     rows = [Outgoing.from_json(r.payload) for r in await store.list_outbox_after(db.reader, 0)]
     assert rows[0].attachments == [att] and rows[0].text == ""
     assert [bool(r.choices) for r in rows[1:]] == [False] * (len(rows) - 2) + [True]
+
+
+def test_an_edit_stays_one_message_or_goes_anew_when_it_cannot() -> None:
+    card = Outgoing(chat_id="A", text="Vụ việc #1", choices=[[Choice("OK", "c1:ok")]], edit_of="7")
+    assert expand(card) == [card]
+    long = replace(card, text="\n".join("x" * 90 for _ in range(60)))  # over 4096: two messages
+    clear, *parts = expand(long)
+    assert clear == Outgoing(chat_id="A", clear_choices_of="7")  # the old message's buttons come off
+    assert len(parts) == 2 and all(not p.edit_of for p in parts) and parts[-1].choices == card.choices
 
 
 async def test_rows_of_an_open_transaction_are_never_sent(services: Services, clock: ManualClock) -> None:

@@ -73,6 +73,9 @@ class Outgoing:
     issue_ids: list[int] = field(default_factory=list)  # ... or about several (a digest): a reply names one
     draft_ref: str = ""  # ... or about a draft
     clear_choices_of: str = ""  # instead of sending: remove the choices from this earlier bot message
+    # instead of sending anew: replace this earlier bot message's text and choices (a channel that cannot
+    # edit, or a message that cannot be edited, gets it as a new message)
+    edit_of: str = ""
     commands: list[tuple[str, str]] | None = None  # instead of sending: set this chat's command menu
     proactive: bool = False  # not an answer to the person: held back in quiet hours unless urgent
     urgent: bool = False

@@ -8,6 +8,7 @@ and the notices those actions send. One module per job:
 * ``actions`` — acknowledge, assign, resolve, comment, … (rights re-checked, conditional updates);
 * ``replies`` — the "act" conversation and replies to messages about an issue;
 * ``extension`` — deadline extensions (gia hạn): asked, approved or refused;
+* ``refresh`` — the card after an action: the tapped message edited into the current card;
 * ``commands`` — the commands and the stateless ``a:iss:…`` / ``a:lst:…`` / ``a:ext:…`` buttons.
 
 The names below are the package's public face (the router, checks and the scheduler use them).

@@ -280,7 +280,8 @@ async def mark_duplicate(ctx: Context, issue: iss.Issue, target_number: int) -> 
         ctx.reply(ctx.t("act.dup_target_gone", target=target_number))
         return
     # a chain back to this issue would be a loop
-    seen, current = {issue.id}, target
+    seen: set[int] = {issue.id}
+    current: iss.Issue | None = target
     while current is not None and current.duplicate_of is not None:
         if current.duplicate_of in seen:
             ctx.reply(ctx.t("act.dup_cycle", number=issue.id, target=target.id))

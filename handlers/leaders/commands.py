@@ -10,9 +10,11 @@ from handlers.leaders import extension
 from handlers.leaders.card import show_card, show_more
 from handlers.leaders.common import first_number, issue_argument, load_for
 from handlers.leaders.lists import show_list
+from handlers.leaders.refresh import CARD_MESSAGE, keep_buttons, refresh_card, tapped
 from storage import issues as iss
 
-TEXT_ACTIONS = ("comment", "resolve", "reopen", "close", "dup", "progress", "propose")
+TEXT_ACTIONS = ("comment", "resolve", "reopen", "close", "dup", "progress", "propose", "sendback")
+BUTTON_ACTIONS = ("ack", "extend", "confirm", "assign", "move", *TEXT_ACTIONS)
 
 
 async def on_action(ctx: Context, button: Action) -> bool:
@@ -34,30 +36,43 @@ async def on_action(ctx: Context, button: Action) -> bool:
 
 
 async def _on_issue_button(ctx: Context, issue: iss.Issue, action: str, page: int | None) -> None:
+    """An issue's button. An action done at once ends with the tapped message edited into the current card
+    (refused or not: the card shows where the issue stands); one that asks first (a text, an assignee)
+    leaves the tapped message's buttons live and refreshes the card when it completes."""
     if action == "card":
         await show_card(ctx, issue)
     elif action == "more":
         await show_more(ctx, issue, page or 1)
-    elif action == "ack":
+    elif action not in BUTTON_ACTIONS:
+        ctx.reply(ctx.t("error.bad_button"))
+    elif await _start_or_act(ctx, issue, action):
+        keep_buttons(ctx)
+    elif issue.assignee_id == ctx.member.id or await access.leads(ctx.tx, ctx.settings, ctx.member, issue):
+        await refresh_card(ctx, issue.id, tapped(ctx))  # not for a reporter told "not found" by a forged tap
+
+
+async def _start_or_act(ctx: Context, issue: iss.Issue, action: str) -> bool:
+    """Do the button's action, or start the conversation it needs; True if a conversation started."""
+    card = {CARD_MESSAGE: tapped(ctx)}
+    if action == "ack":
         await act.acknowledge(ctx, issue)
-    elif action == "extend":
-        await extension.start_request(ctx, issue)
-    elif action == "confirm":
+        return False
+    if action == "extend":
+        return await extension.start_request(ctx, issue, card_message=tapped(ctx))
+    if action == "confirm":
         if await act.check(ctx, issue, "confirm"):
             await act.confirm_proposal(ctx, issue)
-    elif action == "sendback":
-        if await act.check(ctx, issue, "confirm"):
-            await flow.start(
-                ctx, "act", "text", {"action": "sendback", "issue_id": issue.id, "attachments": []}
-            )
-    elif action in ("assign", "move"):
-        if await act.check(ctx, issue, action):
-            await flow.start(ctx, "act", action, {"action": action, "issue_id": issue.id, "page": 0})
-    elif action in TEXT_ACTIONS:
-        if await act.check(ctx, issue, action):
-            await flow.start(ctx, "act", "text", {"action": action, "issue_id": issue.id, "attachments": []})
+        return False
+    check_as = "confirm" if action == "sendback" else action
+    if not await act.check(ctx, issue, check_as):
+        return False
+    if action in ("assign", "move"):
+        await flow.start(ctx, "act", action, {"action": action, "issue_id": issue.id, "page": 0, **card})
     else:
-        ctx.reply(ctx.t("error.bad_button"))
+        await flow.start(
+            ctx, "act", "text", {"action": action, "issue_id": issue.id, "attachments": [], **card}
+        )
+    return True
 
 
 async def _with_issue(ctx: Context, command: str, needs_text: bool) -> tuple[iss.Issue, str] | None:

@@ -25,6 +25,7 @@ from handlers.context import Context
 from handlers.leaders.actions import check
 from handlers.leaders.common import fmt_time, issue_argument, load_for
 from handlers.leaders.notices import held_until, notify, notify_reporters
+from handlers.leaders.refresh import CARD_MESSAGE, after_conversation, refresh_card, tapped
 from storage import extensions as ext
 from storage import issues as iss
 from storage import members as mem
@@ -102,23 +103,29 @@ async def cmd_extend(ctx: Context) -> None:
     await start_request(ctx, issue, words[1] if len(words) > 1 else "", words[2] if len(words) > 2 else "")
 
 
-async def start_request(ctx: Context, issue: iss.Issue, day_text: str = "", reason: str = "") -> None:
-    """Ask for an extension of ``issue`` (the card's button, or /extend with what was typed)."""
+async def start_request(
+    ctx: Context, issue: iss.Issue, day_text: str = "", reason: str = "", *, card_message: str | None = None
+) -> bool:
+    """Ask for an extension of ``issue`` (the card's button, whose message is ``card_message``, or /extend
+    with what was typed); True if a conversation started to ask what is missing."""
     if not await check(ctx, issue, "extend") or await _pending(ctx, issue):
-        return
+        return False
     data: dict[str, object] = {"issue_id": issue.id}
+    if card_message is not None:
+        data[CARD_MESSAGE] = card_message
     if not day_text:
         await flow.start(ctx, "extend", "date", data)
-        return
+        return True
     due, problem = new_deadline(ctx, issue, day_text)
     if due is None:
         ctx.reply(problem)
         await flow.start(ctx, "extend", "date", data)
-        return
+        return True
     if not reason.strip():
         await flow.start(ctx, "extend", "reason", {**data, "due": ts(due)})
-        return
+        return True
     await submit(ctx, issue, due, reason.strip()[:REASON_LIMIT])
+    return False
 
 
 async def _pending(ctx: Context, issue: iss.Issue) -> bool:
@@ -169,6 +176,7 @@ async def _answer(ctx: Context, conv: Conversation, value: str) -> None:
     assert due is not None
     if await check(ctx, issue, "extend") and not await _pending(ctx, issue):
         await submit(ctx, issue, due, reason)
+    await after_conversation(ctx, conv.data, issue.id)
 
 
 flow.register(flow.Flow("extend", _ask, _answer))
@@ -267,7 +275,13 @@ async def on_action(ctx: Context, button: Action) -> bool:
     if request.requested_by == ctx.member.id:
         ctx.reply(ctx.t("extend.own_request"))
         return True
-    approve = button.answer == ExtensionAnswer.APPROVE
+    await _decide(ctx, issue, request, button.answer == ExtensionAnswer.APPROVE)
+    await refresh_card(ctx, issue.id, tapped(ctx))  # the request becomes the card, decided or not
+    return True
+
+
+async def _decide(ctx: Context, issue: iss.Issue, request: ext.ExtensionRequest, approve: bool) -> None:
+    """Decide the request once: of two leaders tapping at once, one decides and the other is told."""
     applies = issue.state in iss.OPEN_STATES and request.new_due_at > issue.handle_due_at
     outcome = "refused" if not approve else ("approved" if applies else "lapsed")
     if request.state != "pending" or not await ext.decide_extension_request(
@@ -276,7 +290,7 @@ async def on_action(ctx: Context, button: Action) -> bool:
         fresh = await ext.get_extension_request(ctx.tx, request.id)
         state = fresh.state if fresh is not None else request.state
         ctx.reply(ctx.t("extend.decided", number=issue.id, outcome=ctx.t(f"extend.outcome.{state}")))
-        return True
+        return
     if outcome == "refused":
         await _refused(ctx, issue, request)
     elif outcome == "approved" and await ext.extend_deadline(ctx.tx, issue.id, request.new_due_at, ctx.now):
@@ -286,7 +300,6 @@ async def on_action(ctx: Context, button: Action) -> bool:
         fresh_issue = await iss.get_issue(ctx.tx, issue.id) or issue
         ctx.reply(ctx.t("extend.lapsed", number=issue.id, state=ctx.t(f"state.{fresh_issue.state}"),
                         due=fmt_time(ctx, fresh_issue.handle_due_at)))  # fmt: skip
-    return True
 
 
 async def _approved(ctx: Context, issue: iss.Issue, request: ext.ExtensionRequest) -> None:

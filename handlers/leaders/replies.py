@@ -11,6 +11,7 @@ from handlers.attachments import attachment_dicts
 from handlers.context import Context
 from handlers.leaders import actions as act
 from handlers.leaders.common import PEOPLE_PAGE, TEXT_LIMIT, first_number
+from handlers.leaders.refresh import CARD_MESSAGE, after_conversation
 from handlers.numbers import parse_issue_number
 from storage import issues as iss
 from storage import members as mem
@@ -126,6 +127,7 @@ async def _answer_pick(ctx: Context, conv: Conversation, issue: iss.Issue, value
         await act.assign(ctx, issue, chosen)
     else:
         await act.move(ctx, issue, chosen)
+    await after_conversation(ctx, d, issue.id)
 
 
 async def _answer_text(ctx: Context, conv: Conversation, issue: iss.Issue, value: str) -> None:
@@ -142,24 +144,21 @@ async def _answer_text(ctx: Context, conv: Conversation, issue: iss.Issue, value
         d["asked_evidence"] = True
         await flow.goto(ctx, conv, "evidence")
         return
-    await flow.finish(ctx, conv)
-    await _perform(ctx, issue, d["action"], text, d.get("attachments", []))
+    await _complete(ctx, conv, issue, d["action"])
 
 
 async def _answer_evidence(ctx: Context, conv: Conversation, issue: iss.Issue, value: str) -> None:
     if value == "add":
         await flow.goto(ctx, conv, "files")
         return
-    await flow.finish(ctx, conv)
-    await _perform(ctx, issue, "resolve", conv.data["text"], conv.data.get("attachments", []))
+    await _complete(ctx, conv, issue, "resolve")
 
 
 async def _answer_files(ctx: Context, conv: Conversation, issue: iss.Issue, value: str) -> None:
     if value != "_done":
         await flow.reask(ctx, conv, ctx.t("act.ask_evidence_files"))
         return
-    await flow.finish(ctx, conv)
-    await _perform(ctx, issue, "resolve", conv.data["text"], conv.data.get("attachments", []))
+    await _complete(ctx, conv, issue, "resolve")
 
 
 REPLY_ACTIONS = {
@@ -181,8 +180,7 @@ async def _answer_reply(ctx: Context, conv: Conversation, issue: iss.Issue, valu
         d["asked_evidence"] = True
         await flow.goto(ctx, conv, "evidence")
         return
-    await flow.finish(ctx, conv)
-    await _perform(ctx, issue, d["action"], d["text"], d.get("attachments", []))
+    await _complete(ctx, conv, issue, d["action"])
 
 
 StepAnswer = Callable[[Context, Conversation, iss.Issue, str], Awaitable[None]]
@@ -194,6 +192,14 @@ STEP_ANSWERS: dict[str, StepAnswer] = {
     "files": _answer_files,
     "reply": _answer_reply,
 }
+
+
+async def _complete(ctx: Context, conv: Conversation, issue: iss.Issue, action: str) -> None:
+    """The conversation has what the action needs: end it, act, and refresh the card it came from."""
+    d = conv.data
+    await flow.finish(ctx, conv)
+    await _perform(ctx, issue, action, d["text"], d.get("attachments", []))
+    await after_conversation(ctx, d, issue.id)
 
 
 async def _perform(
@@ -299,6 +305,7 @@ async def on_reply(ctx: Context) -> bool:
             "candidates": ids,
             "text": text,
             "attachments": attachments,
+            CARD_MESSAGE: "",
         }
         await flow.start(ctx, "act", "which", data)
         return True
@@ -314,6 +321,7 @@ async def on_reply(ctx: Context) -> bool:
         "text": text,
         "attachments": attachments,
         "offers": offers,
+        CARD_MESSAGE: "",  # the card: the prompt tapped last
     }
     await flow.start(ctx, "act", "reply", data)
     return True
