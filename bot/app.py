@@ -17,6 +17,7 @@ from bot.channel import Channel
 from bot.core.clock import Clock
 from bot.core.config import ConfigError, Settings
 from bot.core.files import FileStore
+from bot.core.links import FileLinks
 from bot.core.texts import t
 from bot.core.workcal import WorkCalendar
 from bot.lifecycle import StatusBoard, status_path, token_source
@@ -224,7 +225,8 @@ def _channels(
                 services.clock,
                 base_url=settings.zalo.base_url,
                 poll_timeout=settings.zalo.poll_timeout,
-                media_base_url=settings.zalo.media_base_url,
+                links=file_links(settings),
+                tz=settings.tz,
                 send_timeout=settings.outbox.send_timeout_seconds,
                 lang=settings.language,
                 token_source=token_source(settings.zalo.token_env, settings.zalo.token_file),
@@ -232,6 +234,42 @@ def _channels(
             )
         )
     return channels
+
+
+def file_links(settings: Settings) -> FileLinks | None:
+    """The signer of Zalo's links to evidence, when ``webhook.public_url`` and the link secret are set; else
+    None (Zalo gets a note saying where to see the files)."""
+    secret = settings.zalo.link_secret()
+    if not secret or not settings.webhook.public_url:
+        return None
+    base = settings.webhook.public_url.rstrip("/") + settings.zalo.files_path
+    try:
+        return FileLinks(secret.encode(), base, settings.zalo.link_hours)
+    except ValueError as exc:
+        raise ConfigError(f"config: {settings.zalo.link_secret_env}: {exc}") from None
+
+
+def _file_server(
+    settings: Settings, services: Services, server: WebhookServer | None
+) -> WebhookServer | None:
+    """The HTTP server that answers Zalo's signed links: the webhook server, or one of its own in polling
+    mode; None without links."""
+    if settings.zalo.media_base_url:
+        log.warning(
+            "config: zalo.media_base_url is deprecated and ignored (it exposed the file store by public, "
+            "permanent links); Zalo now gets signed links that expire: set webhook.public_url and %s",
+            settings.zalo.link_secret_env,
+        )
+    links = file_links(settings)
+    if links is None:
+        return server
+    if server is None:
+        server = WebhookServer(settings.webhook.listen_host, settings.webhook.listen_port)
+    try:
+        server.serve_files(settings.zalo.files_path, links, services.files, services.clock)
+    except ValueError as exc:
+        raise ConfigError(f"config: zalo.files_path: {exc}") from None
+    return server
 
 
 def _webhook_mode(
@@ -288,6 +326,8 @@ def build_app(
         if not webhook_secret:
             raise ConfigError("config: webhook mode needs a secret")
         channels, server = _webhook_mode(settings, channels, webhook_secret)
+    if zalo_token:
+        server = _file_server(settings, services, server)
     senders: dict[str, Sender] = {c.sender.channel: c.sender for c in channels}
     worker.senders.update(senders)
     jobs = all_jobs(services, worker.wake)

@@ -216,7 +216,8 @@ async def scene_report(story: _Story) -> None:
     await story.tap(lan, "Nghe trực tiếp người dân")
     await story.tap(lan, "Không ghi")
     await story.tap(lan, "✔ Gửi báo cáo")
-    [story.alert] = await story.answers(story.person(1002, "Hùng"))
+    # the alert, then the report's photo and its location pin
+    story.alert, _photo, _pin = await story.answers(story.person(1002, "Hùng"), 3)
 
 
 async def scene_leader(story: _Story) -> None:

@@ -12,6 +12,8 @@ background tasks that must never end on their own.
 * :class:`TaskSet` — small side tasks that the code starting them does not wait for (answering a Telegram
   callback query while the update is handled), yet owned: a failure is logged, and :meth:`TaskSet.close`
   waits for (then cancels) those still running.
+* :func:`serve` — starts an aiohttp application on ``host:port`` (port 0: any free one) and returns its runner
+  and the port it bound: the webhook server, the sandbox page and both emulators start this way.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from aiohttp import web
 
 log = logging.getLogger(__name__)
 
@@ -247,3 +251,20 @@ def running_bot(database_path: Path) -> tuple[bool, str, str]:
         elif state == "refused":
             ok, fix = False, "correct the channel's token, then start dlxh again"
     return ok, f"dlxh run (pid {pid}): " + "; ".join(parts), fix
+
+
+async def serve(
+    app: web.Application, host: str, port: int, **runner_options: Any
+) -> tuple[web.AppRunner, int]:
+    """Start ``app`` and return its runner and the port it bound (the runner is cleaned up on failure);
+    ``runner.cleanup()`` stops it. No signal handling (the CLI owns the signals) and no access log (logs
+    carry ids, never what people wrote)."""
+    runner = web.AppRunner(app, handle_signals=False, access_log=None, **runner_options)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    try:
+        await site.start()
+    except BaseException:
+        await runner.cleanup()
+        raise
+    return runner, runner.addresses[0][1]

@@ -22,6 +22,7 @@ from storage.updates import record_processed_update
 log = logging.getLogger(__name__)
 
 TEXT_LIMITS = {"telegram": 4096, "zalo": 2000}
+CAPTION_LIMIT = 1024  # Telegram's caption of a photo, a file, an album's first item
 
 Handler = Callable[[Context], Awaitable[None]]
 
@@ -65,13 +66,16 @@ def split_text(text: str, limit: int) -> list[str]:
 
 
 def expand(msg: Outgoing) -> list[Outgoing]:
-    """One outbox row per channel call: each attachment alone, then the text (split) with the choices on the last part."""
+    """One outbox row per channel call: each attachment alone, then the text (split) with the choices on the last
+    part; an album (``msg.album``) is one row, its text the caption."""
     limit = TEXT_LIMITS.get(msg.channel, 4096)
     rows: list[Outgoing] = []
     if msg.edit_of and (msg.attachments or len(split_text(msg.text, limit)) > 1):
         # one message cannot become several: its buttons come off and the rest goes anew
         rows.append(Outgoing(chat_id=msg.chat_id, clear_choices_of=msg.edit_of, channel=msg.channel))
         msg = replace(msg, edit_of="")
+    if msg.album and msg.attachments and len(msg.text) <= CAPTION_LIMIT:  # one call, the text its caption
+        return [*rows, replace(msg, choices=[], keyboard=None, remove_keyboard=False)]
     rows += [
         replace(msg, text="", choices=[], keyboard=None, remove_keyboard=False, attachments=[a])
         for a in msg.attachments

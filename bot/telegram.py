@@ -5,7 +5,9 @@ Inbound: our own long-polling loop asks ``getUpdates`` and hands each update to 
 The next ``getUpdates`` confirms an update only after it was committed, so a kill never loses one;
 a redelivered update is recognised by its id and skipped. The updates of a batch are read one by one
 from the raw answer: one that this PTB cannot read (a Bot API version skew) is logged by id and kind,
-recorded as processed, confirmed and skipped, and the others are handled.
+recorded as processed, confirmed and skipped, and the others are handled. A batch's chats are handled at
+once, each chat's updates in order (:mod:`bot.telegram_batch`); a tapped button's callback query is answered
+while its update is handled (a supervised :class:`bot.lifecycle.TaskSet`).
 
 Start-up: :meth:`TelegramChannel.start` returns at once; the channel's task retries its first contact
 (``getMe``, ``deleteWebhook``, the menus) with capped exponential backoff and one log line per attempt,
@@ -28,17 +30,24 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import (
+    Audio,
     BotCommand,
     BotCommandScopeChat,
     BotCommandScopeDefault,
+    Document,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputMediaDocument,
+    InputMediaPhoto,
     KeyboardButton,
     Message,
+    PhotoSize,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     ReplyParameters,
     Update,
+    Video,
+    Voice,
 )
 from telegram.error import (
     BadRequest,
@@ -58,6 +67,7 @@ from bot.core.messages import Attachment, Incoming, Outgoing
 from bot.lifecycle import Backoff, ChannelRefused, StatusBoard, TaskSet, describe_error
 from bot.outbox import SendForbidden, SendPermanent, SendRetryAfter, SendTransient
 from bot.runtime import Dispatcher
+from bot.telegram_batch import handle_batch
 from bot.telegram_http import AiohttpRequest
 from storage.updates import record_processed_update
 
@@ -146,9 +156,21 @@ class TelegramSender:
         if out.edit_of and await self._edit(chat_id, int(out.edit_of), out.text, markup):
             return out.edit_of  # now about the issue too: a reply to it acts on it
         protect = out.protect_content or None  # None: the parameter is left out, as before
-        if out.attachments:
-            return await self._send_attachment(out, chat_id, markup, protect)
-        kwargs: dict[str, Any] = {"chat_id": chat_id, "text": out.text}
+        if out.location is not None:
+            msg = await self.bot.send_location(
+                chat_id, out.location[0], out.location[1], reply_markup=markup, protect_content=protect
+            )
+        elif len(out.attachments) > 1:
+            return await self._send_album(chat_id, out, protect)
+        elif out.attachments:
+            msg = await self._send_file(chat_id, out.attachments[0], out.text, markup, protect)
+        else:
+            return await self._send_text(chat_id, out.text, markup, protect)
+        return str(msg.message_id)
+
+    async def _send_text(self, chat_id: int, text: str, markup: Any, protect: bool | None) -> str | None:
+        """The common case, read as plain JSON: no ``Message`` built from the answer (only its id is kept)."""
+        kwargs: dict[str, Any] = {"chat_id": chat_id, "text": text}
         if markup is not None:
             kwargs["reply_markup"] = markup
         if protect:
@@ -158,38 +180,61 @@ class TelegramSender:
 
     async def _call(self, endpoint: str, kwargs: dict[str, Any]) -> Any:
         """One Bot API call whose answer is read as plain JSON: PTB's request machinery (errors, retry-after,
-        timeouts) without building a ``Message`` the outbox does not read."""
+        timeouts) without building objects nobody reads."""
         return await self.bot.do_api_request(endpoint, api_kwargs=kwargs)
 
-    async def _send_attachment(self, out: Outgoing, chat_id: int, markup: Any, protect: bool | None) -> str:
-        att = out.attachments[0]
-        data = self.files.read(att.file_ref)
+    def _media(self, att: Attachment) -> Any:
+        """What a send call takes for the file: Telegram's own ``file_id`` when stored, else the bytes."""
+        return att.file_id or self.files.read(att.file_ref)
+
+    async def _send_file(
+        self, chat_id: int, att: Attachment, caption: str, markup: Any, protect: bool | None
+    ) -> Message:
+        try:
+            return await self._send_one(chat_id, att, self._media(att), caption, markup, protect)
+        except BadRequest as exc:  # a file id this bot no longer knows: upload the stored bytes instead
+            if not att.file_id or not att.file_ref or "file" not in str(exc).lower():
+                raise
+            log.info("telegram: a stored file id was refused; sending the bytes instead")
+            data = self.files.read(att.file_ref)
+            return await self._send_one(chat_id, att, data, caption, markup, protect)
+
+    async def _send_one(
+        self, chat_id: int, att: Attachment, media: Any, caption: str, markup: Any, protect: bool | None
+    ) -> Message:
+        common: dict[str, Any] = {
+            "caption": caption or None,
+            "reply_markup": markup,
+            "protect_content": protect,
+        }
         if att.kind == "photo":
-            msg = await self.bot.send_photo(
-                chat_id,
-                photo=data,
-                caption=out.text or None,
-                reply_markup=markup,
-                protect_content=protect,
-            )
-        elif att.kind == "voice":
-            msg = await self.bot.send_voice(
-                chat_id,
-                voice=data,
-                caption=out.text or None,
-                reply_markup=markup,
-                protect_content=protect,
-            )
-        else:
-            msg = await self.bot.send_document(
-                chat_id,
-                document=data,
-                filename=att.filename or "file",
-                caption=out.text or None,
-                reply_markup=markup,
-                protect_content=protect,
-            )
-        return str(msg.message_id)
+            return await self.bot.send_photo(chat_id, photo=media, **common)
+        if att.kind == "voice":
+            return await self.bot.send_voice(chat_id, voice=media, **common)
+        filename = (att.filename or "file") if isinstance(media, bytes) else None
+        return await self.bot.send_document(chat_id, document=media, filename=filename, **common)
+
+    async def _send_album(self, chat_id: int, out: Outgoing, protect: bool | None) -> str | None:
+        """Several photos (2 to 10) as one album; the caption rides on the first. An album has no buttons."""
+        try:
+            return await self._album(chat_id, out, protect, by_id=True)
+        except BadRequest as exc:  # a file id this bot no longer knows: upload the stored bytes instead
+            if "file" not in str(exc).lower() or not all(a.file_ref for a in out.attachments):
+                raise
+            log.info("telegram: a stored file id of an album was refused; sending the bytes instead")
+            return await self._album(chat_id, out, protect, by_id=False)
+
+    async def _album(self, chat_id: int, out: Outgoing, protect: bool | None, *, by_id: bool) -> str | None:
+        items: list[InputMediaPhoto | InputMediaDocument] = []
+        for i, att in enumerate(out.attachments[:10]):
+            caption = (out.text or None) if i == 0 else None
+            media = self._media(att) if by_id else self.files.read(att.file_ref)
+            if att.kind == "photo":
+                items.append(InputMediaPhoto(media, caption=caption))
+            else:
+                items.append(InputMediaDocument(media, caption=caption, filename=att.filename or None))
+        messages = await self.bot.send_media_group(chat_id, items, protect_content=protect)
+        return str(messages[0].message_id) if messages else None
 
     async def _edit(self, chat_id: int, message_id: int, text: str, markup: Any) -> bool:
         """Replace an earlier message's text and buttons; False if it cannot be (gone, or a photo's
@@ -374,31 +419,7 @@ class TelegramChannel:
                 continue
             if self.status.state_of(CHANNEL) != "running":
                 self.status.set(CHANNEL, "running", f"@{self.username}", now=self._now())
-            offset = await self._handle_batch(raw, offset)
-
-    async def _handle_batch(self, raw: list[Any], offset: int | None) -> int | None:
-        """The updates of one ``getUpdates`` answer: each chat's in order, different chats at once. Returns the
-        offset that confirms them all (asked only once every one of them was handled and committed)."""
-        lanes: dict[str, list[Any]] = {}
-        for item in raw:
-            lanes.setdefault(_lane_of(item), []).append(item)
-        if len(lanes) <= 1:
-            for item in raw:
-                offset = await self._one(item, offset)
-            return offset
-        ends: list[int | None] = []
-
-        async def lane(items: list[Any]) -> None:
-            end: int | None = None
-            for item in items:
-                end = await self._one(item, end)
-            ends.append(end)
-
-        async with asyncio.TaskGroup() as group:
-            for key, items in lanes.items():
-                group.create_task(lane(items), name=f"telegram-update-lane-{key}")
-        confirmed = [end for end in ends if end is not None]
-        return max(confirmed) if confirmed else offset
+            offset = await handle_batch(raw, offset, self._one)
 
     async def _get_updates(self, offset: int | None) -> list[Any]:
         kwargs: dict[str, Any] = {"timeout": self.settings.poll_timeout, "allowed_updates": ALLOWED_UPDATES}
@@ -482,6 +503,7 @@ class TelegramChannel:
                 sender_name=q.from_user.full_name,
                 language_code=q.from_user.language_code or "",
             )
+        m: Message | None
         if update.edited_message is not None:
             m = update.edited_message
             return self._base(m, key, "edited", text=m.text or m.caption or "")
@@ -536,6 +558,7 @@ class TelegramChannel:
         )
 
     async def _download(self, m: Message) -> Attachment | None:
+        file: PhotoSize | Voice | Document | Video | Audio
         if m.photo:
             kind, file, mime, name, suffix = "photo", m.photo[-1], "image/jpeg", "", ".jpg"
         elif m.voice is not None:
@@ -557,23 +580,14 @@ class TelegramChannel:
             log.warning("could not download %s from message %s: %s", kind, m.message_id, exc)
             return Attachment(kind=kind, file_ref="", mime_type=mime, filename=name)  # type: ignore[arg-type]
         ref = self.files.save(data, suffix)
-        return Attachment(kind=kind, file_ref=ref, mime_type=mime, filename=name, size=len(data))  # type: ignore[arg-type]
-
-
-def _lane_of(raw: Any) -> str:
-    """The chat a raw update belongs to (its updates are handled in order); an update without one is alone."""
-    if isinstance(raw, dict):
-        body = next((v for k, v in raw.items() if k != "update_id"), None)
-        if isinstance(body, dict):
-            inner = body.get("message")  # a callback query's: the tapped message
-            holder: dict[str, Any] = inner if isinstance(inner, dict) else body
-            chat = holder.get("chat")
-            if isinstance(chat, dict) and chat.get("id") is not None:
-                return f"chat:{chat['id']}"
-            sender = body.get("from")
-            if isinstance(sender, dict) and sender.get("id") is not None:
-                return f"user:{sender['id']}"
-    return f"update:{id(raw)}"
+        return Attachment(
+            kind=kind,  # type: ignore[arg-type]
+            file_ref=ref,
+            mime_type=mime,
+            filename=name,
+            size=len(data),
+            file_id=file.file_id,
+        )
 
 
 def _kind_of(raw: Any) -> str:

@@ -22,6 +22,7 @@ import asyncio
 import hmac
 import json
 import logging
+import mimetypes
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +32,10 @@ from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.error import InvalidToken
 
 from bot.channel import Channel
-from bot.lifecycle import ChannelRefused
+from bot.core.clock import Clock
+from bot.core.files import FileStore
+from bot.core.links import FileLinks
+from bot.lifecycle import ChannelRefused, serve
 from bot.outbox import Sender
 from bot.runtime import Dispatcher
 from bot.telegram import ALLOWED_UPDATES, TelegramChannel
@@ -153,6 +157,7 @@ class WebhookStats:
     refused: int = 0  # wrong or missing secret
     bad_requests: int = 0
     not_ready: int = 0
+    files_served: int = 0
 
 
 class WebhookServer:
@@ -188,6 +193,8 @@ class WebhookServer:
         self.zalo_secret = zalo_secret
         self.zalo_channel = zalo_channel
         self.stats = WebhookStats()
+        self.files_path = ""  # serve_files: the signed links' path, their signer, the store and the clock
+        self._links: tuple[FileLinks, FileStore, Clock] | None = None
         self._lock = asyncio.Lock()  # one update at a time, like the polling loop
         self._runner: web.AppRunner | None = None
         self._bound_port: int | None = None
@@ -210,17 +217,16 @@ class WebhookServer:
             app.router.add_post(self.telegram_path, self._telegram)
         if self.zalo_channel is not None:
             app.router.add_post(self.zalo_path, self._zalo)
-        runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=5.0)
-        await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port)
-        try:
-            await site.start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        self._bound_port = runner.addresses[0][1]
+        if self._links is not None:
+            app.router.add_get(self.files_path + "/{ref:.+}", self._file)
+        self._runner, self._bound_port = await serve(app, self.host, self.port, shutdown_timeout=5.0)
         log.info("webhook server listening on %s:%s", self.host, self._bound_port)
+
+    def serve_files(self, path: str, links: FileLinks, files: FileStore, clock: Clock) -> None:
+        """Also answer ``GET path/<file ref>?exp=…&sig=…`` with the stored file while the link is valid."""
+        if path in (self.telegram_path, self.zalo_path):
+            raise ValueError("the file links' path must differ from the webhook paths")
+        self.files_path, self._links = path.rstrip("/"), (links, files, clock)
 
     async def stop(self) -> None:
         runner, self._runner = self._runner, None
@@ -272,6 +278,25 @@ class WebhookServer:
             await channel.app.process_update(update)
         self.stats.telegram_ok += 1
         return web.Response(status=200, text="ok")
+
+    async def _file(self, request: web.Request) -> web.Response:
+        """A file by a signed link: 403 for a wrong or expired signature, 404 for a file no longer kept. The
+        link itself (its signature) is never logged."""
+        assert self._links is not None
+        links, files, clock = self._links
+        ref = request.match_info["ref"]
+        if not links.valid(ref, request.query.get("exp", ""), request.query.get("sig", ""), clock.now()):
+            self.stats.refused += 1
+            log.info("file link: refused a wrong or expired link from %s", request.remote)
+            return web.Response(status=403, text="this link is not valid or has expired")
+        try:
+            path = files.path(ref)
+            data = await asyncio.to_thread(path.read_bytes)
+        except (ValueError, OSError):
+            return web.Response(status=404, text="no such file")
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        self.stats.files_served += 1
+        return web.Response(body=data, content_type=kind, headers={"Cache-Control": "private, no-store"})
 
     async def _zalo(self, request: web.Request) -> web.Response:
         given = request.headers.get(ZALO_SECRET_HEADER)

@@ -41,6 +41,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -48,6 +49,7 @@ import httpx
 
 from bot.core.clock import Clock
 from bot.core.files import FileStore
+from bot.core.links import FileLinks
 from bot.core.messages import Attachment, Incoming
 from bot.lifecycle import Backoff, ChannelRefused, StatusBoard, describe_error
 from bot.runtime import Dispatcher
@@ -135,7 +137,8 @@ class ZaloChannel:
         *,
         base_url: str = DEFAULT_BASE_URL,
         poll_timeout: int = 30,
-        media_base_url: str = "",
+        links: FileLinks | None = None,
+        tz: tzinfo = UTC,
         webhook_secret: str = "",
         webhook_url: str = "",
         send_timeout: float = 10.0,
@@ -156,7 +159,7 @@ class ZaloChannel:
         self.min_poll_interval = min_poll_interval
         self.monotonic = monotonic
         self.api = ZaloApi(token, base_url, send_timeout=send_timeout)
-        self.sender = ZaloSender(self.api, db, clock, media_base_url=media_base_url, lang=lang)
+        self.sender = ZaloSender(self.api, db, clock, links=links, tz=tz, lang=lang)
         self.username: str = ""
         self.bot_id: str = ""
         self.stats = ChannelStats()
@@ -400,8 +403,8 @@ class ZaloChannel:
         message = event.get("message")
         if not isinstance(message, dict):
             return None
-        chat = message.get("chat") if isinstance(message.get("chat"), dict) else {}
-        sender = message.get("from") if isinstance(message.get("from"), dict) else {}
+        chat: dict[str, Any] = message["chat"] if isinstance(message.get("chat"), dict) else {}
+        sender: dict[str, Any] = message["from"] if isinstance(message.get("from"), dict) else {}
         chat_id = str(chat.get("id") or sender.get("id") or "")
         sender_id = str(sender.get("id") or chat.get("id") or "")
         if not chat_id or not sender_id or sender.get("is_bot") is True:

@@ -4,9 +4,11 @@ remembered per chat (Zalo has no buttons)."""
 from __future__ import annotations
 
 import logging
+from datetime import UTC, tzinfo
 from typing import Any
 
 from bot.core.clock import Clock
+from bot.core.links import FileLinks
 from bot.core.messages import Outgoing
 from bot.core.texts import t
 from bot.runtime import split_text
@@ -37,13 +39,15 @@ class ZaloSender:
         db: Database,
         clock: Clock,
         *,
-        media_base_url: str = "",
+        links: FileLinks | None = None,
+        tz: tzinfo = UTC,
         lang: str = "vi",
     ) -> None:
         self.api = api
         self.db = db
         self.clock = clock
-        self.media_base_url = media_base_url
+        self.links = links  # signed, expiring links to the file store; None: a note instead of files
+        self.tz = tz
         self.lang = lang
 
     async def send(self, out: Outgoing) -> str | None:
@@ -65,6 +69,8 @@ class ZaloSender:
         if out.commands is not None or out.clear_choices_of:
             return None  # Zalo has no command menus and no buttons to clear
         lang = await self.language_of(out.chat_id)
+        if out.location is not None:
+            return await self._send_location(out.chat_id, out.location, lang, protected=out.protect_content)
         if out.attachments:
             return await self._send_attachment(out, lang)
         text, pairs = self.render(out, lang)
@@ -80,13 +86,44 @@ class ZaloSender:
         return message_id
 
     async def _send_attachment(self, out: Outgoing, lang: str) -> str | None:
-        att = out.attachments[0]
+        """Photos by a signed link Zalo downloads, other files as link lines; no links at all for a protected
+        message (a sensitive matter, a confidential source) or without link settings: the note instead."""
         caption = out.text[:TEXT_LIMIT] if out.text else ""
-        if self.media_base_url and att.kind == "photo" and att.file_ref:
-            result = await self.api.send_photo(out.chat_id, self.media_url(att.file_ref), caption)
-        else:
-            note = t(lang, "zalo.attachments_note", count=1)
+        files = [a for a in out.attachments if a.file_ref]
+        if self.links is None or out.protect_content or not files:
+            note = t(lang, "zalo.attachments_note", count=len(out.attachments))
             result = await self.api.send_message(out.chat_id, f"{caption}\n\n{note}" if caption else note)
+            return _str_or_none(result.get("message_id"))
+        now = self.clock.now()
+        message_id: str | None = None
+        for photo in [a for a in files if a.kind == "photo"]:  # Zalo downloads and shows each photo
+            result = await self.api.send_photo(out.chat_id, self.links.url(photo.file_ref, now), caption)
+            message_id, caption = message_id or _str_or_none(result.get("message_id")), ""
+        others = [a for a in files if a.kind != "photo"]
+        if not others:
+            return message_id
+        until = self.links.expires_at(now).astimezone(self.tz).strftime("%H:%M %d/%m/%Y")
+        lines = [t(lang, "zalo.links", count=len(others), until=until)]
+        for i, a in enumerate(others, 1):
+            kind = t(lang, f"evidence.kind.{a.kind}")
+            lines.append(t(lang, "zalo.link_line", number=i, kind=kind, url=self.links.url(a.file_ref, now)))
+        body = "\n".join(([caption, ""] if caption else []) + lines)
+        for part in split_text(body, TEXT_LIMIT):
+            result = await self.api.send_message(out.chat_id, part)
+            message_id = message_id or _str_or_none(result.get("message_id"))
+        return message_id
+
+    async def _send_location(
+        self, chat_id: str, pin: tuple[float, float], lang: str, *, protected: bool
+    ) -> str | None:
+        """Zalo has no map pins: the coordinates, and a map link unless the matter is protected."""
+        lat, lon = f"{pin[0]:.6f}", f"{pin[1]:.6f}"
+        if protected:
+            text = t(lang, "zalo.location_plain", latitude=lat, longitude=lon)
+        else:
+            url = f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
+            text = t(lang, "zalo.location", latitude=lat, longitude=lon, url=url)
+        result = await self.api.send_message(chat_id, text)
         return _str_or_none(result.get("message_id"))
 
     @staticmethod
@@ -98,9 +135,6 @@ class ZaloSender:
         if not block:
             return split_text(full, TEXT_LIMIT)
         return [*split_text(body, TEXT_LIMIT), *split_text(block, TEXT_LIMIT)]
-
-    def media_url(self, file_ref: str) -> str:
-        return self.media_base_url.rstrip("/") + "/" + file_ref.lstrip("/")
 
     @staticmethod
     def render(out: Outgoing, lang: str) -> tuple[str, list[tuple[str, str]] | None]:

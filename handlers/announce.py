@@ -16,9 +16,11 @@ from bot.core.config import Settings
 from bot.core.messages import Attachment, Choice, Outgoing
 from bot.core.texts import t
 from handlers import flow
+from handlers.attachments import attachment_dicts
 from handlers.briefing import scope_unit
 from handlers.choose import fold, match_option
 from handlers.context import Context
+from handlers.drafts import AnnounceDraft, draft_of
 from handlers.numbers import looks_like_number, parse_issue_number
 from handlers.when import parse_moment
 from storage import announcements as an
@@ -94,7 +96,7 @@ async def cmd_announce(ctx: Context) -> None:
     arg = ctx.incoming.args.strip()
     if not arg:
         unit_id = await scope_unit(ctx.tx, ctx.member)
-        await flow.start(ctx, "announce", "audience", {"unit_id": unit_id})
+        await flow.start(ctx, "announce", "audience", AnnounceDraft(unit_id=unit_id))
         return
     number = parse_issue_number(arg)
     if number is None and not looks_like_number(arg):
@@ -158,23 +160,23 @@ async def _unit_named(tx: Tx, root: int, value: str) -> int | None:
     return units[int(m.value)].id if m.value is not None else None
 
 
-async def _audience_label(ctx: Context, d: dict[str, object]) -> str:
-    if d.get("sector"):
-        sector = ctx.settings.sector(str(d["sector"]))
+async def _audience_label(ctx: Context, d: AnnounceDraft) -> str:
+    if d.sector:
+        sector = ctx.settings.sector(d.sector)
         name = (sector.vi if ctx.lang == "vi" else sector.en) if sector else "?"
         return ctx.t("ann.audience_sector", sector=name)
-    unit = await un.get_unit(ctx.tx, int(str(d["target_unit_id"])))
+    unit = await un.get_unit(ctx.tx, d.target_unit_id)
     return ctx.t("ann.audience_unit", unit=unit.name if unit else "?")
 
 
 async def _ask(ctx: Context, conv: Conversation) -> None:
-    d = conv.data
+    d = draft_of(conv, AnnounceDraft)
     step = conv.step
     if step == "audience":
         options = [(ctx.t(f"ann.audience_{key}_option"), key) for key in ("all", "unit", "sector")]
         await flow.ask_options(ctx, conv, ctx.t("ann.ask_audience"), options)
     elif step == "unit":
-        units = await _units_below(ctx.tx, int(d["unit_id"]))
+        units = await _units_below(ctx.tx, d.unit_id)
         options = [(u.name, str(u.id)) for u in units[:UNIT_CHOICES]]
         many = len(units) > UNIT_CHOICES  # the rest are typed (a name or a code)
         text = ctx.t("ann.ask_unit") + ("\n" + ctx.t("ann.ask_unit_typed") if many else "")
@@ -188,31 +190,31 @@ async def _ask(ctx: Context, conv: Conversation) -> None:
         options = [(ctx.t("ann.when_now"), "now")]
         await flow.ask_options(ctx, conv, ctx.t("ann.ask_when"), options, free_text=True)
     elif step == "confirm":
-        count = await an.count_audience(ctx.tx, int(d["target_unit_id"]), str(d.get("sector", "")))
-        send_at = datetime.fromisoformat(str(d["send_at"]))
+        count = await an.count_audience(ctx.tx, d.target_unit_id, d.sector)
+        send_at = datetime.fromisoformat(d.send_at)
         when = ctx.t("ann.when_now") if send_at <= ctx.now else fmt_time(ctx.settings, send_at)
-        attached = ctx.t("ann.with_attachment") if d.get("attachment") else ""
+        attached = ctx.t("ann.with_attachment") if d.attachment else ""
         text = ctx.t("ann.preview", audience=await _audience_label(ctx, d), count=count, when=when,
-                     text=d["text"], attached=attached)  # fmt: skip
+                     text=d.text, attached=attached)  # fmt: skip
         await flow.ask_options(ctx, conv, text, [(ctx.t("ann.send"), "send")])
 
 
 async def _answer(ctx: Context, conv: Conversation, value: str) -> None:
-    d = conv.data
+    d = draft_of(conv, AnnounceDraft)
     step = conv.step
     if step == "audience":
         if value == "all":
-            d["target_unit_id"], d["sector"] = d["unit_id"], ""
+            d.target_unit_id, d.sector = d.unit_id, ""
         await flow.goto(ctx, conv, {"all": "text", "unit": "unit", "sector": "sector"}[value])
     elif step == "unit":
-        unit_id = await _unit_named(ctx.tx, int(d["unit_id"]), value)
+        unit_id = await _unit_named(ctx.tx, d.unit_id, value)
         if unit_id is None:
             await flow.reask(ctx, conv, ctx.t("ann.unknown_unit", text=value.strip()[:80]))
             return
-        d["target_unit_id"], d["sector"] = unit_id, ""
+        d.target_unit_id, d.sector = unit_id, ""
         await flow.goto(ctx, conv, "text")
     elif step == "sector":
-        d["target_unit_id"], d["sector"] = d["unit_id"], value
+        d.target_unit_id, d.sector = d.unit_id, value
         await flow.goto(ctx, conv, "text")
     elif step == "text":
         text = value.strip()
@@ -221,7 +223,7 @@ async def _answer(ctx: Context, conv: Conversation, value: str) -> None:
         elif len(text) > TEXT_LIMIT:
             await flow.reask(ctx, conv, ctx.t("error.too_long", limit=TEXT_LIMIT))
         else:
-            d["text"] = text
+            d.text = text
             await flow.goto(ctx, conv, "when")
     elif step == "when":
         when = ctx.now if value == "now" else parse_moment(value, ctx.now, ctx.settings.tz)
@@ -230,7 +232,7 @@ async def _answer(ctx: Context, conv: Conversation, value: str) -> None:
         elif not ctx.now <= when <= ctx.now + timedelta(days=LATEST_DAYS):
             await flow.reask(ctx, conv, ctx.t("ann.time_out_of_range", days=LATEST_DAYS))
         else:
-            d["send_at"] = when.isoformat()
+            d.send_at = when.isoformat()
             await flow.goto(ctx, conv, "confirm")
     elif step == "confirm" and value == "send":
         await _create(ctx, conv)
@@ -243,8 +245,7 @@ async def _on_media(ctx: Context, conv: Conversation) -> bool:
     if inc.kind != "media" or conv.step != "text" or not media:
         return False
     a = media[0]
-    conv.data["attachment"] = {"kind": a.kind, "file_ref": a.file_ref, "mime_type": a.mime_type,
-                               "filename": a.filename, "size": a.size}  # fmt: skip
+    [draft_of(conv, AnnounceDraft).attachment] = attachment_dicts((a,))
     if inc.text.strip():
         await _answer(ctx, conv, inc.text)
         return True
@@ -253,24 +254,23 @@ async def _on_media(ctx: Context, conv: Conversation) -> bool:
 
 
 async def _create(ctx: Context, conv: Conversation) -> None:
-    d = conv.data
+    d = draft_of(conv, AnnounceDraft)
     await flow.finish(ctx, conv)
-    root, target = int(d["unit_id"]), int(d["target_unit_id"])
-    sector = str(d.get("sector", ""))
+    root, target, sector = d.unit_id, d.target_unit_id, d.sector
     if target not in await un.list_subtree_ids(ctx.tx, root):
         ctx.reply(ctx.t("error.bad_button"))
         return
     if not await an.count_audience(ctx.tx, target, sector):
         ctx.reply(ctx.t("ann.no_members"))
         return
-    send_at = max(ctx.now, datetime.fromisoformat(str(d["send_at"])))
+    send_at = max(ctx.now, datetime.fromisoformat(d.send_at))
     ann_id = await an.create_announcement(
         ctx.tx, unit_id=root, created_by=ctx.member.id, target_unit_id=target, sector=sector,
-        text=str(d["text"]), attachment=d.get("attachment") or None, send_at=send_at, now=ctx.now,
+        text=d.text, attachment=d.attachment or None, send_at=send_at, now=ctx.now,
     )  # fmt: skip
     await add_audit(ctx.tx, ctx.now, f"member:{ctx.member.id}", "announce.create", f"announcement:{ann_id}",
                     target=target, sector=sector, send_at=send_at.isoformat(),
-                    attachment=bool(d.get("attachment")))  # fmt: skip
+                    attachment=bool(d.attachment))  # fmt: skip
     ann = await an.get_announcement(ctx.tx, ann_id)
     assert ann is not None
     if send_at > ctx.now:

@@ -15,6 +15,7 @@ def attachment_dicts(attachments: tuple[Attachment, ...]) -> list[dict[str, Any]
             "mime_type": a.mime_type,
             "filename": a.filename,
             "size": a.size,
+            "file_id": a.file_id,
         }
         for a in attachments
     ]

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from bot.core.config import Settings
 from bot.core.workcal import WorkCalendar
+from handlers.drafts import ReportDraft
 from storage import issues as iss
 from storage import members as mem
 from storage import units as un
@@ -58,26 +58,27 @@ async def file_report(
     calendar: WorkCalendar,
     now: datetime,
     member: mem.Member,
-    draft: dict[str, Any],
+    draft: ReportDraft,
 ) -> Filed:
     """Create the issue (or add to an open one), the report, its attachments, the thread entry and the audit row."""
-    description = "\n".join(draft.get("description", []))
-    location = draft.get("location")
+    assert draft.unit_id is not None  # the flow asks the unit before the summary
+    description = "\n".join(draft.description)
+    location = draft.location
     report = iss.NewReport(
         member_id=member.id,
-        unit_id=int(draft["unit_id"]),
-        category=draft["category"],
-        place=draft.get("place", ""),
+        unit_id=draft.unit_id,
+        category=draft.category,
+        place=draft.place,
         latitude=location[0] if location else None,
         longitude=location[1] if location else None,
         description=description,
-        severity=draft["severity"],
-        people=draft["people"],
-        source=draft["source"],
-        citizen=draft.get("citizen", ""),
-        confidential=bool(draft.get("confidential")),
+        severity=draft.severity,
+        people=draft.people,
+        source=draft.source,
+        citizen=draft.citizen,
+        confidential=draft.confidential,
     )
-    target = await iss.get_issue(tx, int(draft["add_to"])) if draft.get("add_to") else None
+    target = await iss.get_issue(tx, draft.add_to) if draft.add_to else None
     if target is not None and (
         target.state not in iss.OPEN_STATES
         or target.about_unit_id != report.unit_id
@@ -116,7 +117,7 @@ async def file_report(
         report_id=report_id,
         to_state=issue.state if created else None,
     )
-    for a in draft.get("attachments", []):
+    for a in draft.attachments:
         await iss.add_attachment(tx, issue.id, now, report_id=report_id, entry_id=entry_id, **a)
     await add_audit(
         tx, now, f"member:{member.id}", "report.file" if created else "report.add", f"issue:{issue.id}",

@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.core.buttons import FlowOption, decode, encode
 from bot.core.messages import Choice, KeyButton
+from handlers import drafts
 from handlers.choose import fold, match_option
 from handlers.context import Context
 from handlers.people import role_keyboard
@@ -123,11 +124,21 @@ def choice_data(conv: Conversation, value: str) -> str:
     return encode(FlowOption(conv.nonce, value))
 
 
-async def start(ctx: Context, flow: str, step: str, data: dict[str, object] | None = None) -> Conversation:
-    conv = Conversation(ctx.incoming.channel, ctx.incoming.chat_id, flow, step, dict(data or {}))
+async def start(ctx: Context, flow: str, step: str, initial: object = None) -> Conversation:
+    """Start ``flow`` at ``step`` with a draft: a dataclass of handlers/drafts.py, or its stored form (the
+    dict a restart after "discard" keeps), or none."""
+    stored = initial if isinstance(initial, dict) else drafts.dump(initial) if initial is not None else {}
+    conv = Conversation(ctx.incoming.channel, ctx.incoming.chat_id, flow, step, dict(stored))
     EngineState().store(conv.data)
     await FLOWS[flow].ask(ctx, conv)
     return conv
+
+
+async def save(ctx: Context, conv: Conversation, *, bump: bool = True) -> None:
+    """Store the conversation (its typed draft serialised first). A save that asks something new moves the
+    nonce on (``bump``), so choices shown before go stale; ``bump=False`` keeps them valid."""
+    drafts.keep(conv)
+    await save_conversation(ctx.tx, conv, ctx.now, bump=bump)
 
 
 async def current(ctx: Context) -> Conversation | None:
@@ -176,7 +187,7 @@ async def ask_options(
     state.prefix = prefix
     state.keyboard = keyboard is not None  # before the save: a re-ask read back from the table needs it
     state.store(conv.data)
-    await save_conversation(ctx.tx, conv, ctx.now)
+    await save(ctx, conv)
     if keyboard is not None:
         rows = [list(r) for r in keyboard]
         rows += [[KeyButton(label)] for label, _ in options]
@@ -209,7 +220,7 @@ async def reask(ctx: Context, conv: Conversation, notice: str) -> None:
         await FLOWS[conv.flow].ask(ctx, conv)
         ctx.out[-1].text = f"{notice}\n\n{ctx.out[-1].text}"
         return
-    await save_conversation(ctx.tx, conv, ctx.now, bump=False)
+    await save(ctx, conv, bump=False)
     text = f"{notice}\n\n{state.prefix}{state.prompt}".strip()
     ctx.reply(text, choices=render_choices(conv))
 
@@ -217,7 +228,7 @@ async def reask(ctx: Context, conv: Conversation, notice: str) -> None:
 async def offer_resume(ctx: Context, conv: Conversation, text: str, resume: str, discard: str) -> None:
     """Ask whether to continue the conversation in progress or drop it (and start again). The step does not
     change, so its buttons shown before stay live (no new nonce)."""
-    await save_conversation(ctx.tx, conv, ctx.now, bump=False)
+    await save(ctx, conv, bump=False)
     ctx.reply(
         text,
         choices=[[Choice(resume, choice_data(conv, RESUME)), Choice(discard, choice_data(conv, DISCARD))]],

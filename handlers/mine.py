@@ -7,12 +7,13 @@ from bot.core.messages import Choice
 from handlers import access, flow
 from handlers.attachments import attachment_dicts
 from handlers.context import Context
+from handlers.drafts import AddDraft, draft_of
 from handlers.numbers import looks_like_number, parse_issue_number
 from handlers.report import ENDED_STATES
 from storage import issues as iss
 from storage import units as un
 from storage.audit import add_audit
-from storage.conversations import Conversation, save_conversation
+from storage.conversations import Conversation
 from storage.outbox import get_sent_reference
 
 PAGE = 5
@@ -172,7 +173,7 @@ async def cmd_add(ctx: Context) -> None:
     if len(rest) == 2 and rest[1].strip():
         await add_to_issue(ctx, issue, rest[1].strip(), [])
         return
-    await flow.start(ctx, "add", "collect", {"issue_id": issue.id, "text": [], "attachments": []})
+    await flow.start(ctx, "add", "collect", AddDraft(issue_id=issue.id))
 
 
 async def on_reply(ctx: Context) -> bool:
@@ -191,43 +192,44 @@ async def _add_ask(ctx: Context, conv: Conversation) -> None:
     await flow.ask_options(
         ctx,
         conv,
-        ctx.t("add.ask", number=conv.data["issue_id"]),
+        ctx.t("add.ask", number=draft_of(conv, AddDraft).issue_id),
         [(ctx.t("report.done"), "_done")],
         free_text=True,
     )
 
 
 async def _add_answer(ctx: Context, conv: Conversation, value: str) -> None:
-    d = conv.data
+    d = draft_of(conv, AddDraft)
     if value != "_done":
         if value.strip():
-            d["text"].append(value.strip())
-        await save_conversation(ctx.tx, conv, ctx.now, bump=False)
+            d.text.append(value.strip())
+        await flow.save(ctx, conv, bump=False)
         ctx.reply(ctx.t("report.noted"), choices=flow.render_choices(conv))
         return
     await flow.finish(ctx, conv)
-    if not d["text"] and not d["attachments"]:
+    if not d.text and not d.attachments:
         ctx.reply(ctx.t("add.nothing"))
         return
-    issue = await _addable(ctx, int(d["issue_id"]))
+    issue = await _addable(ctx, d.issue_id)
     if issue is not None:
-        await add_to_issue(ctx, issue, "\n".join(d["text"]), d["attachments"])
+        await add_to_issue(ctx, issue, "\n".join(d.text), d.attachments)
 
 
 async def _add_media(ctx: Context, conv: Conversation) -> bool:
     inc = ctx.incoming
     if inc.kind != "media":
         return False
-    conv.data["attachments"] += attachment_dicts(inc.attachments)
+    d = draft_of(conv, AddDraft)
+    d.attachments += attachment_dicts(inc.attachments)
     if inc.text.strip():
-        conv.data["text"].append(inc.text.strip())
-    await save_conversation(ctx.tx, conv, ctx.now, bump=False)
-    if not inc.media_group or inc.media_group not in conv.data.setdefault("groups", []):
+        d.text.append(inc.text.strip())
+    await flow.save(ctx, conv, bump=False)
+    if not inc.media_group or inc.media_group not in d.groups:
         if inc.media_group:
-            conv.data["groups"].append(inc.media_group)
-            await save_conversation(ctx.tx, conv, ctx.now, bump=False)
+            d.groups.append(inc.media_group)
+            await flow.save(ctx, conv, bump=False)
         ctx.reply(
-            ctx.t("report.noted_media", count=len(conv.data["attachments"])),
+            ctx.t("report.noted_media", count=len(d.attachments)),
             choices=flow.render_choices(conv),
         )
     return True

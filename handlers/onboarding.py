@@ -7,6 +7,7 @@ from datetime import timedelta
 from bot.core.messages import Outgoing
 from handlers import access, flow
 from handlers.context import Context
+from handlers.drafts import ChannelDraft, InviteDraft, draft_of
 from handlers.numbers import parse_issue_number
 from handlers.people import (
     CODE_ALPHABET,
@@ -180,13 +181,13 @@ async def cmd_invite(ctx: Context) -> None:
     if ctx.member.role not in INVITERS:
         ctx.reply(ctx.t("invite.admin_only"))
         return
-    await flow.start(ctx, "invite", "unit", {"page": 0})
+    await flow.start(ctx, "invite", "unit", InviteDraft())
 
 
 async def _invite_ask(ctx: Context, conv: Conversation) -> None:
     if conv.step == "unit":
         units = await _invitable_units(ctx)
-        page = int(conv.data.get("page", 0))
+        page = draft_of(conv, InviteDraft).page
         chunk = units[page * UNITS_PER_PAGE : (page + 1) * UNITS_PER_PAGE]
         extra = []
         if page > 0:
@@ -218,9 +219,10 @@ async def _invite_answer(ctx: Context, conv: Conversation, value: str) -> None:
     if conv.step == "role" and ctx.member.role != "admin" and value != "member":
         await flow.reask(ctx, conv, ctx.t("error.bad_button"))  # a leader invites members only
         return
+    d = draft_of(conv, InviteDraft)
     if conv.step == "unit":
         if value in ("_prev", "_next"):
-            conv.data["page"] = max(0, int(conv.data.get("page", 0)) + (1 if value == "_next" else -1))
+            d.page = max(0, d.page + (1 if value == "_next" else -1))
             await _invite_ask(ctx, conv)
             return
         allowed = {u.id: u for u in await _invitable_units(ctx)}
@@ -229,24 +231,25 @@ async def _invite_answer(ctx: Context, conv: Conversation, value: str) -> None:
         if unit is None or not unit.active:
             await flow.reask(ctx, conv, ctx.t("error.bad_button"))
             return
-        conv.data["unit_id"] = unit.id
+        d.unit_id = unit.id
         if ctx.member.role != "admin":
-            conv.data["role"] = "member"
+            d.role = "member"
             await flow.goto(ctx, conv, "name")
             return
         await flow.goto(ctx, conv, "role")
     elif conv.step == "role":
-        conv.data["role"] = value
+        d.role = value
         await flow.goto(ctx, conv, "name")
     elif conv.step == "name":
         name = "" if value == "_skip" else " ".join(value.split())
         if len(name) > NAME_LIMIT:
             await flow.reask(ctx, conv, ctx.t("error.too_long", limit=NAME_LIMIT))
             return
-        unit_id = int(conv.data["unit_id"])
-        role = str(conv.data["role"])
-        if unit_id not in {u.id for u in await _invitable_units(ctx)} or (
-            ctx.member.role != "admin" and role != "member"
+        unit_id, role = d.unit_id, d.role
+        if (
+            unit_id not in {u.id for u in await _invitable_units(ctx)}
+            or role not in mem.ROLES
+            or (ctx.member.role != "admin" and role != "member")
         ):  # the leader was moved to another unit mid-flow, or the draft was tampered with
             await flow.finish(ctx, conv)
             ctx.reply(ctx.t("error.bad_button"))
@@ -309,16 +312,16 @@ async def cmd_channel(ctx: Context) -> None:
     if len(channels) < 2:
         ctx.reply(ctx.t("channel.only_one"))
         return
-    await flow.start(ctx, "channel", "choose", {"channels": channels})
+    await flow.start(ctx, "channel", "choose", ChannelDraft(channels))
 
 
 async def _channel_ask(ctx: Context, conv: Conversation) -> None:
-    options = [(ctx.t(f"channel.{c}"), c) for c in conv.data["channels"]]
+    options = [(ctx.t(f"channel.{c}"), c) for c in draft_of(conv, ChannelDraft).channels]
     await flow.ask_options(ctx, conv, ctx.t("channel.ask"), options, columns=2)
 
 
 async def _channel_answer(ctx: Context, conv: Conversation, value: str) -> None:
-    if value not in conv.data["channels"]:
+    if value not in draft_of(conv, ChannelDraft).channels:
         await flow.reask(ctx, conv, ctx.t("error.bad_button"))
         return
     await mem.set_preferred_channel(ctx.tx, ctx.member.id, value)

@@ -14,6 +14,7 @@ from bot.core.buttons import Action, PollButton
 from handlers import flow
 from handlers.briefing import scope_unit
 from handlers.context import Context
+from handlers.drafts import PollDraft, PollOtherDraft, draft_of
 from handlers.numbers import looks_like_number, parse_count, parse_issue_number
 from handlers.poll_results import (
     LABEL_LIMIT,
@@ -67,7 +68,7 @@ async def cmd_poll(ctx: Context) -> None:
     arg = ctx.incoming.args.strip()
     if not arg:
         unit_id = await scope_unit(ctx.tx, ctx.member)
-        await flow.start(ctx, "poll", "question", {"unit_id": unit_id})
+        await flow.start(ctx, "poll", "question", PollDraft(unit_id=unit_id))
         return
     number = parse_issue_number(arg)
     if number is None and not looks_like_number(arg):
@@ -92,7 +93,7 @@ def closes_from(ctx: Context, value: str) -> datetime | None:
 
 
 async def _ask(ctx: Context, conv: Conversation) -> None:
-    d = conv.data
+    d = draft_of(conv, PollDraft)
     if conv.step == "question":
         await flow.ask_options(ctx, conv, ctx.t("poll.ask_question"), [], free_text=True)
     elif conv.step == "options":
@@ -105,22 +106,22 @@ async def _ask(ctx: Context, conv: Conversation) -> None:
         options = [(ctx.t(f"poll.close_{key}"), key) for key in CLOSE_AFTER]
         await flow.ask_options(ctx, conv, ctx.t("poll.ask_closes"), options, columns=2, free_text=True)
     elif conv.step == "confirm":
-        unit = await un.get_unit(ctx.tx, int(d["unit_id"]))
-        lines = [f"{i}. {o}" for i, o in enumerate(d["options"], 1)]
-        if d["other"]:
+        unit = await un.get_unit(ctx.tx, d.unit_id)
+        lines = [f"{i}. {o}" for i, o in enumerate(d.options, 1)]
+        if d.other:
             lines.append(f"{len(lines) + 1}. {ctx.t('poll.other')}")
         text = ctx.t(
             "poll.preview",
             unit=unit.name if unit else "?",
-            question=d["question"],
+            question=d.question,
             options="\n".join(lines),
-            closes=fmt_time(ctx.settings, datetime.fromisoformat(d["closes_at"])),
+            closes=fmt_time(ctx.settings, datetime.fromisoformat(d.closes_at)),
         )
         await flow.ask_options(ctx, conv, text, [(ctx.t("poll.send"), "send")])
 
 
 async def _answer(ctx: Context, conv: Conversation, value: str) -> None:
-    d = conv.data
+    d = draft_of(conv, PollDraft)
     step = conv.step
     if step == "question":
         text = " ".join(value.split())
@@ -129,7 +130,7 @@ async def _answer(ctx: Context, conv: Conversation, value: str) -> None:
         elif len(text) > QUESTION_LIMIT:
             await flow.reask(ctx, conv, ctx.t("error.too_long", limit=QUESTION_LIMIT))
         else:
-            d["question"] = text
+            d.question = text
             await flow.goto(ctx, conv, "options")
     elif step == "options":
         options = [" ".join(line.split()).lstrip("-•").strip() for line in value.splitlines()]
@@ -141,10 +142,10 @@ async def _answer(ctx: Context, conv: Conversation, value: str) -> None:
         elif any(len(o) > OPTION_LIMIT for o in options):
             await flow.reask(ctx, conv, ctx.t("error.too_long", limit=OPTION_LIMIT))
         else:
-            d["options"] = options
+            d.options = options
             await flow.goto(ctx, conv, "other")
     elif step == "other":
-        d["other"] = value == "yes"
+        d.other = value == "yes"
         await flow.goto(ctx, conv, "closes")
     elif step == "closes":
         when = closes_from(ctx, value.strip())
@@ -156,16 +157,16 @@ async def _answer(ctx: Context, conv: Conversation, value: str) -> None:
             morning = fmt_time(ctx.settings, ctx.calendar.next_non_quiet(ctx.now))
             await flow.reask(ctx, conv, ctx.t("poll.closes_before_morning", morning=morning))
         else:
-            d["closes_at"] = when.isoformat()
+            d.closes_at = when.isoformat()
             await flow.goto(ctx, conv, "confirm")
     elif step == "confirm" and value == "send":
         await _create(ctx, conv)
 
 
 async def _create(ctx: Context, conv: Conversation) -> None:
-    d = conv.data
+    d = draft_of(conv, PollDraft)
     await flow.finish(ctx, conv)
-    unit_id = int(d["unit_id"])
+    unit_id = d.unit_id
     if not await pl.list_unsent_recipients(ctx.tx, 0, unit_id, 1):  # poll 0 never exists: anyone eligible?
         ctx.reply(ctx.t("poll.no_members"))
         return
@@ -173,14 +174,14 @@ async def _create(ctx: Context, conv: Conversation) -> None:
         ctx.tx,
         unit_id=unit_id,
         created_by=ctx.member.id,
-        question=d["question"],
-        options=list(d["options"]),
-        allow_other=bool(d["other"]),
-        closes_at=datetime.fromisoformat(d["closes_at"]),
+        question=d.question,
+        options=list(d.options),
+        allow_other=d.other,
+        closes_at=datetime.fromisoformat(d.closes_at),
         now=ctx.now,
     )
     await add_audit(ctx.tx, ctx.now, f"member:{ctx.member.id}", "poll.create", f"poll:{poll_id}",
-                    unit=unit_id, options=len(d["options"]), other=bool(d["other"]), closes=d["closes_at"])  # fmt: skip
+                    unit=unit_id, options=len(d.options), other=d.other, closes=d.closes_at)  # fmt: skip
     poll = await pl.get_poll(ctx.tx, poll_id)
     assert poll is not None
     messages = await send_batch(ctx.tx, ctx.settings, poll, ctx.now)
@@ -215,7 +216,7 @@ async def on_action(ctx: Context, button: Action) -> bool:
         if conv is not None:
             await flow.reask(ctx, conv, ctx.t("flow.busy"))
             return True
-        await flow.start(ctx, "poll_other", "text", {"poll_id": poll.id})
+        await flow.start(ctx, "poll_other", "text", PollOtherDraft(poll.id))
         return True
     choice = parse_count(raw)
     if choice is None or choice >= len(poll.options):
@@ -247,7 +248,7 @@ async def _other_answer(ctx: Context, conv: Conversation, value: str) -> None:
         await flow.reask(ctx, conv, ctx.t("error.too_long", limit=OTHER_LIMIT))
         return
     await flow.finish(ctx, conv)
-    poll = await pl.get_poll(ctx.tx, int(conv.data["poll_id"]))
+    poll = await pl.get_poll(ctx.tx, draft_of(conv, PollOtherDraft).poll_id)
     unit_id = await pl.get_recipient_unit(ctx.tx, poll.id, ctx.member.id) if poll else None
     if poll is None or unit_id is None:
         ctx.reply(ctx.t("error.bad_button"))

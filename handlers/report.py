@@ -7,22 +7,22 @@ continues where the member was. ``/practice`` runs the same flow and files nothi
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from rapidfuzz import fuzz
 
 from bot.core.messages import KeyButton
-from handlers import flow
+from handlers import drafts, flow
 from handlers.attachments import attachment_dicts
 from handlers.choose import fold
 from handlers.context import Context
+from handlers.drafts import ReportDraft, Similar, draft_of
 from handlers.filing import Filed, file_report
 from handlers.leaders.notices import alert_on_filing
 from handlers.numbers import parse_issue_number
 from handlers.people import role_keyboard
 from storage import issues as iss
 from storage import units as un
-from storage.conversations import Conversation, save_conversation
+from storage.conversations import Conversation
 
 SEVERITIES = ("normal", "pressing", "urgent")
 PEOPLE = ("household", "hamlet", "commune", "wider")
@@ -38,21 +38,22 @@ SIMILAR_SHOWN = 3
 ENDED_STATES = ("closed", "duplicate", "closed_without_action", "withdrawn")
 
 
-def _fresh_draft(practice: bool) -> dict[str, Any]:
-    return {"practice": practice, "description": [], "attachments": [], "groups": []}
+def _draft(conv: Conversation) -> ReportDraft:
+    return draft_of(conv, ReportDraft)
 
 
 async def cmd_report(ctx: Context, *, practice: bool = False) -> None:
     conv = await flow.current(ctx)
     if conv is not None:
-        conv.data["_restart"] = "report"
-        conv.data["_restart_step"] = "category"
-        conv.data["_restart_data"] = _fresh_draft(practice)
+        state = flow.EngineState.load(conv.data)
+        state.restart, state.restart_step = "report", "category"
+        state.restart_data = drafts.dump(ReportDraft(practice=practice))
+        state.store(conv.data)
         await flow.offer_resume(
             ctx, conv, ctx.t("report.draft_open"), ctx.t("report.resume"), ctx.t("report.discard")
         )
         return
-    await flow.start(ctx, "report", "category", _fresh_draft(practice))
+    await flow.start(ctx, "report", "category", ReportDraft(practice=practice))
 
 
 async def cmd_practice(ctx: Context) -> None:
@@ -64,7 +65,7 @@ async def cmd_practice(ctx: Context) -> None:
 
 
 def _prefix(ctx: Context, conv: Conversation) -> str:
-    return ctx.t("report.practice_banner") if conv.data.get("practice") else ""
+    return ctx.t("report.practice_banner") if _draft(conv).practice else ""
 
 
 async def _subtree(ctx: Context) -> list[un.Unit]:
@@ -83,12 +84,12 @@ async def _ask(ctx: Context, conv: Conversation) -> None:
         await flow.ask_options(ctx, conv, ctx.t("report.ask_category"), options, prefix=p)
     elif step == "unit":
         units = await _subtree(ctx)
-        matches = conv.data.get("unit_matches")
+        matches = _draft(conv).unit_matches
         if matches:
             shown = [u for u in units if u.id in matches]
             extra: list[tuple[str, str]] = []
         else:
-            page = int(conv.data.get("unit_page", 0))
+            page = _draft(conv).unit_page
             shown = units[page * UNITS_PER_PAGE : (page + 1) * UNITS_PER_PAGE]
             extra = []
             if page > 0:
@@ -158,18 +159,19 @@ async def _ask(ctx: Context, conv: Conversation) -> None:
 
 async def _ask_similar(ctx: Context, conv: Conversation) -> None:
     lines, options = [], []
-    for c in conv.data.get("similar", []):
+    d = _draft(conv)
+    for c in d.similar:
         lines.append(
             ctx.t(
                 "report.similar_line",
-                number=c["id"],
-                category=_category_label(ctx, conv.data["category"]),
-                place=c["place"] or ctx.t("report.none"),
-                date=c["date"],
-                reports=c["reports"],
+                number=c.id,
+                category=_category_label(ctx, d.category),
+                place=c.place or ctx.t("report.none"),
+                date=c.date,
+                reports=c.reports,
             )
         )
-        options.append((ctx.t("report.add_to", number=c["id"]), f"i:{c['id']}"))
+        options.append((ctx.t("report.add_to", number=c.id), f"i:{c.id}"))
     options.append((ctx.t("report.new_issue"), "new"))
     await flow.ask_options(
         ctx, conv, ctx.t("report.similar", lines="\n".join(lines)), options, prefix=_prefix(ctx, conv)
@@ -186,39 +188,35 @@ def _short(text: str, limit: int = SHOWN_DESCRIPTION) -> str:
 
 
 async def _ask_summary(ctx: Context, conv: Conversation) -> None:
-    d = conv.data
-    if ctx.settings.category(d.get("category", "")) is None:
-        d["editing"] = True
+    d = _draft(conv)
+    if ctx.settings.category(d.category) is None:
+        d.editing = True
         await _goto(ctx, conv, "category", notice=ctx.t("report.category_gone"))
         return
-    unit = await un.get_unit(ctx.tx, int(d["unit_id"]))
+    unit = await un.get_unit(ctx.tx, d.unit_id) if d.unit_id is not None else None
     none = ctx.t("report.none")
-    citizen = d.get("citizen") or none
-    if d.get("citizen") and d.get("confidential"):
-        citizen = ctx.t("report.citizen_secret", citizen=d["citizen"])
-    target = (
-        ctx.t("report.summary_add", number=d["add_to"]) if d.get("add_to") else ctx.t("report.summary_new")
-    )
+    citizen = d.citizen or none
+    if d.citizen and d.confidential:
+        citizen = ctx.t("report.citizen_secret", citizen=d.citizen)
+    target = ctx.t("report.summary_add", number=d.add_to) if d.add_to else ctx.t("report.summary_new")
     text = ctx.t(
         "report.summary",
-        category=_category_label(ctx, d["category"]),
+        category=_category_label(ctx, d.category),
         unit=unit.name if unit else none,
-        place=d.get("place") or none,
-        location=ctx.t("report.location_yes") if d.get("location") else none,
-        description=_short("\n".join(d.get("description", []))),
-        attachments=str(len(d.get("attachments", []))) if d.get("attachments") else none,
-        severity=ctx.t(f"severity.{d['severity']}"),
-        people=ctx.t(f"people.{d['people']}"),
-        source=ctx.t(f"source.{d['source']}"),
+        place=d.place or none,
+        location=ctx.t("report.location_yes") if d.location else none,
+        description=_short("\n".join(d.description)),
+        attachments=str(len(d.attachments)) if d.attachments else none,
+        severity=ctx.t(f"severity.{d.severity}"),
+        people=ctx.t(f"people.{d.people}"),
+        source=ctx.t(f"source.{d.source}"),
         citizen=citizen,
         target=target,
     )
     options = [(ctx.t("report.confirm"), "confirm"), (ctx.t("report.change"), "change")]
     await flow.ask_options(ctx, conv, text, options, prefix=_prefix(ctx, conv))
-    category = ctx.settings.category(d["category"])
-    if ctx.out and (
-        (d.get("confidential") and d.get("citizen")) or (category is not None and category.sensitive)
-    ):
+    category = ctx.settings.category(d.category)
+    if ctx.out and ((d.confidential and d.citizen) or (category is not None and category.sensitive)):
         ctx.out[-1].protect_content = True  # a confidential source or a sensitive matter: no forwarding
 
 
@@ -244,36 +242,39 @@ async def _goto(ctx: Context, conv: Conversation, step: str, notice: str = "") -
 
 async def _advance(ctx: Context, conv: Conversation) -> None:
     """Go to the next step, or back to the summary when a single field was being changed."""
-    if conv.data.get("editing"):
-        conv.data["editing"] = False
+    d = _draft(conv)
+    if d.editing:
+        d.editing = False
         await _to_summary(ctx, conv)
         return
     target = NEXT[conv.step]
     if target == "unit" and len(await _subtree(ctx)) == 1:
-        conv.data["unit_id"] = ctx.member.unit_id  # nothing below the member's unit: no question
+        d.unit_id = ctx.member.unit_id  # nothing below the member's unit: no question
         target = "place"
     await flow.goto(ctx, conv, target)
 
 
 async def _to_summary(ctx: Context, conv: Conversation) -> None:
-    d = conv.data
-    key = [d.get("unit_id"), d.get("category")]
-    category = ctx.settings.category(d.get("category", ""))
-    if d.get("similar_key") != key and category is not None:
-        d["similar_key"] = key
-        d["add_to"] = None
-        d["similar"] = [] if category.sensitive else await _similar(ctx, conv)
-        if d["similar"]:
+    d = _draft(conv)
+    key: list[object] = [d.unit_id, d.category]
+    category = ctx.settings.category(d.category)
+    if d.similar_key != key and category is not None:
+        d.similar_key = key
+        d.add_to = None
+        d.similar = [] if category.sensitive else await _similar(ctx, conv)
+        if d.similar:
             await flow.goto(ctx, conv, "similar")
             return
     await flow.goto(ctx, conv, "summary")
 
 
-async def _similar(ctx: Context, conv: Conversation) -> list[dict[str, Any]]:
+async def _similar(ctx: Context, conv: Conversation) -> list[Similar]:
     """Open issues about the same unit and category, ranked by text similarity; only what a member may see."""
-    d = conv.data
-    text = fold(" ".join([d.get("place", ""), *d.get("description", [])]))
-    candidates = await iss.list_open_issues_like(ctx.tx, int(d["unit_id"]), d["category"])
+    d = _draft(conv)
+    if d.unit_id is None:
+        return []
+    text = fold(" ".join([d.place, *d.description]))
+    candidates = await iss.list_open_issues_like(ctx.tx, d.unit_id, d.category)
     scored = []
     for c in candidates:
         score = fuzz.token_set_ratio(text, fold(c.text)) if text else 0
@@ -282,12 +283,7 @@ async def _similar(ctx: Context, conv: Conversation) -> list[dict[str, Any]]:
     scored.sort(key=lambda x: (-x[0], -x[1].issue_id))
     tz = ctx.settings.tz
     return [
-        {
-            "id": c.issue_id,
-            "place": c.place,
-            "date": c.created_at.astimezone(tz).strftime("%d/%m/%Y"),
-            "reports": c.reports,
-        }
+        Similar(c.issue_id, c.place, c.created_at.astimezone(tz).strftime("%d/%m/%Y"), c.reports)
         for _, c in scored[:SIMILAR_SHOWN]
     ]
 
@@ -300,14 +296,15 @@ async def _answer_category(ctx: Context, conv: Conversation, value: str) -> None
     if ctx.settings.category(value) is None:
         await flow.reask(ctx, conv, ctx.t("error.bad_button"))
         return
-    conv.data["category"] = value
+    _draft(conv).category = value
     await _advance(ctx, conv)
 
 
 async def _after_place(ctx: Context, conv: Conversation, step: str) -> None:
     """After the place (or the location): back to the summary when only that was being changed."""
-    if conv.data.get("editing"):
-        conv.data["editing"] = False
+    d = _draft(conv)
+    if d.editing:
+        d.editing = False
         await _to_summary(ctx, conv)
         return
     await flow.goto(ctx, conv, step)
@@ -317,7 +314,7 @@ async def _answer_place(ctx: Context, conv: Conversation, value: str) -> None:
     if value != "_skip" and len(value) > PLACE_LIMIT:
         await flow.reask(ctx, conv, ctx.t("error.too_long", limit=PLACE_LIMIT))
         return
-    conv.data["place"] = "" if value == "_skip" else " ".join(value.split())
+    _draft(conv).place = "" if value == "_skip" else " ".join(value.split())
     if ctx.incoming.channel not in LOCATION_CHANNELS:  # Zalo cannot share a location
         await _after_place(ctx, conv, "describe")
         return
@@ -327,7 +324,7 @@ async def _answer_place(ctx: Context, conv: Conversation, value: str) -> None:
 async def _answer_location(ctx: Context, conv: Conversation, value: str) -> None:
     ack = "report.location_saved" if value == "_location" else "report.location_skipped"
     if value != "_location":
-        conv.data["location"] = None
+        _draft(conv).location = None
     ctx.reply(ctx.t(ack), keyboard=role_keyboard(ctx.member.role, ctx.t))
     await _after_place(ctx, conv, "describe")
 
@@ -338,10 +335,16 @@ async def _answer_pick(ctx: Context, conv: Conversation, value: str) -> None:
     if value not in allowed:
         await flow.reask(ctx, conv, ctx.t("error.bad_button"))
         return
-    conv.data[conv.step] = value
+    d = _draft(conv)
+    if conv.step == "severity":
+        d.severity = value
+    elif conv.step == "people":
+        d.people = value
+    else:
+        d.source = value
     if conv.step == "source" and value == "observed":
         # what the member saw themselves: there is no citizen to record, so no citizen question
-        conv.data["citizen"], conv.data["confidential"], conv.data["editing"] = "", False, False
+        d.citizen, d.confidential, d.editing = "", False, False
         await _to_summary(ctx, conv)
         return
     await _advance(ctx, conv)
@@ -351,7 +354,8 @@ async def _answer_citizen_q(ctx: Context, conv: Conversation, value: str) -> Non
     if value == "yes":
         await flow.goto(ctx, conv, "citizen")
         return
-    conv.data["citizen"], conv.data["confidential"] = "", False
+    d = _draft(conv)
+    d.citizen, d.confidential = "", False
     await _to_summary(ctx, conv)
 
 
@@ -363,20 +367,20 @@ async def _answer_citizen(ctx: Context, conv: Conversation, value: str) -> None:
     if len(text) > CITIZEN_LIMIT:
         await flow.reask(ctx, conv, ctx.t("error.too_long", limit=CITIZEN_LIMIT))
         return
-    conv.data["citizen"] = text
+    _draft(conv).citizen = text
     await flow.goto(ctx, conv, "confidential")
 
 
 async def _answer_confidential(ctx: Context, conv: Conversation, value: str) -> None:
-    conv.data["confidential"] = value == "yes"
+    _draft(conv).confidential = value == "yes"
     await _to_summary(ctx, conv)
 
 
 async def _answer_similar(ctx: Context, conv: Conversation, value: str) -> None:
     """Add to one of the offered issues (only those offered), or file a new one."""
-    d = conv.data
-    offered = any(f"i:{c['id']}" == value for c in d.get("similar", []))
-    d["add_to"] = int(value[2:]) if offered else None
+    d = _draft(conv)
+    offered = any(f"i:{c.id}" == value for c in d.similar)
+    d.add_to = int(value[2:]) if offered else None
     await flow.goto(ctx, conv, "summary")
 
 
@@ -388,24 +392,24 @@ async def _answer_summary(ctx: Context, conv: Conversation, value: str) -> None:
 
 
 async def _answer_change(ctx: Context, conv: Conversation, value: str) -> None:
-    d = conv.data
+    d = _draft(conv)
     if value not in FIELDS:
         await flow.reask(ctx, conv, ctx.t("error.bad_button"))
         return
-    d["editing"] = True
+    d.editing = True
     if value == "describe":
-        d["description"] = []
+        d.description = []
     if value == "unit":
-        d["unit_page"], d["unit_matches"] = 0, None
+        d.unit_page, d.unit_matches = 0, None
     await flow.goto(ctx, conv, value)
 
 
 async def _answer_unit(ctx: Context, conv: Conversation, value: str) -> None:
-    d = conv.data
+    d = _draft(conv)
     units = await _subtree(ctx)
     if value in ("_prev", "_next"):
-        d["unit_page"] = max(0, int(d.get("unit_page", 0)) + (1 if value == "_next" else -1))
-        d["unit_matches"] = None
+        d.unit_page = max(0, d.unit_page + (1 if value == "_next" else -1))
+        d.unit_matches = None
         await _ask(ctx, conv)
         return
     unit_id = parse_issue_number(value[2:]) if value.startswith("u:") else None
@@ -418,25 +422,25 @@ async def _answer_unit(ctx: Context, conv: Conversation, value: str) -> None:
         query = fold(value)
         found = [u for u in units if query and query in fold(u.name)]
         if len(found) != 1:
-            d["unit_matches"] = [u.id for u in found[:UNITS_PER_PAGE]] or None
+            d.unit_matches = [u.id for u in found[:UNITS_PER_PAGE]] or None
             notice = "report.unit_several" if found else "report.unit_not_found"
             await _ask(ctx, conv)
             ctx.out[-1].text = f"{ctx.t(notice, text=value.strip()[:60])}\n\n{ctx.out[-1].text}"
             return
         chosen = found[0]
-    d["unit_id"] = chosen.id
-    d["unit_matches"] = None
-    if d.get("editing"):
-        d["editing"] = False
+    d.unit_id = chosen.id
+    d.unit_matches = None
+    if d.editing:
+        d.editing = False
         await _to_summary(ctx, conv)
         return
     await flow.goto(ctx, conv, "place")
 
 
 async def _answer_describe(ctx: Context, conv: Conversation, value: str) -> None:
-    d = conv.data
+    d = _draft(conv)
     if value == "_done":
-        if not "".join(d.get("description", [])).strip():
+        if not "".join(d.description).strip():
             await flow.reask(ctx, conv, ctx.t("report.empty_description"))
             return
         await _advance(ctx, conv)
@@ -445,11 +449,11 @@ async def _answer_describe(ctx: Context, conv: Conversation, value: str) -> None
     if not text:
         await flow.reask(ctx, conv, ctx.t("report.empty_description"))
         return
-    total = sum(len(x) for x in d.get("description", []))
+    total = sum(len(x) for x in d.description)
     if total + len(text) > DESCRIPTION_LIMIT:
         await flow.reask(ctx, conv, ctx.t("error.too_long", limit=DESCRIPTION_LIMIT))
         return
-    d.setdefault("description", []).append(text)
+    d.description.append(text)
     await _ack_more(ctx, conv, ctx.t("report.noted"))
 
 
@@ -474,16 +478,16 @@ ANSWERS: dict[str, Answer] = {
 
 async def _ack_more(ctx: Context, conv: Conversation, text: str) -> None:
     """More of the same step: keep the shown buttons valid and offer them again."""
-    await save_conversation(ctx.tx, conv, ctx.now, bump=False)
+    await flow.save(ctx, conv, bump=False)
     ctx.reply(_prefix(ctx, conv) + text, choices=flow.render_choices(conv))
 
 
 async def _on_media(ctx: Context, conv: Conversation) -> bool:
     """Photos, voice and files are kept with the draft at any step; a location is kept too."""
     inc = ctx.incoming
-    d = conv.data
+    d = _draft(conv)
     if inc.kind == "location" and inc.location is not None:
-        d["location"] = list(inc.location)
+        d.location = list(inc.location)
         if conv.step == "location":
             await _answer(ctx, conv, "_location")
             return True
@@ -491,19 +495,19 @@ async def _on_media(ctx: Context, conv: Conversation) -> bool:
         return True
     if inc.kind != "media":
         return False
-    d.setdefault("attachments", []).extend(attachment_dicts(inc.attachments))
+    d.attachments.extend(attachment_dicts(inc.attachments))
     if inc.text.strip():
-        d.setdefault("description", []).append(inc.text.strip())
+        d.description.append(inc.text.strip())
     if conv.step != "describe":
         await flow.reask(ctx, conv, ctx.t("report.kept_media"))
         return True
     group = inc.media_group
-    if group and group in d.get("groups", []):
-        await save_conversation(ctx.tx, conv, ctx.now, bump=False)  # the rest of an album: no second answer
+    if group and group in d.groups:
+        await flow.save(ctx, conv, bump=False)  # the rest of an album: no second answer
         return True
     if group:
-        d.setdefault("groups", []).append(group)
-    await _ack_more(ctx, conv, ctx.t("report.noted_media", count=len(d["attachments"])))
+        d.groups.append(group)
+    await _ack_more(ctx, conv, ctx.t("report.noted_media", count=len(d.attachments)))
     return True
 
 
@@ -514,18 +518,18 @@ flow.register(flow.Flow("report", _ask, _answer, _on_media))
 
 
 async def _confirm(ctx: Context, conv: Conversation) -> None:
-    d = conv.data
-    if ctx.settings.category(d.get("category", "")) is None:
-        d["editing"] = True
+    d = _draft(conv)
+    if ctx.settings.category(d.category) is None:
+        d.editing = True
         await _goto(ctx, conv, "category", notice=ctx.t("report.category_gone"))
         return
-    if int(d["unit_id"]) not in {u.id for u in await _subtree(ctx)}:
-        d["editing"] = True
+    if d.unit_id not in {u.id for u in await _subtree(ctx)}:
+        d.editing = True
         await _goto(ctx, conv, "unit", notice=ctx.t("error.bad_button"))
         return
     await flow.finish(ctx, conv)
     keyboard = role_keyboard(ctx.member.role, ctx.t)
-    if d.get("practice"):
+    if d.practice:
         ctx.reply(ctx.t("report.practice_done"), keyboard=keyboard)
         return
     filed = await file_report(ctx.tx, ctx.settings, ctx.calendar, ctx.now, ctx.member, d)

@@ -13,6 +13,7 @@ from bot.core.texts import t
 from bot.core.workcal import parse_hhmm
 from handlers import access, flow
 from handlers.context import Context
+from handlers.drafts import RoundDraft, TopicsDraft, draft_of
 from handlers.people import role_keyboard
 from handlers.report import cmd_report
 from storage import members as mem
@@ -115,26 +116,20 @@ async def on_action(ctx: Context, button: Action) -> bool:
     sectors = list(ctx.member.sectors) or [GENERAL]
     steps = [f"topic:{i}" for i in range(len(topics))] + [f"mood:{i}" for i in range(len(sectors))]
     steps += ["concerns", "matter"]
-    data_ = {
-        "round_id": rnd.id,
-        "topics": [[tp.id, tp.text] for tp in topics],
-        "sectors": sectors,
-        "steps": steps,
-        "answers": {},
-    }
-    await flow.start(ctx, "round", steps[0], data_)
+    draft = RoundDraft(rnd.id, [(tp.id, tp.text) for tp in topics], sectors, steps)
+    await flow.start(ctx, "round", steps[0], draft)
     return True
 
 
 async def _ask(ctx: Context, conv: Conversation) -> None:
-    d = conv.data
+    d = draft_of(conv, RoundDraft)
     step = conv.step
     if step.startswith("topic:"):
         i = int(step.split(":")[1])
-        text = ctx.t("round.ask_topic", n=i + 1, count=len(d["topics"]), topic=d["topics"][i][1])
+        text = ctx.t("round.ask_topic", n=i + 1, count=len(d.topics), topic=d.topics[i][1])
         await flow.ask_options(ctx, conv, text, [(ctx.t("report.skip"), "_skip")], free_text=True)
     elif step.startswith("mood:"):
-        code = d["sectors"][int(step.split(":")[1])]
+        code = d.sectors[int(step.split(":")[1])]
         sector = ctx.settings.sector(code)
         name = (
             ctx.t("round.sector_general")
@@ -153,7 +148,7 @@ async def _ask(ctx: Context, conv: Conversation) -> None:
 
 
 async def _answer(ctx: Context, conv: Conversation, value: str) -> None:
-    d = conv.data
+    d = draft_of(conv, RoundDraft)
     step = conv.step
     if step.startswith("mood:") and value not in MOODS:
         await flow.reask(ctx, conv, ctx.t("error.bad_button"))
@@ -165,8 +160,8 @@ async def _answer(ctx: Context, conv: Conversation, value: str) -> None:
             return
         value = text
     if step != "matter":
-        d["answers"][step] = value
-        steps = d["steps"]
+        d.answers[step] = value
+        steps = d.steps
         await flow.goto(ctx, conv, steps[steps.index(step) + 1])
         return
     await _save(ctx, conv)
@@ -175,21 +170,21 @@ async def _answer(ctx: Context, conv: Conversation, value: str) -> None:
 
 
 async def _save(ctx: Context, conv: Conversation) -> None:
-    d = conv.data
-    rnd = await rs.get_round(ctx.tx, int(d["round_id"]))
+    d = draft_of(conv, RoundDraft)
+    rnd = await rs.get_round(ctx.tx, d.round_id)
     await flow.finish(ctx, conv)
     if rnd is None:
         ctx.reply(ctx.t("round.unknown"))
         return
     answers: list[tuple[str, int | None, str | None, str]] = []
-    for i, (topic_id, _) in enumerate(d["topics"]):
-        text = d["answers"].get(f"topic:{i}", "")
+    for i, (topic_id, _) in enumerate(d.topics):
+        text = d.answers.get(f"topic:{i}", "")
         if text:
             answers.append(("topic", topic_id, None, text))
-    for i, code in enumerate(d["sectors"]):
-        answers.append(("mood", None, None if code == GENERAL else code, d["answers"][f"mood:{i}"]))
-    if d["answers"].get("concerns"):
-        answers.append(("concerns", None, None, d["answers"]["concerns"]))
+    for i, code in enumerate(d.sectors):
+        answers.append(("mood", None, None if code == GENERAL else code, d.answers[f"mood:{i}"]))
+    if d.answers.get("concerns"):
+        answers.append(("concerns", None, None, d.answers["concerns"]))
     late = rnd.state == "closed"
     await rs.record_answer(
         ctx.tx, rnd.id, ctx.member.id, ctx.member.unit_id, answers, ctx.now, nothing_new=False, late=late
@@ -255,16 +250,14 @@ async def cmd_topics(ctx: Context) -> None:
         ctx.reply(ctx.t("topics.leaders_only"))
         return
     rnd = await next_round(ctx)
-    await flow.start(ctx, "topics", "edit", {"round_id": rnd.id, "period": rnd.period})
+    await flow.start(ctx, "topics", "edit", TopicsDraft(rnd.id, rnd.period))
 
 
 async def _topics_ask(ctx: Context, conv: Conversation) -> None:
-    d = conv.data
+    d = draft_of(conv, TopicsDraft)
     unit = await un.get_unit(ctx.tx, ctx.member.unit_id)
-    current = await rs.list_topics(ctx.tx, int(d["round_id"]), [ctx.member.unit_id])
-    lines = [
-        ctx.t("topics.header", period=period_label(ctx.lang, d["period"]), unit=unit.name if unit else "?")
-    ]
+    current = await rs.list_topics(ctx.tx, d.round_id, [ctx.member.unit_id])
+    lines = [ctx.t("topics.header", period=period_label(ctx.lang, d.period), unit=unit.name if unit else "?")]
     lines += [f"{i}. {tp.text}" for i, tp in enumerate(current, 1)] or [ctx.t("topics.none")]
     lines += ["", ctx.t("topics.ask")]
     options = [(ctx.t("report.done"), "_done"), (ctx.t("topics.clear"), "_clear")]
@@ -272,11 +265,11 @@ async def _topics_ask(ctx: Context, conv: Conversation) -> None:
 
 
 async def _topics_answer(ctx: Context, conv: Conversation, value: str) -> None:
-    d = conv.data
-    rnd = await rs.get_round(ctx.tx, int(d["round_id"]))
+    d = draft_of(conv, TopicsDraft)
+    rnd = await rs.get_round(ctx.tx, d.round_id)
     if rnd is None or rnd.state != "planned":
         await flow.finish(ctx, conv)
-        ctx.reply(ctx.t("topics.locked", period=period_label(ctx.lang, d["period"])))
+        ctx.reply(ctx.t("topics.locked", period=period_label(ctx.lang, d.period)))
         return
     if value == "_clear":
         await rs.delete_topics(ctx.tx, rnd.id, ctx.member.unit_id)

@@ -36,11 +36,19 @@ async def add_audit(
     )
 
 
-async def list_audit(tx: Tx, *, action: str | None = None, limit: int = 100) -> list[AuditEntry]:
-    if action:
-        rows = await tx.fetchall(
-            "SELECT * FROM audit_log WHERE action = ? ORDER BY id DESC LIMIT ?", (action, limit)
-        )
-    else:
-        rows = await tx.fetchall("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", (limit,))
+async def list_audit(
+    tx: Tx, *, action: str | None = None, since: datetime | None = None, limit: int = 100
+) -> list[AuditEntry]:
+    """The newest entries first; ``action`` exactly, or ending in ``.*`` for a family (``attachment.*``)."""
+    sql, params = "SELECT * FROM audit_log WHERE 1 = 1", list[Any]()
+    if action and action.endswith(".*"):
+        sql += " AND action LIKE ?"
+        params.append(action[:-1] + "%")
+    elif action:
+        sql += " AND action = ?"
+        params.append(action)
+    if since is not None:
+        sql += " AND at >= ?"
+        params.append(ts(since))
+    rows = await tx.fetchall(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))
     return [AuditEntry.from_row(r) for r in rows]

@@ -22,6 +22,9 @@ class Conversation:
     started_at: datetime | None = None
     updated_at: datetime | None = None
     reminded_at: datetime | None = None
+    # the flow's typed draft while a handler works on it (handlers/drafts.py); written into ``data`` before
+    # every save, never stored itself
+    draft: object | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def from_row(cls, row: Any) -> Conversation:

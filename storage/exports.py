@@ -10,13 +10,13 @@ Large results are iterators over the cursor: the caller streams them into the fi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, cast
 
-from storage.issues import Issue
+from storage.issues import REPORT_COLUMNS, Issue, Report
 from storage.readonly import ReadConnection
 from storage.target import PostgresUrl
 from storage.timeutil import ts
@@ -200,27 +200,11 @@ def list_hotspot_issue_ids(conn: ReadConnection, since: datetime) -> set[int]:
 # ---------------------------------------------------------------------------------------------- reports
 
 
-class ReportRow(NamedTuple):
-    """A NamedTuple rather than a dataclass: a quarter's export builds a quarter of a million of them."""
+#: The exports read the same dataclass as the handlers (slotted: built as fast as a NamedTuple).
+ReportRow = Report
 
-    id: int
-    issue_id: int
-    member_id: int
-    unit_id: int
-    category: str
-    place: str
-    latitude: float | None
-    longitude: float | None
-    description: str
-    severity: str
-    people: str
-    source: str
-    citizen: str
-    confidential: bool
-    created_at: datetime
-    withdrawn_at: datetime | None
-
-
+_REPORT_SELECT = ", ".join(f"r.{c}" for c in REPORT_COLUMNS)
+assert REPORT_COLUMNS[11:] == ("confidential", "id", "issue_id", "created_at", "withdrawn_at")  # iter_reports
 _REPORT_FROM = (
     " FROM reports r JOIN issues i ON i.id = r.issue_id WHERE r.created_at >= ? AND r.created_at < ?"
 )
@@ -244,16 +228,17 @@ def iter_reports(
     """Reports filed in [start, end) on issues in the scope, oldest first, streamed from the cursor."""
     where, params = scope.where("i")
     cur = conn.execute(
-        "SELECT r.id, r.issue_id, r.member_id, r.unit_id, r.category, r.place, r.latitude, r.longitude,"
-        " r.description, r.severity, r.people, r.source, r.citizen, r.confidential, r.created_at, r.withdrawn_at"
-        f"{_REPORT_FROM}{where} ORDER BY r.created_at, r.id",
+        f"SELECT {_REPORT_SELECT}{_REPORT_FROM}{where} ORDER BY r.created_at, r.id",
         (ts(start), ts(end), *params),
     )
-    parse, new = datetime.fromisoformat, ReportRow._make
+    # a row in REPORT_COLUMNS' order: member_id … citizen, confidential, id, issue_id, created_at, withdrawn_at
+    parse, new = datetime.fromisoformat, cast(Callable[..., Report], Report)
     while batch := cur.fetchmany(FETCH):
         for r in batch:
             withdrawn = r[15]
-            yield new((*r[:13], bool(r[13]), parse(r[14]), parse(withdrawn) if withdrawn else None))
+            yield new(
+                *r[:11], bool(r[11]), r[12], r[13], parse(r[14]), parse(withdrawn) if withdrawn else None
+            )
 
 
 # ---------------------------------------------------------------------------------------------- rounds

@@ -551,3 +551,9 @@ async def upgrade_v14(tx: Tx) -> None:
         CREATE UNIQUE INDEX extension_requests_pending ON extension_requests (issue_id) WHERE state = 'pending'
         """,
     )
+
+
+async def upgrade_v15(tx: Tx) -> None:
+    """Evidence to leaders (issue 19): an attachment keeps the platform's own file id (Telegram's
+    ``file_id``), so that it is sent again to a leader without uploading its bytes."""
+    await tx.execute("ALTER TABLE attachments ADD COLUMN file_id TEXT NOT NULL DEFAULT ''")

@@ -32,6 +32,7 @@ from storage.migration_steps import (
     upgrade_v12,
     upgrade_v13,
     upgrade_v14,
+    upgrade_v15,
 )
 from storage.timeutil import ts
 from storage.tx import MigrationTx, Tx
@@ -103,6 +104,7 @@ MIGRATIONS: list[Migration] = [
         "deadline extensions: requests and their decision, each issue's handling deadline before extension",
         upgrade_v14,
     ),
+    Migration(15, "evidence to leaders: each attachment's platform file id", upgrade_v15),
 ]
 
 

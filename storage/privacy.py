@@ -81,7 +81,7 @@ async def clear_attachment_files(tx: Tx, attachment_ids: Sequence[int]) -> int:
     total = 0
     for chunk in _chunks(attachment_ids):
         cur = await tx.execute(
-            f"UPDATE attachments SET file_ref = '', filename = '' WHERE id IN ({_marks(len(chunk))})",
+            f"UPDATE attachments SET file_ref = '', filename = '', file_id = '' WHERE id IN ({_marks(len(chunk))})",
             tuple(chunk),
         )
         total += max(cur.rowcount, 0)

@@ -21,6 +21,7 @@ from bot.core.messages import Outgoing
 from bot.core.texts import t
 from bot.emulator import TelegramEmulator
 from bot.runtime import Services
+from handlers.drafts import ReportDraft
 from handlers.numbers import parse_count, parse_issue_number
 from handlers.report import file_report
 from scheduler.followups import check_resolutions
@@ -370,7 +371,7 @@ async def test_protected_messages_reach_telegram_protected(tmp_path: Path, emu: 
             for category in ("nhung_nhieu_can_bo", "dien_sinh_hoat"):
                 draft = {"category": category, "unit_id": leader.unit_id, "description": ["Vụ việc"],
                          "severity": "normal", "people": "household", "source": "direct"}  # fmt: skip
-                await file_report(tx, s.settings, s.calendar, s.clock.now(), leader, draft)
+                await file_report(tx, s.settings, s.calendar, s.clock.now(), leader, ReportDraft(**draft))
         await minh.send_text("/issue 1")
         sensitive = await minh.next_message()
         await minh.send_text("/issue 2")

@@ -107,7 +107,8 @@ async def test_urgent_report_at_night_to_resolution_with_photo(app: App, emu: Te
     # the prompt he tapped last is now the card: resolved, with what may still be done
     now_card = ack.text or ""
     assert now_card.startswith("Vụ việc #1: Hai nhóm thanh niên") and "\nTrạng thái: Đã xử lý\n" in now_card
-    assert ack.labels() == ["Ghi chú", "Mở lại"]
+    # and the progress photo and the resolution's photo on the card's attachments button
+    assert ack.labels() == ["Ghi chú", "Mở lại", t("vi", "btn.files", count=2)]
     await hung.reply(ack, "Đề nghị công an xã tiếp tục theo dõi.")  # a card now: a reply to it acts on #1
     offer = await hung.next_message()
     assert offer.text == t("vi", "act.reply_offer", number=1)

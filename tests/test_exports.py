@@ -38,6 +38,7 @@ from handlers.admin import import_units
 from scheduler import briefings as job
 from storage import briefings as br
 from storage import exports as ex
+from storage.audit import list_audit
 from storage.db import Database
 from storage.outbox import list_outbox_after
 from storage.timeutil import ts
@@ -652,6 +653,8 @@ async def test_cli_export_writes_every_format(
     assert len(rows_of(read_xlsx(out / "dlxh-2026Q4-H01.xlsx"), "Vụ việc")) == 5
     assert (out / "dlxh-2026Q4-H01-issues.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     assert "dlxh-2026Q4-H01.xlsx" in capsys.readouterr().out
+    [opened] = await list_audit(services.db.reader, action="export.write")  # who exported, on record
+    assert (opened.actor, opened.subject, opened.detail["files"]) == ("cli", "period:2026Q4", len(names))
 
 
 @pytest.mark.parametrize(

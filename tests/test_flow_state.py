@@ -1,11 +1,24 @@
-"""The flow engine's own fields, typed: a draft stored before they were typed loads unchanged, and a stored
-draft with a missing or mistyped field still resumes (the field takes its default)."""
+"""The flow engine's own fields and each flow's draft, typed: a draft stored before they were typed loads
+unchanged and the conversation resumes; a stored draft with a missing or mistyped field still resumes (the
+field takes its default)."""
 
 from __future__ import annotations
 
 import json
 
+import pytest
+
+from bot.core.clock import ManualClock
+from bot.core.texts import t
+from bot.runtime import Services
+from handlers import drafts
+from handlers.drafts import DRAFTS, AddDraft, ReportDraft, RoundDraft, Similar, dump, load
 from handlers.flow import EngineState, draft
+from storage import issues as iss
+from storage.conversations import Conversation, get_conversation, save_conversation
+from storage.units import get_unit_by_code
+from tests.harness import Harness
+from tests.seed import invite_code, seed_units
 
 # a report draft as the conversations table held it before issue 16 (engine keys beside the flow's keys)
 OLD_DRAFT = json.loads(
@@ -40,3 +53,101 @@ def test_missing_or_mistyped_fields_take_their_defaults() -> None:
                               "_nav": [["only one"]], "_extra": [None], "_restart_data": "x"})  # fmt: skip
     assert state == EngineState()
     assert EngineState.load({}) == EngineState()
+
+
+# ---------------------------------------------------------------------------------------------- the drafts
+
+# a report draft at its summary, exactly as the conversations table held it before the drafts were typed
+# (the engine's keys beside the flow's; a photo, a location, an earlier similar-issue lookup)
+OLD_SUMMARY = """{"practice": false, "description": ["Thôn 3 mất điện hai ngày nay.", "Bà con rất bức xúc."],
+"attachments": [{"kind": "photo", "file_ref": "ab/abc.jpg", "mime_type": "image/jpeg", "filename": "", "size": 12}],
+"groups": [], "category": "dien_sinh_hoat", "unit_id": %(unit)d, "place": "Thôn 3", "location": [10.95, 108.06],
+"severity": "pressing", "people": "hamlet", "source": "direct", "citizen": "Ông Ba", "confidential": true,
+"similar_key": [%(unit)d, "dien_sinh_hoat"], "add_to": null, "similar": [],
+"_history": ["category", "place", "location", "describe", "severity", "people", "source", "citizen_q",
+"citizen", "confidential"], "_options": [["✔ Gửi báo cáo", "confirm"], ["✎ Sửa một mục", "change"]],
+"_free": false, "_prompt": "Tóm tắt", "_columns": 1, "_nav": [["« Quay lại", "_back"], ["✖ Hủy", "_cancel"]],
+"_extra": [], "_prefix": "", "_keyboard": false}"""
+
+
+async def test_an_old_format_stored_report_draft_resumes_and_files(
+    services: Services, clock: ManualClock
+) -> None:
+    await seed_units(services.db, clock.now())
+    world = Harness(services)
+    code = await invite_code(services.db, services.settings, clock.now(), "X01", "member", "Nguyễn Thị Lan")
+    lan = world.person("101", "Nguyễn Thị Lan")
+    await lan.say(f"/start {code}")
+    async with services.db.transaction() as tx:
+        unit = await get_unit_by_code(tx, "X01")
+        assert unit is not None
+        old = Conversation(
+            "telegram", "101", "report", "summary", json.loads(OLD_SUMMARY % {"unit": unit.id})
+        )
+        await save_conversation(tx, old, clock.now())
+    [filed] = await lan.say("✔ Gửi báo cáo")  # the stored step's option, typed: the conversation resumes
+    assert filed.text.startswith("Đã tiếp nhận báo cáo. Vụ việc số #1.")
+    async with services.db.transaction() as tx:
+        assert await get_conversation(tx, "telegram", "101") is None
+        [report] = await iss.list_reports(tx, 1)
+        attachments = await iss.list_attachments(tx, 1)
+    assert (report.unit_id, report.category, report.place) == (unit.id, "dien_sinh_hoat", "Thôn 3")
+    assert (report.latitude, report.longitude) == (10.95, 108.06)
+    assert report.description == "Thôn 3 mất điện hai ngày nay.\nBà con rất bức xúc."
+    assert (report.severity, report.people, report.source) == ("pressing", "hamlet", "direct")
+    assert (report.citizen, report.confidential) == ("Ông Ba", True)
+    assert [(a.kind, a.file_ref) for a in attachments] == [("photo", "ab/abc.jpg")]
+
+
+async def test_an_old_draft_resumes_at_its_step_with_back(services: Services, clock: ManualClock) -> None:
+    await seed_units(services.db, clock.now())
+    world = Harness(services)
+    code = await invite_code(services.db, services.settings, clock.now(), "X01", "member", "Nguyễn Thị Lan")
+    lan = world.person("101", "Nguyễn Thị Lan")
+    await lan.say(f"/start {code}")
+    old = json.loads(OLD_SUMMARY % {"unit": 1})
+    old.update({"severity": None, "people": 3, "_history": ["category", "place"], "_free": True,
+                "_options": [["Xong", "_done"]], "_prompt": "Mô tả"})  # fmt: skip
+    old.pop("groups")  # an older draft still: no albums yet
+    async with services.db.transaction() as tx:
+        await save_conversation(tx, Conversation("telegram", "101", "report", "describe", old), clock.now())
+    [noted] = await lan.say("Có thêm ảnh sau.")
+    assert noted.text == t("vi", "report.noted")
+    [ask_severity] = await lan.tap("Xong")  # the mistyped severity and people took their defaults
+    assert ask_severity.text.endswith(t("vi", "report.ask_severity"))
+    [back] = await lan.tap("« Quay lại")
+    assert back.text.endswith(t("vi", "report.ask_describe"))
+    async with services.db.transaction() as tx:
+        conv = await get_conversation(tx, "telegram", "101")
+    assert conv is not None and conv.step == "describe"
+    d = load(ReportDraft, conv.data)
+    assert d.description[-1] == "Có thêm ảnh sau." and d.groups == [] and d.severity == ""
+    assert d.location == [10.95, 108.06] and d.attachments[0]["file_ref"] == "ab/abc.jpg"
+
+
+def test_the_codec_is_tolerant_and_round_trips() -> None:
+    stored = {"similar": [{"id": 7, "place": "Thôn 3", "date": "01/11/2026", "reports": 2}, "junk", {"id": "x"}],
+              "location": [10, 108.5], "unit_matches": [3, True, "4"], "add_to": "7", "extra_key": 1,
+              "_history": ["category"]}  # fmt: skip
+    d = load(ReportDraft, stored)
+    assert d.similar == [Similar(7, "Thôn 3", "01/11/2026", 2), Similar()]
+    assert d.location == [10.0, 108.5] and d.unit_matches == [3] and d.add_to is None
+    assert load(ReportDraft, dump(d)) == d
+    assert dump(AddDraft(5)) == {"issue_id": 5, "text": [], "attachments": [], "groups": []}
+    r = load(
+        RoundDraft, {"topics": [[3, "Giá điện"], [4], ["x", "y"]], "answers": {"mood:0": "calm", "n": 5}}
+    )
+    assert r.topics == [(3, "Giá điện")] and r.answers == {"mood:0": "calm"}
+    assert load(RoundDraft, json.loads(json.dumps(dump(r)))) == r
+
+
+@pytest.mark.parametrize("cls", DRAFTS, ids=lambda c: c.__name__)
+def test_every_draft_loads_from_nothing_and_round_trips_through_json(cls: type) -> None:
+    fresh = load(cls, {})  # every field has a default, and the codec reads every field's type
+    assert fresh == cls()
+    assert load(cls, json.loads(json.dumps(dump(fresh)))) == fresh
+
+
+def test_drafts_lists_every_draft() -> None:
+    declared = {c for c in vars(drafts).values() if isinstance(c, type) and c.__name__.endswith("Draft")}
+    assert declared == set(DRAFTS)

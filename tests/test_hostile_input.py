@@ -37,6 +37,7 @@ from bot.core.clock import TickingClock
 from bot.core.texts import t
 from bot.emulator import TelegramEmulator
 from bot.runtime import Services
+from handlers.drafts import ReportDraft
 from handlers.report import file_report
 from storage import issues as iss
 from storage import members as mem
@@ -595,7 +596,7 @@ async def add_co_reports(
             "place": "",
             "add_to": issue.id,
         }
-        filed = await file_report(tx, s.settings, s.calendar, NOW, member_of[reporter], draft)
+        filed = await file_report(tx, s.settings, s.calendar, NOW, member_of[reporter], ReportDraft(**draft))
         assert not filed.created
         out[marker] = (issue.id, member_of[reporter].id)
     return out
@@ -641,7 +642,9 @@ async def setup(tmp_path: Path, emu: TelegramEmulator) -> World:
                 "attachments": [],
                 "place": "",
             }
-            filed = await file_report(tx, s.settings, s.calendar, NOW, member_of[reporter], draft)
+            filed = await file_report(
+                tx, s.settings, s.calendar, NOW, member_of[reporter], ReportDraft(**draft)
+            )
             await iss.add_thread_entry(
                 tx, filed.issue_id, NOW, "comment", body=f"cập nhật {update_marker(marker)}", shared=True
             )

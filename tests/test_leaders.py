@@ -335,6 +335,8 @@ async def test_each_action_from_the_card_ends_with_the_card_refreshed(world: Har
     assert texts(await hung.tap("Xác nhận kết quả"))[-1] == t("vi", "act.resolved", number=1, count=1)
     card = last_card(world, "201")
     assert "\nTrạng thái: Đã xử lý\n" in card.text
+    assert "— Trần Văn Hùng: Xác nhận kết quả xử lý do cán bộ được giao đề xuất.\n" in card.text
+    assert not any(line.endswith(": ") for line in card.text.splitlines())  # no entry without words
     assert labels(card) == ["Ghi chú", "Mở lại", "Xem thêm diễn biến"]  # over five entries now
 
     await hung.tap("Mở lại")

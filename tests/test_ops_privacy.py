@@ -11,6 +11,7 @@ from bot.core.messages import Attachment, Outgoing
 from bot.ops.backup import months_before
 from bot.ops.purge import purge_private_data
 from bot.runtime import Services
+from handlers.drafts import ReportDraft
 from handlers.report import file_report
 from scheduler.maintenance import privacy_job
 from storage import issues as iss
@@ -67,7 +68,9 @@ async def issue(
         ],
     }
     async with s.db.transaction() as tx:
-        filed = await file_report(tx, s.settings, s.calendar, updated - timedelta(days=30), w.member, draft)
+        filed = await file_report(
+            tx, s.settings, s.calendar, updated - timedelta(days=30), w.member, ReportDraft(**draft)
+        )
         if state != "new":
             await iss.update_issue(tx, filed.issue_id, updated, state=state, closed_at=ended)
     return filed.issue_id

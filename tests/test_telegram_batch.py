@@ -4,18 +4,12 @@ updates in order, and the offset that confirms the batch asked only once every u
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.app import build_app
-from bot.core.clock import TickingClock
-from bot.emulator import TelegramEmulator
 from bot.lifecycle import TaskSet
-from bot.telegram import TelegramChannel, _lane_of
-from tests.conftest import PINNED
-from tests.e2e import emulator_settings
+from bot.telegram_batch import handle_batch, lane_of
 
 
 def text_update(update_id: int, chat: int) -> dict[str, Any]:
@@ -32,43 +26,45 @@ def tap_update(update_id: int, chat: int) -> dict[str, Any]:
 
 
 def test_an_update_belongs_to_its_chat() -> None:
-    assert _lane_of(text_update(1, 7)) == _lane_of(tap_update(2, 7)) == "chat:7"
-    assert _lane_of(text_update(3, 8)) == "chat:8"
+    assert lane_of(text_update(1, 7)) == lane_of(tap_update(2, 7)) == "chat:7"
+    assert lane_of(text_update(3, 8)) == "chat:8"
     odd = {"update_id": 4, "poll": {"id": "p"}}
-    assert _lane_of(odd) != _lane_of({"update_id": 5, "poll": {"id": "p"}})  # no chat: each alone
+    assert lane_of(odd) != lane_of({"update_id": 5, "poll": {"id": "p"}})  # no chat: each alone
 
 
-async def test_chats_are_handled_at_once_each_in_order_and_the_batch_confirmed_after_all(
-    tmp_path: Path,
-) -> None:
-    async with TelegramEmulator() as emu:
-        app = build_app(
-            emulator_settings(tmp_path, emu), clock=TickingClock(PINNED), telegram_token=emu.token
-        )
-        channel = app.channels[0]
-        assert isinstance(channel, TelegramChannel)
-        started: list[int] = []
-        finished: list[int] = []
-        slow, two_done = asyncio.Event(), asyncio.Event()
+async def test_chats_are_handled_at_once_each_in_order_and_the_batch_confirmed_after_all() -> None:
+    started: list[int] = []
+    finished: list[int] = []
+    slow, two_done = asyncio.Event(), asyncio.Event()
 
-        async def one(item: Any, offset: int | None) -> int | None:
-            update_id = int(item["update_id"])
-            started.append(update_id)
-            if update_id == 10:  # chat 7's first update takes long
-                await slow.wait()
-            finished.append(update_id)
-            if len(finished) == 2:
-                two_done.set()
-            return update_id + 1
+    async def one(item: Any, offset: int | None) -> int | None:
+        update_id = int(item["update_id"])
+        started.append(update_id)
+        if update_id == 10:  # chat 7's first update takes long
+            await slow.wait()
+        finished.append(update_id)
+        if len(finished) == 2:
+            two_done.set()
+        return update_id + 1
 
-        channel._one = one  # type: ignore[method-assign]
-        batch = [text_update(10, 7), text_update(11, 8), text_update(12, 7), text_update(13, 9)]
-        handling = asyncio.create_task(channel._handle_batch(batch, None))
-        await asyncio.wait_for(two_done.wait(), 5)  # chats 8 and 9 are done while chat 7's first is under way
-        assert sorted(finished) == [11, 13] and 12 not in started and not handling.done()
-        slow.set()
-        assert await asyncio.wait_for(handling, 5) == 14  # the whole batch, confirmed after its last update
-        assert finished.index(10) < finished.index(12)  # chat 7 in order
+    batch = [text_update(10, 7), text_update(11, 8), text_update(12, 7), text_update(13, 9)]
+    handling = asyncio.create_task(handle_batch(batch, None, one))
+    await asyncio.wait_for(two_done.wait(), 5)  # chats 8 and 9 are done while chat 7's first is under way
+    assert sorted(finished) == [11, 13] and 12 not in started and not handling.done()
+    slow.set()
+    assert await asyncio.wait_for(handling, 5) == 14  # the whole batch, confirmed after its last update
+    assert finished.index(10) < finished.index(12)  # chat 7 in order
+
+
+async def test_one_chat_alone_is_handled_in_order_and_an_empty_batch_keeps_the_offset() -> None:
+    seen: list[int] = []
+
+    async def one(item: Any, offset: int | None) -> int | None:
+        seen.append(int(item["update_id"]))
+        return int(item["update_id"]) + 1
+
+    assert await handle_batch([text_update(5, 7), tap_update(6, 7)], 3, one) == 7 and seen == [5, 6]
+    assert await handle_batch([], 7, one) == 7
 
 
 async def test_side_tasks_are_owned_a_failure_is_logged_and_close_waits_then_cancels(

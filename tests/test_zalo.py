@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
 from bot.core.clock import ManualClock
+from bot.core.links import FileLinks
 from bot.core.messages import Attachment, Choice, Incoming, KeyButton, Outgoing
 from bot.core.texts import t
 from bot.emulator.zalo import ZaloEmulator, ZaloSimUser
@@ -90,7 +93,7 @@ async def channel(make_channel: Callable[..., ZaloChannel]) -> AsyncIterator[Zal
 async def sender(emu: ZaloEmulator, db: Database, clock: ManualClock) -> AsyncIterator[ZaloSender]:
     api = ZaloApi(emu.token, emu.base_url)
     try:
-        yield ZaloSender(api, db, clock, media_base_url="")
+        yield ZaloSender(api, db, clock)
     finally:
         await api.aclose()
 
@@ -173,23 +176,30 @@ async def test_long_text_with_choices_is_split_below_the_limit(emu: ZaloEmulator
     assert second.text == f"{CHOOSE}\n1. {'A' * 80}\n2. {'A' * 80}"
 
 
-async def test_attachments_are_a_note_without_a_media_url_and_a_photo_url_with_one(
+async def test_attachments_are_a_note_without_links_and_signed_links_with_them(
     emu: ZaloEmulator, db: Database, clock: ManualClock
 ) -> None:
     lan = emu.user("u-lan", "Lan")
     photo = Attachment(kind="photo", file_ref="ab/abcdef.jpg")
+    voice = Attachment(kind="voice", file_ref="cd/cdef.ogg")
+    links = FileLinks(b"a secret of thirty-two bytes....", "https://bot.example.vn/files", hours=24)
     api = ZaloApi(emu.token, emu.base_url)
     try:
         plain = ZaloSender(api, db, clock)
         await plain.send(Outgoing(chat_id=lan.chat_id, attachments=[photo]))
         assert (await lan.next_message()).text == t("vi", "zalo.attachments_note", count=1)
-        public = ZaloSender(api, db, clock, media_base_url="https://files.example.vn/dlxh/")
-        await public.send(Outgoing(chat_id=lan.chat_id, attachments=[photo]))
-        sent = await lan.next_message()
-        assert (sent.kind, sent.photo_url) == ("photo", "https://files.example.vn/dlxh/ab/abcdef.jpg")
-        await public.send(
-            Outgoing(chat_id=lan.chat_id, attachments=[Attachment(kind="voice", file_ref="v.ogg")])
-        )
+        signed = ZaloSender(api, db, clock, links=links)
+        await signed.send(Outgoing(chat_id=lan.chat_id, attachments=[photo, voice], album=True))
+        sent, listed = await lan.next_messages(2)
+        url = urlsplit(sent.photo_url)
+        assert (sent.kind, url.netloc, url.path) == ("photo", "bot.example.vn", "/files/ab/abcdef.jpg")
+        query = dict(parse_qsl(url.query))
+        assert links.valid("ab/abcdef.jpg", query["exp"], query["sig"], clock.now())
+        assert not links.valid("ab/abcdef.jpg", query["exp"], query["sig"], clock.now() + timedelta(hours=24))
+        assert not links.valid("cd/cdef.ogg", query["exp"], query["sig"], clock.now())  # another file
+        assert "/files/cd/cdef.ogg?exp=" in listed.text and t("vi", "evidence.kind.voice") in listed.text
+        # a sensitive matter or a confidential source: no link at all, the note
+        await signed.send(Outgoing(chat_id=lan.chat_id, attachments=[photo], protect_content=True))
         assert (await lan.next_message()).text == t("vi", "zalo.attachments_note", count=1)
     finally:
         await api.aclose()

@@ -45,6 +45,7 @@ class IssueAction(StrEnum):
     CONFIRM = "confirm"
     SENDBACK = "sendback"
     EXTEND = "extend"  # ask for more time ("Xin gia hạn")
+    FILES = "files"  # send me the attachments ("Xem tệp đính kèm")
 
 
 class ListKind(StrEnum):

@@ -114,8 +114,14 @@ def _parse_zalo(root: _Section) -> ZaloSettings:
         token_file=zl.get("token_file", str, "", "a file path holding the token"),
         base_url=zl.get("base_url", str, ZaloSettings.base_url, "a URL"),
         poll_timeout=_positive(zl, "poll_timeout", 30, int),
-        media_base_url=zl.get("media_base_url", str, "", "a public URL prefix of the file store, or empty"),
+        media_base_url=zl.get("media_base_url", str, "", "deprecated: signed links replace it"),
+        files_path=zl.get("files_path", str, "/files", "a path like /files"),
+        link_hours=_positive(zl, "link_hours", 24, int),
+        link_secret_env=zl.get("link_secret_env", str, "DLXH_LINK_SECRET", "an environment variable name"),
+        link_secret_file=zl.get("link_secret_file", str, "", "a file path holding the link secret"),
     )
+    if not zalo.files_path.startswith("/") or len(zalo.files_path) < 2:
+        raise ConfigError(f"config: zalo.files_path = {zalo.files_path!r}: expected a path like /files")
     zl.finish()
     return zalo
 

@@ -22,6 +22,8 @@ class Attachment:
     mime_type: str = ""
     filename: str = ""
     size: int = 0
+    # the platform's own id of the file (Telegram's file_id), to send it again without an upload
+    file_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,8 @@ class Outgoing:
     proactive: bool = False  # not an answer to the person: held back in quiet hours unless urgent
     urgent: bool = False
     protect_content: bool = False  # a sensitive matter or a confidential source: no forwarding or saving
+    location: tuple[float, float] | None = None  # instead of text: a map pin (latitude, longitude)
+    album: bool = False  # the attachments go together (Telegram: one album), the text as their caption
     channel: str = ""  # set by the dispatcher when empty: the incoming channel
 
     def to_json(self) -> str:
@@ -92,6 +96,8 @@ class Outgoing:
         if d.get("keyboard") is not None:
             d["keyboard"] = [[KeyButton(**b) for b in row] for row in d["keyboard"]]
         d["attachments"] = [Attachment(**a) for a in d.get("attachments", [])]
+        if d.get("location") is not None:
+            d["location"] = (float(d["location"][0]), float(d["location"][1]))
         if d.get("commands") is not None:
             d["commands"] = [tuple(c) for c in d["commands"]]
         return cls(**d)

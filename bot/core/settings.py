@@ -67,11 +67,20 @@ class ZaloSettings:
     token_file: str = ""
     base_url: str = "https://bot-api.zaloplatforms.com"
     poll_timeout: int = 30
-    media_base_url: str = ""
+    media_base_url: str = ""  # deprecated and ignored (a public, permanent prefix): signed links replace it
+    # signed links to evidence (bot.core.links), served at webhook.public_url + files_path while they last
+    files_path: str = "/files"
+    link_hours: int = 24
+    link_secret_env: str = "DLXH_LINK_SECRET"
+    link_secret_file: str = ""
 
     def token(self) -> str | None:
         """The bot token from the environment variable, else from the token file; None if neither."""
         return _token(self.token_env, self.token_file)
+
+    def link_secret(self) -> str | None:
+        """The secret that signs file links (environment variable, else file); None: no links."""
+        return _token(self.link_secret_env, self.link_secret_file)
 
 
 def _token(env: str, file: str) -> str | None:

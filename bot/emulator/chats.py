@@ -7,7 +7,6 @@ method returns the update_id and writes one line in the emulator's readable log.
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import re
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.emulator.formatting import utf16_len
 from bot.emulator.groups import header_message, member_update
+from bot.emulator.server import ChatLog, ChatReader
 
 if TYPE_CHECKING:
     from bot.emulator.telegram import TelegramEmulator
@@ -52,37 +52,32 @@ class BotMessage:
     deleted: bool = False  # deleteMessage was called on it
     thread_id: int | None = None  # the forum topic it was posted in
     protected: bool = False  # sent with protect_content: the client offers no forwarding or saving
+    location: tuple[float, float] | None = None  # a map pin (sendLocation): latitude, longitude
+    file_id: str | None = None  # the file's id as Telegram gave it in the message (media)
 
     def labels(self) -> list[str]:
         """The inline button labels, row after row."""
         return [label for row in self.buttons for label, _ in row]
 
 
-class _Chat:
+class _Chat(ChatLog[BotMessage]):
     """Server-side state of one chat (shared message_id sequence, every live message, keyboard)."""
 
     def __init__(self, chat_json: dict[str, Any], name: str) -> None:
+        super().__init__(name)
         self.id: int = chat_json["id"]
         self.json = chat_json
-        self.name = name
         self.next_message_id = 1
         self.raw: dict[int, dict[str, Any]] = {}  # live messages as Telegram serialises them
         self.senders: dict[int, int | None] = {}  # message_id -> user id, None for the bot
-        self.bot_messages: list[BotMessage] = []
         self.by_id: dict[int, BotMessage] = {}
         self.reply_keyboard: list[list[dict[str, Any]]] | None = None
         self.topics: dict[int, str] = {}  # forum topics: message_thread_id -> name
-        self.cursor = 0  # how many bot messages next_message already returned
-        self._wakeup = asyncio.Event()
 
     def new_message_id(self) -> int:
         mid = self.next_message_id
         self.next_message_id += 1
         return mid
-
-    def notify(self) -> None:
-        self._wakeup.set()
-        self._wakeup = asyncio.Event()
 
     def snapshot(self, message_id: int) -> dict[str, Any]:
         """A message as Telegram embeds it elsewhere: no nested reply_to_message."""
@@ -90,11 +85,11 @@ class _Chat:
         msg.pop("reply_to_message", None)
         return msg
 
-    def recent_lines(self, n: int = 8) -> str:
-        tail = self.bot_messages[-n:]
-        if not tail:
-            return "   (the bot has sent nothing to this chat)"
-        return "\n".join(f"   #{m.message_id} [{m.kind}] {m.text!r} buttons={m.labels()}" for m in tail)
+    def where(self) -> str:
+        return f"{self.name} (chat {self.id})"
+
+    def line(self, m: BotMessage) -> str:
+        return f"   #{m.message_id} [{m.kind}] {m.text!r} buttons={m.labels()}"
 
 
 def text_entities(text: str) -> list[dict[str, Any]]:
@@ -105,55 +100,16 @@ def text_entities(text: str) -> list[dict[str, Any]]:
     ]
 
 
-class _SimChat:
-    """What every simulated chat offers: reading what the bot sent, in order."""
+class _SimChat(ChatReader[BotMessage]):
+    """What every simulated chat offers: reading what the bot sent, in order (``ChatReader``)."""
 
     def __init__(self, emu: TelegramEmulator, chat: _Chat) -> None:
         self._emu = emu
-        self._chat = chat
+        self._chat: _Chat = chat
 
     @property
     def chat_id(self) -> int:
         return self._chat.id
-
-    @property
-    def messages(self) -> list[BotMessage]:
-        """All bot messages in this chat, oldest first (the live list)."""
-        return self._chat.bot_messages
-
-    def pending(self) -> list[BotMessage]:
-        """Bot messages delivered but not yet returned by :meth:`next_message` (marks nothing)."""
-        return self._chat.bot_messages[self._chat.cursor :]
-
-    def last(self) -> BotMessage | None:
-        """The most recent bot message in this chat, if any."""
-        return self._chat.bot_messages[-1] if self._chat.bot_messages else None
-
-    async def next_message(self, timeout: float = 5.0) -> BotMessage:
-        """The next bot message not yet returned here; ``TimeoutError`` if none within ``timeout`` s."""
-        return (await self.next_messages(1, timeout))[0]
-
-    async def next_messages(self, n: int, timeout: float = 5.0) -> list[BotMessage]:
-        """The next ``n`` bot messages; ``timeout`` bounds the whole wait."""
-        chat = self._chat
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while len(chat.bot_messages) - chat.cursor < n:
-            remaining = deadline - loop.time()
-            wakeup = chat._wakeup
-            try:
-                if remaining <= 0:
-                    raise TimeoutError
-                await asyncio.wait_for(wakeup.wait(), remaining)
-            except TimeoutError:
-                got = len(chat.bot_messages) - chat.cursor
-                raise TimeoutError(
-                    f"waited {timeout:g}s for {n} bot message(s) to {chat.name} (chat {chat.id}), "
-                    f"got {got}. Recent bot messages there:\n{chat.recent_lines()}"
-                ) from None
-        out = chat.bot_messages[chat.cursor : chat.cursor + n]
-        chat.cursor += n
-        return out
 
     # ------------------------------------------------------------------ shared helpers
 

@@ -62,6 +62,7 @@ SENDING_METHODS: frozenset[str] = frozenset(
         "sendPhoto",
         "sendDocument",
         "sendMediaGroup",
+        "sendLocation",
         "editMessageText",
         "editMessageReplyMarkup",
     }
@@ -101,7 +102,14 @@ _NOT_MODIFIED = (
     "exactly the same as a current content and reply markup of the message"
 )
 _KIND_NAMES = {"photo": "Photo", "document": "Document", "voice": "Voice", "video": "Video", "audio": "Audio"}
-_KIND_LABELS = {"photo": "ảnh", "document": "tệp", "voice": "thoại", "video": "video", "audio": "âm thanh"}
+_KIND_LABELS = {
+    "photo": "ảnh",
+    "document": "tệp",
+    "voice": "thoại",
+    "video": "video",
+    "audio": "âm thanh",
+    "location": "vị trí",
+}
 
 
 @dataclass
@@ -347,6 +355,7 @@ class TelegramEmulator(EmulatorServer):
             "sendDocument": self._api_send_document,
             "sendVoice": self._api_send_voice,
             "sendMediaGroup": self._api_send_media_group,
+            "sendLocation": self._api_send_location,
             "editMessageText": self._api_edit_message_text,
             "editMessageCaption": self._api_edit_message_caption,
             "editMessageReplyMarkup": self._api_edit_message_reply_markup,
@@ -875,7 +884,11 @@ class TelegramEmulator(EmulatorServer):
             parse_mode=parse_mode,
             thread_id=thread,
             protected=protected,
+            file_id=stored.file_id if stored else None,
         )
+        if kind == "location":
+            loc = fields["location"]
+            bm.location = (loc["latitude"], loc["longitude"])
         if markup is not None:
             if markup.inline is not None:
                 raw["reply_markup"] = {"inline_keyboard": markup.inline}
@@ -1142,6 +1155,7 @@ class TelegramEmulator(EmulatorServer):
         if not isinstance(media, list) or not 2 <= len(media) <= 10:
             raise _bad("wrong number of media items: must be 2-10")
         reply_to = self._reply_target(chat, p)
+        protected = p.flag("protect_content")
         prepared = []
         for item in media:
             if not isinstance(item, dict) or item.get("type") not in ("photo", "document", "video", "audio"):
@@ -1172,9 +1186,29 @@ class TelegramEmulator(EmulatorServer):
                     parse_mode=parse_mode,
                     stored=stored,
                     media_group_id=group_id,
+                    protected=protected,
                 )
             )
         return out
+
+    async def _api_send_location(self, p: _Params) -> dict[str, Any]:
+        chat = self._target_chat(p)
+        latitude, longitude = p.number("latitude"), p.number("longitude")
+        if latitude is None or longitude is None or not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise _bad("wrong latitude or longitude")
+        fields: dict[str, Any] = {"location": {"latitude": latitude, "longitude": longitude}}
+        fields.update(topic_fields(chat, p.integer("message_thread_id"), _ApiError))
+        return self._record_bot_message(
+            chat,
+            kind="location",
+            fields=fields,
+            text=None,
+            entities=[],
+            markup=self._markup(p),
+            reply_to=self._reply_target(chat, p),
+            parse_mode=None,
+            protected=p.flag("protect_content"),
+        )
 
     async def _api_edit_message_text(self, p: _Params) -> dict[str, Any]:
         chat, bm, raw = self._edit_target(p)

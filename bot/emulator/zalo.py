@@ -37,7 +37,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.emulator.server import EmulatorServer
+from bot.emulator.server import ChatLog, ChatReader, EmulatorServer
 
 __all__ = ["SENDING_METHODS", "ZaloBotMessage", "ZaloEmulator", "ZaloFaults", "ZaloSimUser"]
 
@@ -138,31 +138,28 @@ class _Media:
     content_type: str
 
 
-class _Chat:
+class _Chat(ChatLog[ZaloBotMessage]):
     def __init__(self, chat_id: str, name: str) -> None:
+        super().__init__(name)
         self.id = chat_id
-        self.name = name
-        self.messages: list[ZaloBotMessage] = []
-        self.cursor = 0
-        self._wakeup = asyncio.Event()
 
-    def notify(self) -> None:
-        self._wakeup.set()
-        self._wakeup = asyncio.Event()
+    def where(self) -> str:
+        return f"{self.name} ({self.id})"
 
     def recent_lines(self, n: int = 6) -> str:
-        tail = self.messages[-n:]
-        if not tail:
-            return "   (the bot has sent nothing to this chat)"
-        return "\n".join(f"   [{m.kind}] {m.text!r}" for m in tail)
+        return super().recent_lines(n)
+
+    def line(self, m: ZaloBotMessage) -> str:
+        return f"   [{m.kind}] {m.text!r}"
 
 
-class ZaloSimUser:
-    """A person in a private chat with the bot (chat id == user id)."""
+class ZaloSimUser(ChatReader[ZaloBotMessage]):
+    """A person in a private chat with the bot (chat id == user id); reading what the bot sent is
+    ``ChatReader``'s."""
 
     def __init__(self, emu: ZaloEmulator, chat: _Chat, user_id: str, display_name: str) -> None:
         self._emu = emu
-        self._chat = chat
+        self._chat: _Chat = chat
         self.id = user_id
         self.display_name = display_name
         self.blocked: bool = False  # True: every send to this chat answers ok:false, error_code 403
@@ -173,44 +170,6 @@ class ZaloSimUser:
     @property
     def chat_id(self) -> str:
         return self._chat.id
-
-    @property
-    def messages(self) -> list[ZaloBotMessage]:
-        """All bot messages in this chat, oldest first (the live list)."""
-        return self._chat.messages
-
-    def last(self) -> ZaloBotMessage | None:
-        return self._chat.messages[-1] if self._chat.messages else None
-
-    def pending(self) -> list[ZaloBotMessage]:
-        """Bot messages not yet returned by :meth:`next_message`."""
-        return self._chat.messages[self._chat.cursor :]
-
-    async def next_message(self, timeout: float = 5.0) -> ZaloBotMessage:
-        """The next bot message not yet returned here; ``TimeoutError`` if none within ``timeout`` s."""
-        return (await self.next_messages(1, timeout))[0]
-
-    async def next_messages(self, n: int, timeout: float = 5.0) -> list[ZaloBotMessage]:
-        """The next ``n`` bot messages; ``timeout`` bounds the whole wait."""
-        chat = self._chat
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while len(chat.messages) - chat.cursor < n:
-            remaining = deadline - loop.time()
-            wakeup = chat._wakeup
-            try:
-                if remaining <= 0:
-                    raise TimeoutError
-                await asyncio.wait_for(wakeup.wait(), remaining)
-            except TimeoutError:
-                got = len(chat.messages) - chat.cursor
-                raise TimeoutError(
-                    f"waited {timeout:g}s for {n} bot message(s) to {chat.name} ({chat.id}), got {got}. "
-                    f"Recent bot messages there:\n{chat.recent_lines()}"
-                ) from None
-        out = chat.messages[chat.cursor : chat.cursor + n]
-        chat.cursor += n
-        return out
 
     def user_json(self) -> dict[str, Any]:
         return {"id": self.id, "display_name": self.display_name, "is_bot": False}
@@ -369,7 +328,7 @@ class ZaloEmulator(EmulatorServer):
 
     def transcript(self, chat_id: str) -> list[ZaloBotMessage]:
         chat = self._chats.get(chat_id)
-        return list(chat.messages) if chat else []
+        return list(chat.bot_messages) if chat else []
 
     def log_lines(self) -> list[str]:
         """A readable transcript of both directions, all chats, in order."""
@@ -545,7 +504,7 @@ class ZaloEmulator(EmulatorServer):
 
     def _record(self, chat: _Chat, kind: str, text: str, **extra: str) -> dict[str, Any]:
         msg = ZaloBotMessage(self._new_id(), chat.id, kind, text, self._date(), **extra)
-        chat.messages.append(msg)
+        chat.bot_messages.append(msg)
         label = {"photo": "[ảnh] ", "sticker": "[nhãn dán] "}.get(kind, "")
         first, *more = f"🤖 → {chat.name}: {label}{text}".rstrip().split("\n")
         self._log.append("\n".join([first, *(f"   {ln}" if ln else "" for ln in more)]))

@@ -25,6 +25,8 @@ from bot.core.workcal import WorkCalendar
 from bot.exports.model import load_pack
 from bot.exports.pack import file_stem, write_csvs, write_xlsx
 from storage import exports as ex
+from storage.audit import add_audit
+from storage.db import Database
 
 FORMATS = ("xlsx", "csv", "docx", "all")
 LAYOUTS = (
@@ -165,7 +167,19 @@ async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"dlxh export: cannot write the files: {exc.strerror or exc}", file=sys.stderr)
         return 1
+    await _audit_export(settings, args, len(written))
     for path in written:
         print(f"{path}  ({path.stat().st_size:,} bytes)")
     print(f"dlxh export: {len(written)} file(s) in {time.monotonic() - started:.1f} s", file=sys.stderr)
     return 0
+
+
+async def _audit_export(settings: Settings, args: argparse.Namespace, files: int) -> None:
+    """An export opens every report of a period: recorded in the audit log (``dlxh audit`` lists it)."""
+    db = await Database.open(settings.database_target)
+    try:
+        async with db.transaction() as tx:
+            await add_audit(tx, make_clock(settings).now(), "cli", "export.write", f"period:{args.period}",
+                            files=files, unit=args.unit or "", format=args.format or "xlsx")  # fmt: skip
+    finally:
+        await db.close()

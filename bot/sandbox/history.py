@@ -72,6 +72,8 @@ def _load_message(folder: Path, raw: dict[str, Any]) -> BotMessage:
     values["buttons"] = [[(label, data) for label, data in row] for row in raw.get("buttons") or []]
     if raw.get("keyboard") is not None:
         values["keyboard"] = [[(label, bool(loc)) for label, loc in row] for row in raw["keyboard"]]
+    if raw.get("location") is not None:
+        values["location"] = (float(raw["location"][0]), float(raw["location"][1]))
     return BotMessage(**values)
 
 

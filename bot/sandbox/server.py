@@ -30,6 +30,7 @@ from bot.core.clock import ManualClock
 from bot.core.config import Settings
 from bot.core.texts import t
 from bot.emulator import SimUser, TelegramEmulator
+from bot.lifecycle import serve
 from bot.sandbox import seed as sd
 from bot.sandbox import view
 from bot.sandbox.folder import (
@@ -238,16 +239,7 @@ class Sandbox:
         return phones
 
     async def _serve(self) -> None:
-        runner = web.AppRunner(web_app(self), handle_signals=False, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port)
-        try:
-            await site.start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._web = runner
-        self._bound_port = runner.addresses[0][1]
+        self._web, self._bound_port = await serve(web_app(self), self.host, self.port)
 
     # ------------------------------------------------------------------ state
 

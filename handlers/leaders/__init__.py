@@ -8,6 +8,8 @@ and the notices those actions send. One module per job:
 * ``actions`` — acknowledge, assign, resolve, comment, … (rights re-checked, conditional updates);
 * ``replies`` — the "act" conversation and replies to messages about an issue;
 * ``extension`` — deadline extensions (gia hạn): asked, approved or refused;
+* ``evidence`` — the members' photos, voice, files and locations sent to leaders (the alert's album and
+  pin, the card's attachments button), each file by the card's rule;
 * ``refresh`` — the card after an action: the tapped message edited into the current card;
 * ``commands`` — the commands and the stateless ``a:iss:…`` / ``a:lst:…`` / ``a:ext:…`` buttons.
 

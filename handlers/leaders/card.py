@@ -9,11 +9,12 @@ from bot.core.messages import Choice, Outgoing
 from bot.core.texts import t
 from handlers import access
 from handlers.context import Context
+from handlers.leaders import evidence
 from handlers.leaders.common import (
     BUTTON_ORDER,
     CARD_ENTRIES,
-    EXTENSION_KINDS,
     PAGE_ENTRIES,
+    WORDED_KINDS,
     fmt_time,
     issue_argument,
     load_for,
@@ -75,7 +76,7 @@ async def entry_text(
         return t(lang, "entry.addition", body=short(body, 300))
     if e.kind == "withdrawn":
         return t(lang, "entry.withdrawn")
-    if e.kind in EXTENSION_KINDS:
+    if e.kind in WORDED_KINDS:
         return t(lang, f"entry.{e.kind}", text=short(body, 300))
     return short(body, 300)
 
@@ -164,6 +165,7 @@ async def card_for(ctx: Context, viewer: mem.Member, issue: iss.Issue, header: s
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     if len(entries) > CARD_ENTRIES:
         rows.append([Choice(t(lang, "card.more"), encode(IssueButton(IssueAction.MORE, issue.id, 1)))])
+    rows += [row for row in [await evidence.files_row(ctx, viewer, issue, view)] if row]
     return Outgoing(
         chat_id="",
         text=(header + "\n\n" + text) if header else text,

@@ -6,7 +6,7 @@ from bot.core.buttons import Action, IssueButton, ListPage
 from handlers import access, flow
 from handlers.context import Context
 from handlers.leaders import actions as act
-from handlers.leaders import extension
+from handlers.leaders import evidence, extension
 from handlers.leaders.card import show_card, show_more
 from handlers.leaders.common import first_number, issue_argument, load_for
 from handlers.leaders.lists import show_list
@@ -43,6 +43,9 @@ async def _on_issue_button(ctx: Context, issue: iss.Issue, action: str, page: in
         await show_card(ctx, issue)
     elif action == "more":
         await show_more(ctx, issue, page or 1)
+    elif action == "files":
+        await evidence.send_evidence(ctx, issue)
+        keep_buttons(ctx)  # the tapped card stays as it is, its buttons live
     elif action not in BUTTON_ACTIONS:
         ctx.reply(ctx.t("error.bad_button"))
     elif await _start_or_act(ctx, issue, action):

@@ -17,6 +17,8 @@ PEOPLE_PAGE = 8
 TEXT_LIMIT = 4000
 # thread entries of a deadline extension: asked (the reason), approved (the new deadline, shared), refused
 EXTENSION_KINDS = ("extension_asked", "extension", "extension_refused")
+# thread entries shown with their own wording (``entry.<kind>`` in the catalogs), the body as ``{text}``
+WORDED_KINDS = (*EXTENSION_KINDS, "proposal_confirmed", "proposal_returned")
 ICONS = {"urgent": "🔴 ", "pressing": "🟠 ", "normal": ""}
 BUTTON_ORDER = (
     "ack",

@@ -10,6 +10,7 @@ from bot.core.messages import Attachment, Outgoing
 from bot.core.texts import t
 from handlers import access
 from handlers.context import Context
+from handlers.leaders import evidence
 from handlers.leaders.card import card_for
 from storage import issues as iss
 from storage import members as mem
@@ -121,7 +122,9 @@ async def alert_on_filing(ctx: Context, issue_id: int, created: bool) -> None:
     if cfg.hotspot_reports in (on_issue, in_area):
         count = max(on_issue, in_area)
         await send_cards(ctx, leaders, issue, "alert.hotspot", True, count=count, days=cfg.hotspot_days)
+        await evidence.send_alert_evidence(ctx, leaders, issue)
         await add_audit(ctx.tx, ctx.now, "system", "alert.hotspot", f"issue:{issue.id}", reports=count)
     elif issue.severity == "urgent" and created:
         await send_cards(ctx, leaders, issue, "alert.urgent", True)
+        await evidence.send_alert_evidence(ctx, leaders, issue)
         await add_audit(ctx.tx, ctx.now, "system", "alert.urgent", f"issue:{issue.id}")
