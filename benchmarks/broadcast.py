@@ -2,9 +2,13 @@
 
     .venv/bin/python -m benchmarks.broadcast [--members 10000] [--cap 300] [--burst 5] [--rate 290]
                                              [--order-chats 1000] [--profile] [--database postgresql://…]
+                                             [--processes 1|2]
 
 ``--database`` runs on PostgreSQL instead: the URL names a server and a database the benchmark may drop
-and create again (``dlxh_bench_broadcast`` on that server, never the URL's own database).
+and create again (``dlxh_bench_broadcast`` on that server, never the URL's own database). ``--processes 2``
+(PostgreSQL only) starts a second instance of the application in a child process on the same database, as
+two deployed processes share one broadcast: this process's instance starts first and holds the outbox's lock
+(it sends), the second runs the ``rounds`` job (it prompts); the figures are the same ones.
 
 The emulator runs in a child process (so its HTTP work does not share the bot's core) with
 ``set_send_cap(--cap, burst=--burst)``: above the cap it answers 429 with retry_after. The bot is the real
@@ -32,6 +36,7 @@ import sys
 import time
 from datetime import datetime, timedelta
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 from benchmarks.harness import CACHE, fresh_postgres, header, percentile, table, verdict
@@ -104,6 +109,46 @@ async def _emulator_main(conn: Connection, members: int, cap: float, burst: int)
     await emu.stop()
 
 
+# ---------------------------------------------------------------------------------------------- a second instance
+
+
+def instance_process(conn: Connection, raw: dict[str, Any], base_dir: str, token: str, opening: str) -> None:
+    asyncio.run(_instance_main(conn, raw, base_dir, token, datetime.fromisoformat(opening)))
+
+
+async def _instance_main(
+    conn: Connection, raw: dict[str, Any], base_dir: str, token: str, opening: datetime
+) -> None:
+    """Another process of the same deployment: started after the first (which sends), it runs the job."""
+    settings = parse_settings(raw, base_dir=Path(base_dir))
+    clock = ManualClock(opening)
+    app = build_app(settings, telegram_token=token, clock=clock, run_jobs=False)
+    await app.start()
+    loop = asyncio.get_running_loop()
+    conn.send("ready")
+    try:
+        await loop.run_in_executor(None, conn.recv)  # "job"
+        start_mono, ticking = time.monotonic(), True
+
+        async def tick() -> None:
+            while ticking:
+                await asyncio.sleep(0.02)
+                clock.set(opening + timedelta(seconds=time.monotonic() - start_mono))
+
+        ticker = asyncio.create_task(tick())
+        try:
+            t_job = time.perf_counter()
+            result = await app.runner.run("rounds", opening)
+            conn.send((result, time.perf_counter() - t_job, time.monotonic()))
+        finally:
+            ticking = False
+            await ticker
+        await loop.run_in_executor(None, conn.recv)  # "stop"
+    finally:
+        await app.stop()
+    conn.send("stopped")
+
+
 # ---------------------------------------------------------------------------------------------- the run
 
 
@@ -138,16 +183,60 @@ async def _run(args: argparse.Namespace, conn: Connection) -> int:
     clock = ManualClock(opening - timedelta(days=3))
     app = build_app(settings, telegram_token=emu["token"], clock=clock, run_jobs=False)
     await app.start()
+    second = None
     try:
-        return await _broadcast(args, app, clock, opening, conn)
+        if args.processes == 2:
+            for _ in range(600):  # this instance holds the outbox's lock before the second starts
+                if app.worker._task is not None:
+                    break
+                await asyncio.sleep(0.05)
+            second = Second(raw, run_dir, emu["token"], opening)
+            await second.start()
+        return await _broadcast(args, app, clock, opening, conn, second)
     finally:
         if app.worker._task is not None or app.sending is not None:  # not stopped yet (an error on the way)
             await app.stop()
+        if second is not None:
+            await second.stop()
+
+
+class Second:
+    """The second instance, in a child process (its own interpreter, its own connections and locks)."""
+
+    def __init__(self, raw: dict[str, Any], run_dir: Path, token: str, opening: datetime) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(
+            target=instance_process, args=(child, raw, str(run_dir), token, opening.isoformat()), daemon=True
+        )
+        self.running = False
+
+    async def start(self) -> None:
+        self.proc.start()
+        assert await self.recv() == "ready"
+        self.running = True
+
+    async def recv(self) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(None, self.conn.recv)
+
+    async def run_job(self) -> tuple[str, float, float]:
+        self.conn.send("job")
+        return await self.recv()  # type: ignore[no-any-return]
+
+    async def stop(self) -> None:
+        if self.running:
+            self.running = False
+            self.conn.send("stop")
+            await self.recv()
+        await asyncio.to_thread(self.proc.join, 30)
+        if self.proc.is_alive():
+            self.proc.terminate()
 
 
 async def _broadcast(
-    args: argparse.Namespace, app: Any, clock: ManualClock, opening: datetime, conn: Connection
-) -> int:
+    args: argparse.Namespace, app: Any, clock: ManualClock, opening: datetime, conn: Connection,
+    second: Second | None = None,
+) -> int:  # fmt: skip
     loop = asyncio.get_running_loop()
     db = app.services.db
     now = clock.now()
@@ -186,10 +275,13 @@ async def _broadcast(
         profiler = cProfile.Profile()
         profiler.enable()
     try:
-        t_job = time.perf_counter()
-        result = await app.runner.run("rounds", opening)
-        job_s = time.perf_counter() - t_job
-        job_end = time.monotonic()
+        if second is None:
+            t_job = time.perf_counter()
+            result = await app.runner.run("rounds", opening)
+            job_s = time.perf_counter() - t_job
+            job_end = time.monotonic()
+        else:  # the other process prompts; this one sends
+            result, job_s, job_end = await second.run_job()
         print(f"rounds job at {opening.isoformat()}: {result!r} in {job_s:.1f} s", flush=True)
         order_chats = [
             FIRST_ID + i for i in range(0, args.members, max(1, args.members // max(1, args.order_chats)))
@@ -223,6 +315,8 @@ async def _broadcast(
         "SELECT status, COUNT(*), SUM(attempts - 1) FROM outbox GROUP BY status"
     )
     await app.stop()  # before the emulator goes away
+    if second is not None:
+        await second.stop()
     conn.send(("report", f"a:rnd:start:{round_id}", order_chats))
     report = await loop.run_in_executor(None, conn.recv)
 
@@ -287,8 +381,14 @@ def main() -> None:
         "--order-chats", type=int, default=1000, help="members who also get two notices (default 1000)"
     )
     p.add_argument("--database", help="a PostgreSQL server's URL (default: a SQLite file)")
+    p.add_argument(
+        "--processes", type=int, choices=(1, 2), default=1,
+        help="2: a second instance in a child process runs the job while this one sends (PostgreSQL only)",
+    )  # fmt: skip
     p.add_argument("--profile", action="store_true", help="cProfile the bot's side and print where it spends")
     args = p.parse_args()
+    if args.processes == 2 and not args.database:
+        p.error("--processes 2 needs --database postgresql://…: one process owns a SQLite file")
     header("Broadcast: opening a round for every member under a send cap", "benchmarks.broadcast")
     sys.exit(asyncio.run(run(args)))
 

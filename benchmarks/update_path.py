@@ -1,6 +1,7 @@
 """Update path: members filing complete reports through the emulator, against a bare PTB echo bot.
 
     .venv/bin/python -m benchmarks.update_path [--members 50] [--reports 2] [--rate 100] [--seconds 20]
+                                               [--database postgresql://…] [--processes 1|2]
 
 The bot is ``dlxh run`` itself, in a child process (``python -m bot --config … run``: ``build_app``, real
 PTB, long polling over real HTTP, a real SQLite file under ``benchmarks/.cache/update-path/``), talking to
@@ -12,6 +13,13 @@ the similar-issue offer when it comes ("new issue"), confirm. A step's latency i
 
 The outbox pacing is made generous for this run (global 10,000/s, 1,000/s per chat): this measures the
 update path, not Telegram's limits, which ``benchmarks.broadcast`` measures.
+
+``--database`` runs the bot on PostgreSQL instead of the SQLite file: the URL names a server and a database the
+benchmark may drop and create again (``dlxh_bench_update_path`` on that server, never the URL's own database).
+``--processes 2`` (PostgreSQL only) starts two ``dlxh run`` processes on that database, as a deployment of two
+does: in polling mode one of them polls (an advisory lock; Telegram allows one ``getUpdates`` consumer), and
+the outbox's sender is whichever holds its lock (the first started), the other standing by; the CPU per update
+is both processes' together, the peak RSS the larger one's.
 
 Anchor, same run, same emulator code, same number of updates: ``benchmarks.echo_bot`` (an Application with
 a MessageHandler answering with reply_text, its own updater.start_polling), the same number of members each
@@ -39,7 +47,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from benchmarks.harness import CACHE, ROOT, header, percentile, table, verdict
+from benchmarks.harness import CACHE, ROOT, fresh_postgres, header, percentile, table, verdict
 from bot.core.clock import TEST_START_VARIABLE
 from bot.core.config import parse_settings
 from bot.core.texts import t
@@ -208,10 +216,12 @@ class BotProc:
             await asyncio.to_thread(self.proc.wait, 10)
 
 
-async def seed(data_dir: Path, emu: TelegramEmulator, members: int) -> list[tuple[SimUser, int]]:
+async def seed(
+    data_dir: Path, emu: TelegramEmulator, members: int, database: str | None = None
+) -> list[tuple[SimUser, int]]:
     """A province, ten communes, a leader each, a province leader, and the members (as emulator users)."""
     now = START
-    db = await Database.open(data_dir / "dlxh.sqlite3")
+    db = await Database.open(database or data_dir / "dlxh.sqlite3")
     people: list[tuple[SimUser, int]] = []
     try:
         async with db.transaction() as tx:
@@ -234,11 +244,12 @@ async def seed(data_dir: Path, emu: TelegramEmulator, members: int) -> list[tupl
     return people
 
 
-def write_config(run_dir: Path, emu: TelegramEmulator) -> Path:
+def write_config(run_dir: Path, emu: TelegramEmulator, database: str | None = None) -> Path:
     config = run_dir / "config.toml"
     config.write_text(
         f"[general]\ndata_dir = '{run_dir / 'data'}'\n"
-        f"[telegram]\nbase_url = '{emu.base_url}'\nbase_file_url = '{emu.base_file_url}'\npoll_timeout = 10\n"
+        + (f"database = '{database}'\n" if database else "")
+        + f"[telegram]\nbase_url = '{emu.base_url}'\nbase_file_url = '{emu.base_file_url}'\npoll_timeout = 10\n"
         "[outbox]\n# generous pacing: this run measures the update path, not Telegram's limits\n"
         "global_rate = 10000.0\nglobal_burst = 10000\nchat_rate = 1000.0\nchat_burst = 1000\n",
         encoding="utf-8",
@@ -339,15 +350,24 @@ class Result:
 
 async def run_dlxh(args: argparse.Namespace, run_dir: Path) -> tuple[Result, int, int]:
     async with TelegramEmulator() as emu:
-        people = await seed(run_dir / "data", emu, args.members)
-        config = write_config(run_dir, emu)
+        people = await seed(run_dir / "data", emu, args.members, args.database_url)
+        config = write_config(run_dir, emu, args.database_url)
         env = {**os.environ, "DLXH_TELEGRAM_TOKEN": emu.token, TEST_START_VARIABLE: START.isoformat()}
         profile = ["-m", "cProfile", "-o", str(run_dir / "dlxh.prof")] if args.profile else []
         argv = [sys.executable, *profile, "-m", "bot", "--config", str(config), "run"]
         bot = BotProc("dlxh", argv, env, run_dir / "dlxh.log")
+        bots = [bot] + [
+            BotProc(f"dlxh-{n}", [sys.executable, "-m", "bot", "--config", str(config), "run"], env,
+                    run_dir / f"dlxh-{n}.log")
+            for n in range(2, args.processes + 1)
+        ]  # fmt: skip
         bot.start()
         try:
-            await emu.wait_calls("getUpdates", 1, timeout=60)
+            await emu.wait_calls("getUpdates", 1, timeout=60)  # the first polls (and holds the outbox's lock)
+            started = emu.calls["getMe"]
+            for other in bots[1:]:
+                other.start()
+            await emu.wait_calls("getMe", started + len(bots) - 1, timeout=60)  # the others are up
             rng = random.Random(11)
             categories = [
                 c.label("vi") for c in parse_settings({}, base_dir=run_dir).categories if not c.sensitive
@@ -355,18 +375,20 @@ async def run_dlxh(args: argparse.Namespace, run_dir: Path) -> tuple[Result, int
             reporters = [Reporter(user, random.Random(rng.random()), categories) for user, _ in people]
             # warm-up: a first report by a few members (connections, caches), not measured
             await closed_loop(reporters[:5], lambda s: 1)
-            cpu0 = bot.cpu_seconds()
+            cpu0 = sum(b.cpu_seconds() for b in bots)
             closed, calls = await calls_per_update(
                 emu, lambda: closed_loop(reporters, lambda s: args.reports)
             )
-            cpu = bot.cpu_seconds() - cpu0
+            cpu = sum(b.cpu_seconds() for b in bots) - cpu0
             opened = await open_loop(reporters, args.rate, args.seconds)
-            result = Result("dlxh (build_app, dlxh run)", closed, opened, calls, 1000 * cpu / closed.updates,
-                            bot.peak_rss_mb())  # fmt: skip
+            name = "dlxh (build_app, dlxh run)" + (f" × {len(bots)}" if len(bots) > 1 else "")
+            result = Result(name, closed, opened, calls, 1000 * cpu / closed.updates,
+                            max(b.peak_rss_mb() for b in bots))  # fmt: skip
             filed = sum(r.reports for r in reporters)
             similar = sum(r.similar_offers for r in reporters)
         finally:
-            await bot.stop()
+            for b in reversed(bots):
+                await b.stop()
     return result, filed, similar
 
 
@@ -417,6 +439,7 @@ async def main_async(args: argparse.Namespace) -> int:
     if run_dir.exists():
         shutil.rmtree(run_dir)
     (run_dir / "data").mkdir(parents=True)
+    args.database_url = fresh_postgres(args.database, "dlxh_bench_update_path") if args.database else None
     print(f"{args.members} members in {COMMUNES} communes, {args.reports} complete report(s) each (closed loop), then "
           f"{args.rate:g} updates/s for {args.seconds:g} s (open loop); outbox pacing generous (global 10,000/s, "
           f"chat 1,000/s); bot logs and database in {run_dir}\n", flush=True)  # fmt: skip
@@ -474,7 +497,14 @@ def main() -> None:
     p.add_argument(
         "--profile", action="store_true", help="run the bot under cProfile and print where it spends"
     )
+    p.add_argument("--database", help="a PostgreSQL server's URL (default: a SQLite file)")
+    p.add_argument(
+        "--processes", type=int, choices=(1, 2), default=1,
+        help="2: two dlxh run processes on the database (PostgreSQL only)",
+    )  # fmt: skip
     args = p.parse_args()
+    if args.processes == 2 and not args.database:
+        p.error("--processes 2 needs --database postgresql://…: one process owns a SQLite file")
     header(
         "Update path: complete reports through the emulator vs a bare PTB echo bot", "benchmarks.update_path"
     )

@@ -10,6 +10,7 @@ Large results are iterators over the cursor: the caller streams them into the fi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -335,3 +336,70 @@ def list_round_answers(
         AnswerRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], bool(r[8]), from_ts(r[9]))  # type: ignore[arg-type]
         for r in rows
     ]
+
+
+# ---------------------------------------------------------------------------------------------- quick polls
+
+
+@dataclass(frozen=True)
+class PollRow:
+    id: int
+    unit_id: int  # the root of the subtree it went to
+    question: str
+    options: tuple[str, ...]
+    allow_other: bool
+    created_at: datetime
+    closes_at: datetime
+    state: str
+    closed_at: datetime | None
+    recipients: int  # how many it went to (counted at closing; so far while open)
+
+
+def list_polls(
+    conn: ReadConnection, start: datetime, end: datetime, unit_ids: tuple[int, ...] | None
+) -> list[PollRow]:
+    """Polls that were open at some time in [start, end), sent to a subtree rooted in ``unit_ids`` (None: any)."""
+    if not has_table(conn, "polls"):
+        return []
+    where, params = _in_units("p.unit_id", unit_ids)
+    rows = conn.execute(
+        "SELECT p.id, p.unit_id, p.question, p.options, p.allow_other, p.created_at, p.closes_at, p.state,"
+        " p.closed_at, COALESCE(p.recipients,"
+        " (SELECT COUNT(*) FROM poll_recipients r WHERE r.poll_id = p.id))"
+        " FROM polls p WHERE p.created_at < ? AND (p.state = 'open' OR p.closed_at >= ?)"
+        f"{where} ORDER BY p.created_at, p.id",
+        [ts(end), ts(start), *params],
+    ).fetchall()
+    return [_poll(r) for r in rows]
+
+
+def _poll(r: Any) -> PollRow:
+    created, closes = from_ts(r[5]), from_ts(r[6])
+    assert created is not None and closes is not None
+    options = tuple(json.loads(r[3]))
+    return PollRow(
+        r[0], r[1], r[2], options, bool(r[4]), created, closes, r[7], from_ts(r[8]), int(r[9] or 0)
+    )
+
+
+def list_poll_counts(conn: ReadConnection, polls: list[PollRow]) -> list[tuple[int, int, int, int]]:
+    """(poll, unit, choice, answers): the counts kept at closing for a closed poll, live counts for an open one.
+    Counts only: never who answered what."""
+    closed = [p.id for p in polls if p.state == "closed"]
+    live = [p.id for p in polls if p.state != "closed"]
+    out: list[tuple[int, int, int, int]] = []
+    if closed:
+        rows = conn.execute(
+            f"SELECT poll_id, unit_id, choice, answers FROM poll_tallies WHERE poll_id IN ({_marks(closed)})"
+            " ORDER BY poll_id, unit_id, choice",
+            closed,
+        )
+        out += [(r[0], r[1], r[2], r[3]) for r in rows]
+    if live:
+        rows = conn.execute(
+            f"SELECT poll_id, unit_id, choice, COUNT(*) FROM poll_answers WHERE poll_id IN ({_marks(live)})"
+            " GROUP BY poll_id, unit_id, choice ORDER BY poll_id, unit_id, choice",
+            live,
+        )
+        out += [(r[0], r[1], r[2], r[3]) for r in rows]
+    return out

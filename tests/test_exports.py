@@ -38,6 +38,8 @@ from handlers.admin import import_units
 from scheduler import briefings as job
 from storage import briefings as br
 from storage import exports as ex
+from storage import members as mem
+from storage import polls as pl
 from storage.audit import list_audit
 from storage.db import Database
 from storage.outbox import list_outbox_after
@@ -372,6 +374,7 @@ async def test_the_xlsx_figures_match_the_database(story: dict[str, Person], ser
     assert wb.sheetnames == [
         "Tổng hợp", "Theo lĩnh vực", "Vụ việc", "Báo cáo", "Xếp hạng đơn vị", "Tâm trạng", "Ý kiến, kiến nghị",
         "Chủ đề định hướng", "Tham gia theo đơn vị", "Tham gia theo thành viên", "Hoạt động thành viên",
+        "Thăm dò nhanh",
     ]  # fmt: skip
     for ws in wb:  # a frozen header row with a filter on it, and set widths
         assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:")
@@ -554,7 +557,7 @@ async def test_a_leader_sees_their_subtree_without_their_own_sensitive_matters(
 async def test_an_empty_period_says_so_with_every_header(world: Harness, services: Services) -> None:
     built = build(services, period=parse_period("2025Q1"))
     wb = read_xlsx(built.xlsx)
-    assert len(wb.sheetnames) == 11
+    assert len(wb.sheetnames) == 12
     for ws in wb:
         header = next(ws.iter_rows(values_only=True))
         assert all(header) and len(header) >= 2
@@ -627,6 +630,52 @@ async def test_charts_render_vietnamese_without_missing_glyphs(
     assert not [w for w in caught if "Glyph" in str(w.message) or "findfont" in str(w.message)]
     assert all(c.png.startswith(b"\x89PNG") for c in charts)
     assert charts[1].title == "Vụ việc theo đơn vị và mức độ"
+
+
+async def test_the_polls_chart_and_sheet_in_both_languages(
+    world: Harness, services: Services, clock: ManualClock, tmp_path: Path
+) -> None:
+    """A closed poll of the district, 7 answers in one commune: its panel drawn without a missing glyph, its
+    sheet in English; a second poll with 2 answers gets no panel."""
+    now = clock.now()
+    async with services.db.transaction() as tx:
+        unit = {c: await tx.fetchval("SELECT id FROM units WHERE code = ?", (c,)) for c in ("H01", "X11")}
+        leader = await mem.create_member(tx, "Lãnh đạo", "leader", unit["H01"], now)
+        for question, choices in (("Đồng chí đánh giá việc nạo vét kênh Ấp Bắc thế nào?", [0, 0, 1, 1, 1, 2, 3]),
+                                  ("Lịch họp dân?", [0, 1])):  # fmt: skip
+            pid = await pl.create_poll(tx, unit_id=unit["H01"], created_by=leader, question=question,
+                                       options=["Tốt", "Chưa tốt", "Chưa rõ"], allow_other=True,
+                                       closes_at=now + timedelta(hours=3), now=now)  # fmt: skip
+            for i, choice in enumerate(choices):
+                m = await mem.create_member(tx, f"Người {pid}.{i}", "member", unit["X11"], now)
+                await pl.add_recipients(tx, pid, [(m, unit["X11"])], now)
+                await pl.record_answer(tx, pid, m, unit["X11"], choice, "", now)
+            await pl.close_poll(tx, pid, now + timedelta(hours=3))
+            await pl.save_tallies(tx, pid, await pl.count_answers(tx, pid))
+    pack = pack_for(services, "H01", True)
+    assert [f.total for f in pack.polls] == [7, 2]
+    with matplotlib.rc_context({"font.family": ["DejaVu Sans"], "font.sans-serif": ["DejaVu Sans"]}):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            charts = {lang: render_charts(pack, lang) for lang in ("vi", "en")}
+    assert not [w for w in caught if "Glyph" in str(w.message) or "findfont" in str(w.message)]
+    assert [c.key for c in charts["vi"]] == [c.key for c in charts["en"]] == ["polls"]
+    assert (charts["vi"][0].title, charts["en"][0].title) == ("Kết quả thăm dò nhanh", "Quick poll results")
+    write_xlsx(pack, tmp_path / "en.xlsx", "en")
+    rows = rows_of(read_xlsx(tmp_path / "en.xlsx"), "Quick polls")
+    first = [
+        (r["Unit"], r["Answer"], r["Answers"], r["Share (%)"], r["Asked"]) for r in rows if r["No."] == 1
+    ]
+    assert first == [
+        ("All", "Answered", 7, 100.0, 7), ("All", "Tốt", 2, 28.6, None), ("All", "Chưa tốt", 3, 42.9, None),
+        ("All", "Chưa rõ", 1, 14.3, None), ("All", "Other", 1, 14.3, None),
+        ("Xã Hàm Chính", "Tốt", 2, 28.6, None), ("Xã Hàm Chính", "Chưa tốt", 3, 42.9, None),
+        ("Xã Hàm Chính", "Chưa rõ", 1, 14.3, None), ("Xã Hàm Chính", "Other", 1, 14.3, None),
+    ]  # fmt: skip
+    assert [r["Answer"] for r in rows if r["No."] == 2] == [
+        "Answered",
+        "Fewer than 5 answers: no results by answer",
+    ]
 
 
 # ---------------------------------------------------------------------------------------------- the CLI

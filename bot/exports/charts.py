@@ -14,6 +14,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
@@ -24,6 +25,7 @@ from bot.exports.model import OPEN_STATES, Pack
 FONT = "DejaVu Sans"
 DPI = 110
 MAX_BARS = 20
+MAX_POLLS = 6  # panels in the polls' chart
 LABEL_CHARS = 30
 COLORS = {
     "open": "#e8a33d",
@@ -59,7 +61,7 @@ def short_label(text: str, limit: int = LABEL_CHARS) -> str:
     return (head if len(head) >= limit // 2 else cut).rstrip(" ,;:-–") + "…"
 
 
-def _figure(bars: int, horizontal: bool = True) -> Figure:
+def _figure(bars: float, horizontal: bool = True) -> Figure:
     height = 1.6 + 0.38 * bars if horizontal else 4.6
     fig = Figure(figsize=(9, max(3.2, min(height, 11))), dpi=DPI)
     FigureCanvasAgg(fig)
@@ -72,21 +74,21 @@ def _png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-def _style(ax: object, title: str, xlabel: str = "", ylabel: str = "") -> None:
-    ax.set_title(title, fontfamily=FONT, fontsize=13, fontweight="bold", loc="left")  # type: ignore[attr-defined]
+def _style(ax: Axes, title: str, xlabel: str = "", ylabel: str = "") -> None:
+    ax.set_title(title, fontfamily=FONT, fontsize=13, fontweight="bold", loc="left")
     if xlabel:
-        ax.set_xlabel(xlabel, fontfamily=FONT, fontsize=10)  # type: ignore[attr-defined]
+        ax.set_xlabel(xlabel, fontfamily=FONT, fontsize=10)
     if ylabel:
-        ax.set_ylabel(ylabel, fontfamily=FONT, fontsize=10)  # type: ignore[attr-defined]
+        ax.set_ylabel(ylabel, fontfamily=FONT, fontsize=10)
     for side in ("top", "right"):
-        ax.spines[side].set_visible(False)  # type: ignore[attr-defined]
-    for label in [*ax.get_xticklabels(), *ax.get_yticklabels()]:  # type: ignore[attr-defined]
+        ax.spines[side].set_visible(False)
+    for label in [*ax.get_xticklabels(), *ax.get_yticklabels()]:
         label.set_fontfamily(FONT)
 
 
-def _legend_below(fig: Figure, ax: object, ncol: int) -> None:
+def _legend_below(fig: Figure, ax: Axes, ncol: int) -> None:
     """The legend centred under the plot, clear of the axis label, whatever the figure's height."""
-    handles, labels = ax.get_legend_handles_labels()  # type: ignore[attr-defined]
+    handles, labels = ax.get_legend_handles_labels()
     fig.legend(
         handles, labels, prop={"family": FONT, "size": 9}, ncol=ncol, frameon=False, loc="lower center"
     )
@@ -199,14 +201,14 @@ def chart_participation(pack: Pack, lang: str) -> Chart | None:
     by = {k: v for k, v in by.items() if v.prompted}
     if not by:
         return None
-    units = sorted(by, key=lambda u: (by[u].rate or 0, pack.tree.code(u)))  # type: ignore[arg-type]
+    units = sorted(by, key=lambda u: (by[u].rate or 0, pack.tree.code(u)))
     title = t(lang, "chart.participation")
     if len(units) > MAX_BARS:
         title = t(lang, "chart.participation_lowest", count=MAX_BARS, total=len(units))
         units = units[:MAX_BARS]
     units = units[::-1]  # the lowest at the top
 
-    def share(n: int, u: object) -> float:
+    def share(n: int, u: int) -> float:
         return round(100 * n / by[u].prompted, 1)
 
     series = [
@@ -230,7 +232,7 @@ def chart_participation(pack: Pack, lang: str) -> Chart | None:
         ax.text(101, pos, f"{rate:.0f} %", va="center", fontfamily=FONT, fontsize=8)
     ax.set_yticks(
         positions, labels=[short_label(pack.tree.name(u)) for u in units], fontfamily=FONT, fontsize=9
-    )  # type: ignore[arg-type]
+    )
     ax.set_xlim(0, 112)
     _style(ax, title, t(lang, "chart.percent_prompted"))
     _legend_below(fig, ax, 3)
@@ -246,7 +248,7 @@ def chart_on_time(pack: Pack, lang: str) -> Chart | None:
         title = t(lang, "chart.on_time_lowest", count=MAX_BARS, total=len(ranked))
         ranked = ranked[-MAX_BARS:]
     ranked = ranked[::-1]  # the best at the top
-    fig = _figure(len(ranked) * 1.5)  # type: ignore[arg-type]
+    fig = _figure(len(ranked) * 1.5)  # two bars a unit
     ax = fig.add_subplot()
     positions = list(range(len(ranked)))
     h = 0.38
@@ -272,9 +274,52 @@ def chart_on_time(pack: Pack, lang: str) -> Chart | None:
     return Chart("on-time", title, _png(fig))
 
 
+def chart_polls(pack: Pack, lang: str) -> Chart | None:
+    """One panel per quick poll with enough answers (the latest MAX_POLLS): answers by option."""
+    shown = [f for f in pack.polls if f.shown]
+    if not shown:
+        return None
+    title = t(lang, "chart.polls")
+    if len(shown) > MAX_POLLS:
+        title = t(lang, "chart.polls_latest", count=MAX_POLLS, total=len(shown))
+        shown = shown[-MAX_POLLS:]
+    heights = [1.0 + 0.38 * len(f.choices) for f in shown]
+    fig = Figure(figsize=(9, min(sum(heights) + 0.8, 16)), dpi=DPI)
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(len(shown), 1, squeeze=False, gridspec_kw={"height_ratios": heights})
+    for ax, f in zip((row[0] for row in axes), shown, strict=True):
+        labels = [short_label(f.label(c, lang), 40) for c in f.choices]
+        values = [f.by_choice[c] for c in f.choices]
+        positions = list(range(len(labels)))[::-1]
+        ax.barh(positions, values, color=COLORS["new"], height=0.7)
+        for pos, n in zip(positions, values, strict=True):
+            ax.text(n, pos, f" {n} ({100 * n / f.total:.0f} %)", va="center", fontfamily=FONT, fontsize=8)
+        ax.set_yticks(positions, labels=labels, fontfamily=FONT, fontsize=9)
+        ax.set_xlim(0, max([*values, 1]) * 1.25)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        heading = t(lang, "chart.poll_title", id=f.poll.id, question=short_label(f.poll.question, 60),
+                    answered=f.total)  # fmt: skip
+        ax.set_title(heading, fontfamily=FONT, fontsize=10, loc="left")
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        for label in ax.get_xticklabels():
+            label.set_fontfamily(FONT)
+    fig.suptitle(title, fontfamily=FONT, fontsize=13, fontweight="bold", x=0.01, ha="left")
+    fig.tight_layout()
+    return Chart("polls", title, _png(fig))
+
+
 def render_charts(pack: Pack, lang: str) -> list[Chart]:
     out = []
-    for make in (chart_by_category, chart_by_unit, chart_new_resolved, chart_participation, chart_on_time):
+    makers = (
+        chart_by_category,
+        chart_by_unit,
+        chart_new_resolved,
+        chart_participation,
+        chart_on_time,
+        chart_polls,
+    )
+    for make in makers:
         chart = make(pack, lang)
         if chart is not None:
             out.append(chart)

@@ -446,7 +446,7 @@ def _sectors(doc: DocumentType, pack: Pack, charts: dict[str, Chart], figure: in
         _para(doc, t(lang, "doc.concerns", count=len(concerns)), indent=True)
         for a in concerns[:MAX_LIST]:
             _bullet(doc, f"{pack.tree.name(a.unit_id)}: {a.value.strip()}")
-
+    figure = _picture(doc, charts.get("polls"), figure, lang)  # the quick polls: opinion sounded out
     return figure
 
 

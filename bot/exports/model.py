@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from bot.core.config import Settings
 from bot.core.period import Period, month, parse_period
 from bot.core.texts import t
 from bot.core.workcal import WorkCalendar
+from bot.exports.polls import PollFigures, poll_figures
+from bot.exports.stream import read_ahead
 from storage import exports as ex
 from storage.extensions import counted_deadline
 from storage.readonly import ReadConnection
@@ -28,6 +31,7 @@ MIN_RANKED = 5  # a unit needs this many issues in the period to be ranked
 MOODS = ("stable", "concern", "pressing")
 
 Progress = Callable[[str, int, int], None]
+K = TypeVar("K", bound=Hashable)  # what participation is grouped by
 
 
 def no_progress(stage: str, done: int, total: int) -> None:
@@ -317,6 +321,7 @@ class Pack:
     round_members: list[ex.RoundMemberRow]
     answers: list[ex.AnswerRow]
     conn: ReadConnection | None = None
+    polls: list[PollFigures] = field(default_factory=list)  # the quick polls open at some time in the period
 
     # -- names
 
@@ -373,7 +378,10 @@ class Pack:
 
     @property
     def empty(self) -> bool:
-        return not self.issues and not self.reports_total and not self.round_members and not self.answers
+        return (
+            not self.issues and not self.reports_total and not self.round_members and not self.answers
+            and not self.polls
+        )  # fmt: skip
 
     @property
     def counted(self) -> list[IssueFacts]:
@@ -398,8 +406,8 @@ class Pack:
             p.add(rm)
         return p
 
-    def participation_by(self, key: Callable[[ex.RoundMemberRow], object]) -> dict[object, Participation]:
-        out: dict[object, Participation] = defaultdict(Participation)
+    def participation_by(self, key: Callable[[ex.RoundMemberRow], K]) -> dict[K, Participation]:
+        out: dict[K, Participation] = defaultdict(Participation)
         for rm in self.round_members:
             out[key(rm)].add(rm)
         return out
@@ -457,7 +465,7 @@ class Pack:
 
     def iter_reports(self) -> Iterator[ex.ReportRow]:
         assert self.conn is not None, "the pack's connection is closed"
-        return ex.iter_reports(self.conn, self.scope, self.period.start, self.period.end)
+        return read_ahead(ex.iter_reports(self.conn, self.scope, self.period.start, self.period.end))
 
     def round_label(self, round_id: int) -> str:
         r = next((r for r in self.rounds if r.id == round_id), None)
@@ -547,6 +555,9 @@ def load_pack(
     topics = [
         t for t in ex.list_round_topics(conn, round_ids) if topics_units is None or t.unit_id in topics_units
     ]
+    polls = ex.list_polls(conn, period.start, period.end, scope.owner_unit_ids)
+    parents = {u.id: u.parent_id for u in tree.units.values()}
+    poll_counts = poll_figures(polls, ex.list_poll_counts(conn, polls), tree.subtree, parents)
     return Pack(
         settings=settings,
         period=period,
@@ -568,4 +579,5 @@ def load_pack(
         round_members=ex.list_round_members(conn, round_ids, unit_filter),
         answers=ex.list_round_answers(conn, round_ids, unit_filter),
         conn=conn,
+        polls=poll_counts,
     )

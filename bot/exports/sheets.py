@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.core.texts import t
 from bot.exports.model import MOODS, Pack
+from bot.exports.polls import MIN_ANSWERS, PollFigures
 from bot.exports.xlsx import Column
 
 
@@ -337,9 +338,8 @@ def participation_units_sheet(pack: Pack, w: Words) -> Sheet:
 
     def rows() -> Iterator[list[Any]]:
         by = pack.participation_by(lambda rm: (rm.round_id, rm.unit_id))
-        for key in sorted(by, key=lambda k: (k[0], pack.tree.code(k[1]))):  # type: ignore[index]
-            round_id, unit_id = key  # type: ignore[misc]
-            p = by[key]
+        for round_id, unit_id in sorted(by, key=lambda k: (k[0], pack.tree.code(k[1]))):
+            p = by[(round_id, unit_id)]
             yield [pack.round_label(round_id), pack.tree.code(unit_id), w.unit(unit_id), p.prompted, p.answered,
                    p.on_time, p.late, p.nothing_new, pct(p.rate)]  # fmt: skip
 
@@ -386,6 +386,41 @@ def activity_sheet(pack: Pack, w: Words) -> Sheet:
     ], rows)  # fmt: skip
 
 
+def _poll_rows(pack: Pack, w: Words, f: PollFigures) -> Iterator[list[Any]]:
+    """One poll: the answered count, then each option overall, then each option by unit (small units folded)."""
+    p, lang = f.poll, w.lang
+    base = [p.id, p.question, t(lang, f"poll.state_{p.state}"), w.local(p.created_at), w.local(p.closes_at)]
+    everyone = w.h("poll.everyone")
+    rate = pct(100 * f.total / p.recipients) if p.recipients else None
+    yield [*base, everyone, w.h("poll.answered"), f.total, rate, p.recipients]
+    if not f.shown:
+        yield [*base, everyone, t(lang, "xlsx.poll.too_few", min=MIN_ANSWERS), None, None, None]
+        return
+    for c in f.choices:
+        yield [*base, everyone, f.label(c, lang), f.by_choice[c], pct(100 * f.by_choice[c] / f.total), None]
+    for unit_id in sorted(f.by_unit, key=lambda u: (u != p.unit_id, w.unit(u))):
+        counts = f.by_unit[unit_id]
+        total = sum(counts.values())
+        for c in f.choices:
+            yield [*base, w.unit(unit_id), f.label(c, lang), counts[c], pct(100 * counts[c] / total), None]
+
+
+def polls_sheet(pack: Pack, w: Words) -> Sheet:
+    """The quick polls open at some time in the period: counts by option and by unit, never who chose what."""
+    h = w.h
+
+    def rows() -> Iterator[list[Any]]:
+        for f in pack.polls:
+            yield from _poll_rows(pack, w, f)
+
+    return Sheet("polls", h("sheet.polls"), [
+        Column(h("poll.number"), 8, "int"), Column(h("poll.question"), 44), Column(h("poll.state"), 14),
+        Column(h("poll.opened"), 17, "datetime"), Column(h("poll.closes"), 17, "datetime"),
+        Column(h("poll.unit"), 26), Column(h("poll.option"), 34), Column(h("poll.answers"), 11, "int"),
+        Column(h("poll.share"), 11, "float"), Column(h("poll.sent"), 11, "int"),
+    ], rows)  # fmt: skip
+
+
 SHEETS: tuple[Callable[[Pack, Words], Sheet], ...] = (
     summary_sheet,
     category_sheet,
@@ -398,4 +433,5 @@ SHEETS: tuple[Callable[[Pack, Words], Sheet], ...] = (
     participation_units_sheet,
     participation_members_sheet,
     activity_sheet,
+    polls_sheet,
 )
