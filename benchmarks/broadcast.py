@@ -47,6 +47,7 @@ from bot.core.messages import Outgoing
 from bot.emulator import TelegramEmulator
 from bot.runtime import enqueue
 from handlers.rounds import window_for
+from scheduler.rounds import BATCH as PROMPT_BATCH
 from storage import members as mem
 from storage import units as un
 from storage.timeutil import ts
@@ -355,7 +356,7 @@ async def _broadcast(
         ("429s not retried / rows not sent", f"{unhandled} / {not_sent}", "target 0 / 0", verdict(unhandled <= 0 and not_sent == 0)),
         (f"chats out of order (of {len(order_chats)})", str(report["out_of_order"]), "prompt, notice 1, notice 2",
          verdict(report["out_of_order"] == 0)),
-        ("rounds job (prompting, in batches of 500)", f"{job_s:.1f} s", str(result), ""),
+        (f"rounds job (prompting, in batches of {PROMPT_BATCH})", f"{job_s:.1f} s", str(result), ""),
     ]  # fmt: skip
     print(table(rows, ("what", "figure", "detail", "target")))
     if profiler is not None:

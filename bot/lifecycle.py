@@ -9,6 +9,9 @@ background tasks that must never end on their own.
   reason, written to ``<database>.status.json`` for ``dlxh doctor`` (``--quick`` too).
 * :func:`supervise` — waits for a stop signal or for any background task to end; a task that ends with
   :class:`ChannelRefused` means exit 2, any other end (an exception, or returning) means exit 1.
+* :class:`TaskSet` — small side tasks that the code starting them does not wait for (answering a Telegram
+  callback query while the update is handled), yet owned: a failure is logged, and :meth:`TaskSet.close`
+  waits for (then cancels) those still running.
 * :func:`serve` — starts an aiohttp application on ``host:port`` (port 0: any free one) and returns its runner
   and the port it bound: the webhook server, the sandbox page and both emulators start this way.
 """
@@ -19,6 +22,7 @@ import asyncio
 import json
 import logging
 import os
+from collections.abc import Coroutine
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -157,6 +161,37 @@ async def supervise(tasks: list[asyncio.Task[Any]], stop: asyncio.Event) -> int:
             )
         return EXIT_TASK_DIED
     return EXIT_OK
+
+
+class TaskSet:
+    """A supervised set of side tasks: started without being awaited where they start, never fire-and-forget."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    def start(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(work, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s: %s failed", self.name, task.get_name(), exc_info=task.exception())
+
+    async def close(self, timeout: float = 2.0) -> None:
+        """Wait up to ``timeout`` seconds for the tasks still running, then cancel and await the rest."""
+        tasks = list(self._tasks)
+        if not tasks:
+            return
+        _done, pending = await asyncio.wait(tasks, timeout=timeout)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
 
 def _refusal(exc: BaseException | None) -> ChannelRefused | None:

@@ -204,8 +204,8 @@ class OutboxWorker:
     async def run_once(self, *, interruptible: bool = False) -> float:
         """Send what is due now. Returns how long (seconds) until something may be due: 0 = go again at once.
 
-        ``interruptible``: stop starting sends once new rows were committed (a quarter second into the
-        pass at the earliest), so the next pass can take them by priority."""
+        ``interruptible``: stop starting sends once more urgent rows were committed (looked for at most every
+        quarter second, when woken), so the next pass can take them by priority."""
         now = self.clock.now()
         waits: list[float] = []
         strangers_wait = self._strangers.wait_time(self.monotonic())
@@ -219,12 +219,15 @@ class OutboxWorker:
         if ready:
             async with self.db.committed() as reader:
                 unreachable = await store.unreachable_among(reader, {(r.channel, r.chat_id) for r in ready})
-            started = self.monotonic()
+            checked = self.monotonic()
+            newest = max(r.id for r in rows)
             slots = asyncio.Semaphore(self.concurrency)
             async with asyncio.TaskGroup() as group:
                 for row in ready:
-                    if interruptible and self._wake.is_set() and self.monotonic() - started >= 0.25:
-                        break
+                    if interruptible and self._wake.is_set() and self.monotonic() - checked >= 0.25:
+                        if await self._gives_way(row.priority, newest):
+                            break
+                        checked = self.monotonic()
                     await slots.acquire()
                     if row.priority >= store.PRIORITY_STRANGER and not await self._stranger_budget():
                         slots.release()
@@ -239,6 +242,15 @@ class OutboxWorker:
         if next_time is not None:
             waits.append(max(0.0, (next_time - self.clock.now()).total_seconds()))
         return min([*waits, 30.0]) if waits else 30.0
+
+    async def _gives_way(self, priority: int, newest: int) -> bool:
+        """New rows were committed during a pass: it ends (for the next pass to take them by priority) only when
+        one of them is more urgent than what the pass is sending; else it goes on without re-reading its rows."""
+        self._wake.clear()
+        if priority <= store.PRIORITY_ANSWER:
+            return False  # nothing is more urgent than an answer
+        async with self.db.committed() as reader:
+            return await store.has_newer_due_message(reader, self.clock.now(), priority, newest)
 
     def _ready(self, rows: list[store.OutboxRow], waits: list[float]) -> list[store.OutboxRow]:
         ready: list[store.OutboxRow] = []

@@ -5,7 +5,9 @@ Inbound: our own long-polling loop asks ``getUpdates`` and hands each update to 
 The next ``getUpdates`` confirms an update only after it was committed, so a kill never loses one;
 a redelivered update is recognised by its id and skipped. The updates of a batch are read one by one
 from the raw answer: one that this PTB cannot read (a Bot API version skew) is logged by id and kind,
-recorded as processed, confirmed and skipped, and the others are handled.
+recorded as processed, confirmed and skipped, and the others are handled. A batch's chats are handled at
+once, each chat's updates in order (:mod:`bot.telegram_batch`); a tapped button's callback query is answered
+while its update is handled (a supervised :class:`bot.lifecycle.TaskSet`).
 
 Start-up: :meth:`TelegramChannel.start` returns at once; the channel's task retries its first contact
 (``getMe``, ``deleteWebhook``, the menus) with capped exponential backoff and one log line per attempt,
@@ -57,15 +59,15 @@ from telegram.error import (
     TimedOut,
 )
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
-from telegram.request import HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
 from bot.core.config import TelegramSettings
 from bot.core.files import FileStore
 from bot.core.messages import Attachment, Incoming, Outgoing
-from bot.lifecycle import Backoff, ChannelRefused, StatusBoard, describe_error
+from bot.lifecycle import Backoff, ChannelRefused, StatusBoard, TaskSet, describe_error
 from bot.outbox import SendForbidden, SendPermanent, SendRetryAfter, SendTransient
 from bot.runtime import Dispatcher
+from bot.telegram_batch import handle_batch
 from bot.telegram_groups import (
     MEMBER_UPDATES,
     TopicBook,
@@ -74,6 +76,7 @@ from bot.telegram_groups import (
     member_incoming,
     topic_of,
 )
+from bot.telegram_http import AiohttpRequest
 from storage.updates import record_processed_update
 
 log = logging.getLogger(__name__)
@@ -82,14 +85,16 @@ CHANNEL = "telegram"
 CALLBACK_DATA_LIMIT = 64
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", *MEMBER_UPDATES]
 TOKEN_RE = re.compile(r"^[0-9]+:[A-Za-z0-9_-]+$")
+RAW_CALLS_WARNING = r"Please use 'Bot\.(getUpdates|sendMessage|editMessageReplyMarkup|answerCallbackQuery)'"
 
 
 def build_application(token: str, settings: TelegramSettings, *, send_timeout: float = 10.0) -> Application:
     """A PTB Application pointed at ``settings.base_url``, without its updater or rate limiter."""
-    request = HTTPXRequest(
+    # aiohttp under PTB (bot/telegram_http.py): a fraction of the default httpx stack's CPU per call
+    request = AiohttpRequest(
         connection_pool_size=32, read_timeout=send_timeout, write_timeout=send_timeout, connect_timeout=5.0
     )
-    poll_request = HTTPXRequest(
+    poll_request = AiohttpRequest(
         connection_pool_size=2, read_timeout=settings.poll_timeout + 10, connect_timeout=5.0
     )
     return (
@@ -148,8 +153,9 @@ class TelegramSender:
             return None
         if out.clear_choices_of:
             try:
-                await self.bot.edit_message_reply_markup(
-                    chat_id, int(out.clear_choices_of), reply_markup=None
+                # no reply_markup: the buttons are removed
+                await self._call(
+                    "editMessageReplyMarkup", {"chat_id": chat_id, "message_id": int(out.clear_choices_of)}
                 )
             except BadRequest as exc:
                 if "not modified" not in str(exc).lower() and "not found" not in str(exc).lower():
@@ -173,10 +179,27 @@ class TelegramSender:
         elif out.attachments:
             msg = await self._send_file(chat_id, out.attachments[0], out.text, markup, protect, thread)
         else:
-            msg = await self.bot.send_message(
-                chat_id, out.text, reply_markup=markup, protect_content=protect, message_thread_id=thread
-            )
+            return await self._send_text(chat_id, out.text, markup, protect, thread)
         return str(msg.message_id)
+
+    async def _send_text(
+        self, chat_id: int, text: str, markup: Any, protect: bool | None, thread: int | None = None
+    ) -> str | None:
+        """The common case, read as plain JSON: no ``Message`` built from the answer (only its id is kept)."""
+        kwargs: dict[str, Any] = {"chat_id": chat_id, "text": text}
+        if thread is not None:  # a leaders' group's forum topic
+            kwargs["message_thread_id"] = thread
+        if markup is not None:
+            kwargs["reply_markup"] = markup
+        if protect:
+            kwargs["protect_content"] = True
+        result = await self._call("sendMessage", kwargs)
+        return str(result["message_id"]) if isinstance(result, dict) else None
+
+    async def _call(self, endpoint: str, kwargs: dict[str, Any]) -> Any:
+        """One Bot API call whose answer is read as plain JSON: PTB's request machinery (errors, retry-after,
+        timeouts) without building objects nobody reads."""
+        return await self.bot.do_api_request(endpoint, api_kwargs=kwargs)
 
     def _media(self, att: Attachment) -> Any:
         """What a send call takes for the file: Telegram's own ``file_id`` when stored, else the bytes."""
@@ -325,12 +348,14 @@ class TelegramChannel:
         self.sender = TelegramSender(app, files, TopicBook(dispatcher.services.db, dispatcher.services.clock))
         self.username: str = ""
         self._poll_task: asyncio.Task[None] | None = None
+        self._answers = TaskSet("telegram: callback answers")  # answered while their update is handled
         self._stopping = False
         # the error handler comes first: anything PTB catches is logged with the update's id
         app.add_error_handler(self._on_error)
         app.add_handler(TypeHandler(Update, self._on_update))
-        # getUpdates is asked through do_api_request (raw JSON, read update by update), which warns
-        warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'", category=PTBUserWarning)
+        # these are asked through do_api_request (raw JSON: updates read one by one, answers not built into
+        # objects nobody reads), which warns that PTB has a method for them
+        warnings.filterwarnings("ignore", message=RAW_CALLS_WARNING, category=PTBUserWarning)
 
     @property
     def task(self) -> asyncio.Task[None] | None:
@@ -357,6 +382,7 @@ class TelegramChannel:
             except Exception:  # it died earlier; the supervisor reported it
                 pass
             self._poll_task = None
+        await self._answers.close()
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()
@@ -434,8 +460,7 @@ class TelegramChannel:
                 continue
             if self.status.state_of(CHANNEL) != "running":
                 self.status.set(CHANNEL, "running", f"@{self.username}", now=self._now())
-            for item in raw:
-                offset = await self._one(item, offset)
+            offset = await handle_batch(raw, offset, self._one)
 
     async def _get_updates(self, offset: int | None) -> list[Any]:
         kwargs: dict[str, Any] = {"timeout": self.settings.poll_timeout, "allowed_updates": ALLOWED_UPDATES}
@@ -484,12 +509,20 @@ class TelegramChannel:
         incoming = await self.to_incoming(update)
         if incoming is None:
             return
+        # the tap's spinner stops while the update is handled (in a group the handler answers, politely if refused)
+        if update.callback_query is not None and incoming.chat_type == "private":
+            self._answers.start(
+                self._answer(update.callback_query.id), name=f"telegram-answer-{update.update_id}"
+            )
         await self.dispatcher.handle(incoming)
-        if update.callback_query is not None and incoming.chat_type == "private":  # a group's: by the handler
-            try:
-                await update.callback_query.answer()
-            except TelegramError as exc:  # an old query cannot be answered; nothing is lost
-                log.info("answerCallbackQuery failed: %s", describe_error(exc))
+
+    async def _answer(self, query_id: str) -> None:
+        try:
+            await self.app.bot.do_api_request(
+                "answerCallbackQuery", api_kwargs={"callback_query_id": query_id}
+            )
+        except TelegramError as exc:  # an old query cannot be answered; nothing is lost
+            log.info("answerCallbackQuery failed: %s", describe_error(exc))
 
     # ------------------------------------------------------------------ conversion
 

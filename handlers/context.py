@@ -12,6 +12,7 @@ from bot.core.texts import for_channel
 from bot.core.texts import t as translate
 from bot.core.workcal import WorkCalendar
 from storage.db import Tx
+from storage.members import Member
 
 # the event of work nobody asked for in a message (a job's); frozen, so one shared value
 SYSTEM = Incoming(channel="system", chat_id="", sender_id="", update_key="", kind="text")
@@ -25,7 +26,10 @@ class Context:
     now: datetime
     incoming: Incoming
     lang: str = "vi"
-    member: Any = None  # storage.members.Member once known
+    # the person, once the router has found them: every handler it calls for a registered person reads a
+    # Member (typed so, so each read is checked); None only before that (a stranger's /start, a job's
+    # context), which the little code that may run then tests for
+    member: Member = None  # type: ignore[assignment]
     bot_username: str = ""  # for invite links
     out: list[Outgoing] = field(default_factory=list)
 

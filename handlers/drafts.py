@@ -223,6 +223,45 @@ class TopicsDraft:
     period: str = ""
 
 
+@dataclass
+class ActDraft:
+    """A leader's or assignee's action that asks first (``act``): the text, evidence, assignee or unit it
+    needs; or a reply to a message about an issue (``action`` "reply"), offered what to do with it."""
+
+    action: str = ""  # comment, resolve, reopen, close, dup, progress, propose, sendback, assign, move; reply
+    issue_id: int = 0
+    text: str = ""
+    attachments: list[StoredAttachment] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)  # media groups already answered
+    asked_evidence: bool = False
+    page: int = 0  # of the people or units to pick from
+    offers: list[str] = field(default_factory=list)  # a reply's: what it may become
+    candidates: list[int] = field(default_factory=list)  # a reply to a digest: the issues it named
+    # the card to refresh when the action is done: "" the message tapped last, or a new one; None (a command
+    # started it) none, its answers say what happened
+    card_message: str | None = None
+
+
+@dataclass
+class FindDraft:
+    """``/find`` alone: the picker's filters so far (handlers/leaders/find.py's ``FindQuery``)."""
+
+    text: str = ""
+    category: str = ""
+    unit_id: int | None = None
+    state: str = ""
+    period: str = ""
+
+
+@dataclass
+class ExtendDraft:
+    """An extension being asked for (``extend``): the day, then the reason."""
+
+    issue_id: int = 0
+    due: str = ""  # the deadline asked for, stored (storage.timeutil.ts)
+    card_message: str | None = None  # as ActDraft's
+
+
 #: every draft there is (tests/test_flow_state.py checks each loads from nothing and round-trips)
 DRAFTS: tuple[type, ...] = (
     ReportDraft,
@@ -234,4 +273,7 @@ DRAFTS: tuple[type, ...] = (
     AnnounceDraft,
     RoundDraft,
     TopicsDraft,
+    ActDraft,
+    FindDraft,
+    ExtendDraft,
 )

@@ -3,6 +3,7 @@ remind only those who have not answered at 50 % and 80 % of the window, close it
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 from bot.core.messages import Outgoing
@@ -24,7 +25,7 @@ from storage import followups as fu
 from storage import members as mem
 from storage import rounds as rs
 
-BATCH = 500
+BATCH = 50  # members prompted per transaction (short: the outbox shares the database)
 REMINDER_MARKS = (0.5, 0.8)
 
 
@@ -52,21 +53,23 @@ async def run_rounds(services: Services, now: datetime) -> str:
 
 
 async def _prompt(services: Services, rnd: rs.Round, now: datetime) -> int:
-    """Prompt members not prompted yet, a batch per transaction: a restart skips no one and repeats no one."""
+    """Prompt members not prompted yet, a small batch per transaction: a restart skips no one and repeats no one
+    (a member is prompted in the transaction that records them as a participant), and the outbox's reads and
+    sent marks, which share the database, wait at most one short batch (not a long write transaction)."""
     total = 0
+    after = 0  # the batches walk the members by id; a restart begins again at 0 and skips the prompted ones
+    topics_of: dict[int, str] = {}  # the focus topics of a unit, joined (the same for all its members)
     while True:
         async with services.db.transaction() as tx:
-            batch = await rs.list_unprompted_members(tx, rnd.id, BATCH)
+            batch = await rs.list_unprompted_members(tx, rnd.id, BATCH, after=after)
             if not batch:
                 return total
             messages = []
             for _member, unit_id, channel, chat_id, lang in batch:
-                topics = await topics_for(tx, rnd.id, unit_id)
-                extra = (
-                    t(lang, "round.prompt_topics", topics="; ".join(tp.text for tp in topics))
-                    if topics
-                    else ""
-                )
+                if unit_id not in topics_of:
+                    topics_of[unit_id] = "; ".join(tp.text for tp in await topics_for(tx, rnd.id, unit_id))
+                topics = topics_of[unit_id]
+                extra = t(lang, "round.prompt_topics", topics=topics) if topics else ""
                 text = t(lang, "round.prompt", period=period_label(lang, rnd.period),
                          closes=last_day(services.settings, rnd.closes_at), topics=extra)  # fmt: skip
                 messages.append(Outgoing(chat_id, text, channel=channel, proactive=True,
@@ -74,6 +77,8 @@ async def _prompt(services: Services, rnd: rs.Round, now: datetime) -> int:
             await rs.add_participants(tx, rnd.id, [(m, u) for m, u, *_ in batch], now)
             await enqueue(tx, services, messages, now)
             total += len(batch)
+            after = batch[-1][0]
+        await asyncio.sleep(0)  # let the outbox's passes in between the batches
 
 
 async def _remind(services: Services, rnd: rs.Round, now: datetime) -> int:

@@ -114,6 +114,17 @@ async def list_due_messages(
     return [OutboxRow.from_row(r) for r in rows]
 
 
+async def has_newer_due_message(tx: Tx, now: datetime, above_priority: int, after_id: int) -> bool:
+    """Whether a row more urgent than ``above_priority`` (a smaller number) came due after row ``after_id``
+    was read: the worker's long pass then gives way to it."""
+    found = await tx.fetchval(
+        "SELECT 1 FROM outbox WHERE status = 'pending' AND priority < ? AND id > ? AND not_before <= ?"
+        " AND (hold_until IS NULL OR hold_until <= ?) LIMIT 1",
+        (above_priority, after_id, ts(now), ts(now)),
+    )
+    return found is not None
+
+
 async def next_outbox_time(tx: Tx, now: datetime) -> datetime | None:
     """When the worker should look again: the earliest retry time among chat heads, or the end of a hold."""
     retry = await tx.fetchval(

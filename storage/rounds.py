@@ -161,16 +161,19 @@ async def add_participants(tx: Tx, round_id: int, members: list[tuple[int, int]]
     )
 
 
-async def list_unprompted_members(tx: Tx, round_id: int, limit: int) -> list[tuple[int, int, str, str, str]]:
+async def list_unprompted_members(
+    tx: Tx, round_id: int, limit: int, *, after: int = 0
+) -> list[tuple[int, int, str, str, str]]:
     """Active group members (role member) with a chat, not yet prompted for this round: (id, unit, channel, chat,
-    lang). Leaders are not prompted: they receive the summary."""
+    lang), by id from above ``after``. Leaders are not prompted: they receive the summary."""
     rows = await tx.fetchall(
         "SELECT m.id, m.unit_id, i.channel, i.chat_id, m.language FROM members m"
         " JOIN identities i ON i.member_id = m.id"
         " WHERE m.active = 1 AND m.role = 'member' AND (m.preferred_channel IS NULL OR m.preferred_channel = i.channel)"
+        " AND m.id > ?"
         " AND NOT EXISTS (SELECT 1 FROM round_members r WHERE r.round_id = ? AND r.member_id = m.id)"
         " ORDER BY m.id LIMIT ?",
-        (round_id, limit),
+        (after, round_id, limit),
     )
     seen: set[int] = set()
     out = []

@@ -5,6 +5,7 @@ field takes its default)."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, time, timedelta
 
 import pytest
 
@@ -12,13 +13,28 @@ from bot.core.clock import ManualClock
 from bot.core.texts import t
 from bot.runtime import Services
 from handlers import drafts
-from handlers.drafts import DRAFTS, AddDraft, ReportDraft, RoundDraft, Similar, dump, load
+from handlers.drafts import (
+    DRAFTS,
+    ActDraft,
+    AddDraft,
+    ExtendDraft,
+    ReportDraft,
+    RoundDraft,
+    Similar,
+    dump,
+    load,
+)
 from handlers.flow import EngineState, draft
+from storage import extensions as ext
 from storage import issues as iss
 from storage.conversations import Conversation, get_conversation, save_conversation
+from storage.timeutil import ts
 from storage.units import get_unit_by_code
-from tests.harness import Harness
+from tests.conftest import VN
+from tests.harness import Harness, texts
 from tests.seed import invite_code, seed_units
+from tests.test_leaders import cast
+from tests.test_report import file_by_taps
 
 # a report draft as the conversations table held it before issue 16 (engine keys beside the flow's keys)
 OLD_DRAFT = json.loads(
@@ -123,6 +139,69 @@ async def test_an_old_draft_resumes_at_its_step_with_back(services: Services, cl
     d = load(ReportDraft, conv.data)
     assert d.description[-1] == "Có thêm ảnh sau." and d.groups == [] and d.severity == ""
     assert d.location == [10.95, 108.06] and d.attachments[0]["file_ref"] == "ab/abc.jpg"
+
+
+# the leaders' drafts exactly as the conversations table held them before they were typed: a resolution from
+# the card (message 55) collecting its evidence, an extension asked for by /extend (no card to refresh) at its
+# reason, and the /find picker with one filter chosen
+OLD_ACT = """{"action": "resolve", "issue_id": 1, "attachments": [{"kind": "photo", "file_ref": "cc/evidence.jpg",
+"mime_type": "", "filename": "", "size": 0, "file_id": ""}], "card_message": "55", "_history": ["text", "evidence"],
+"_options": [["Xong", "_done"]], "_free": true, "_prompt": "Đồng chí gửi ảnh hoặc tài liệu, gửi xong bấm “Xong”.",
+"_columns": 1, "_nav": [["« Quay lại", "_back"], ["✖ Hủy", "_cancel"]], "_extra": [], "_prefix": "",
+"_keyboard": false, "text": "Đã sửa xong đường dây", "asked_evidence": true, "groups": []}"""
+OLD_EXTEND = """{"issue_id": 1, "due": "%(due)s", "_history": [], "_options": [], "_free": true,
+"_prompt": "Hạn đề nghị: …", "_columns": 1, "_nav": [["✖ Hủy", "_cancel"]], "_extra": [], "_prefix": "",
+"_keyboard": false}"""
+OLD_FIND = """{"_history": ["menu", "state"], "_options": [["Lĩnh vực: Tất cả", "category"],
+["Trạng thái: Đang xử lý", "state"], ["Thời gian: Tất cả", "period"], ["🔎 Tìm", "go"]], "_free": true,
+"_prompt": "Tìm vụ việc: …", "_columns": 1, "_nav": [["✖ Hủy", "_cancel"]], "_extra": [], "_prefix": "",
+"_keyboard": false, "state": "open"}"""
+
+
+async def test_old_format_stored_leaders_drafts_resume(services: Services, clock: ManualClock) -> None:
+    await seed_units(services.db, clock.now())
+    world = Harness(services)
+    c = await cast(world)
+    await file_by_taps(c["lan"])
+    hung, minh = c["hung"], c["minh"]
+    day = clock.now().astimezone(VN).date() + timedelta(days=10)
+    due = ts(datetime.combine(day, time(17), tzinfo=VN))  # as stored: the office close of the day asked for
+
+    async def stored(chat: str, flow_name: str, step: str, data: str) -> None:
+        async with services.db.transaction() as tx:
+            conv = Conversation("telegram", chat, flow_name, step, json.loads(data))
+            await save_conversation(tx, conv, clock.now())
+
+    old_act, old_extend = load(ActDraft, json.loads(OLD_ACT)), load(ExtendDraft, json.loads(OLD_EXTEND))
+    assert (old_act.action, old_act.card_message, old_act.asked_evidence) == ("resolve", "55", True)
+    assert old_extend.card_message is None and old_act.page == 0 and old_act.offers == []
+    await stored("301", "extend", "reason", OLD_EXTEND % {"due": due})
+    asked = await minh.say("Chờ kinh phí của huyện")
+    assert sorted(o.chat_id for o in asked) == ["201", "301"]  # to the decider; the requester told it went
+    assert world.edits_in("301") == []  # started by /extend: no card to refresh
+    async with services.db.transaction() as tx:
+        [request] = await ext.list_extension_requests(tx, 1)
+    assert (ts(request.new_due_at), request.reason) == (due, "Chờ kinh phí của huyện")
+
+    await stored("201", "act", "files", OLD_ACT)
+    [noted] = await hung.send_media("photo", media_group="g1", file_ref="cc/second.jpg")
+    assert noted.text == t("vi", "report.noted_media", count=2)
+    assert await hung.send_media("photo", media_group="g1", file_ref="cc/third.jpg") == []  # the same album
+    out = await hung.say("Xong")  # the stored step's option, typed
+    assert texts([o for o in out if o.chat_id == "201"]) == [t("vi", "act.resolved", number=1, count=1)]
+    *photos, outcome = [o for o in out if o.chat_id == "101"]  # the evidence, then the outcome
+    assert [a.file_ref for p in photos for a in p.attachments] == [
+        "cc/evidence.jpg",
+        "cc/second.jpg",
+        "cc/third.jpg",
+    ]
+    assert outcome.text.endswith("Kết quả: Đã sửa xong đường dây")
+    [card] = world.edits_in("201")  # the card the resolution was started from, refreshed in place
+    assert card.edit_of == "55" and "\nTrạng thái: Đã xử lý\n" in card.text
+
+    await stored("301", "find", "menu", OLD_FIND)
+    [found] = await minh.say("mất điện")  # words typed at the menu: searched with the stored filter
+    assert found.text == t("vi", "find.header", text="mất điện · Đang xử lý", count=0)  # #1 is resolved
 
 
 def test_the_codec_is_tolerant_and_round_trips() -> None:

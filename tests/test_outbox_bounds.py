@@ -129,3 +129,59 @@ async def test_strangers_draw_on_their_own_small_budget(services: Services) -> N
     mono[0] += 1.0
     await worker.run_once()
     assert len(sender.delivered) == 7
+
+
+async def _pass_with_rows_committed_midway(
+    services: Services, *, answer: bool
+) -> tuple[GatedSender, OutboxWorker]:
+    """A pass over six broadcast rows (one send at a time); after the first send, new rows are committed and the
+    worker is woken (as the dispatcher does), a second later on the worker's clock."""
+    await put(services, *(msg(str(200 + i), "kỳ", proactive=True) for i in range(6)))
+    sender = GatedSender()
+    mono = [1000.0]
+    settings = OutboxSettings(
+        global_rate=1000, global_burst=1000, chat_rate=1000, chat_burst=1000, concurrency=1
+    )
+    worker = OutboxWorker(
+        services.db, services.clock, {"telegram": sender}, settings, monotonic=lambda: mono[0]
+    )
+    pass_ = asyncio.create_task(worker.run_once(interruptible=True))
+    first = await asyncio.wait_for(sender.gates.get(), 5)
+    await put(services, *(msg(str(300 + i), "kỳ sau", proactive=True) for i in range(3)))
+    if answer:
+        await put(services, msg("100", "trả lời"))
+    worker.wake()
+    mono[0] += 1.0
+    first.set()
+
+    async def open_the_rest() -> None:
+        while True:
+            (await sender.gates.get()).set()
+
+    opener = asyncio.create_task(open_the_rest())
+    try:
+        assert await asyncio.wait_for(pass_, 5) == 0.0
+        in_first_pass = len(sender.order)
+        await worker.run_once()
+    finally:
+        opener.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await opener
+    return sender, in_first_pass
+
+
+async def test_a_long_pass_is_not_cut_short_by_rows_of_the_same_priority(services: Services) -> None:
+    sender, in_first_pass = await _pass_with_rows_committed_midway(services, answer=False)
+    # the pass sent all six rows it had read (it did not stop to read them again); the new ones came next
+    assert in_first_pass == 6
+    assert sender.order == [f"{200 + i}:kỳ" for i in range(6)] + [f"{300 + i}:kỳ sau" for i in range(3)]
+
+
+async def test_a_long_pass_gives_way_to_an_answer_committed_meanwhile(services: Services) -> None:
+    sender, in_first_pass = await _pass_with_rows_committed_midway(services, answer=True)
+    # two rows were under way when the answer came; then the answer, then the rest of the broadcast
+    assert in_first_pass == 2
+    assert sender.order[:3] == ["200:kỳ", "201:kỳ", "100:trả lời"]
+    assert sorted(sender.order[3:]) == sorted(
+        [f"{202 + i}:kỳ" for i in range(4)] + [f"{300 + i}:kỳ sau" for i in range(3)]
+    )

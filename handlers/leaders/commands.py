@@ -5,12 +5,13 @@ from __future__ import annotations
 from bot.core.buttons import Action, IssueButton, ListPage
 from handlers import access, flow
 from handlers.context import Context
+from handlers.drafts import ActDraft
 from handlers.leaders import actions as act
 from handlers.leaders import evidence, extension
 from handlers.leaders.card import show_card, show_more
 from handlers.leaders.common import first_number, issue_argument, load_for
 from handlers.leaders.lists import show_list
-from handlers.leaders.refresh import CARD_MESSAGE, keep_buttons, refresh_card, tapped
+from handlers.leaders.refresh import keep_buttons, refresh_card, tapped
 from storage import issues as iss
 
 TEXT_ACTIONS = ("comment", "resolve", "reopen", "close", "dup", "progress", "propose", "sendback")
@@ -56,7 +57,6 @@ async def _on_issue_button(ctx: Context, issue: iss.Issue, action: str, page: in
 
 async def _start_or_act(ctx: Context, issue: iss.Issue, action: str) -> bool:
     """Do the button's action, or start the conversation it needs; True if a conversation started."""
-    card = {CARD_MESSAGE: tapped(ctx)}
     if action == "ack":
         await act.acknowledge(ctx, issue)
         return False
@@ -69,12 +69,8 @@ async def _start_or_act(ctx: Context, issue: iss.Issue, action: str) -> bool:
     check_as = "confirm" if action == "sendback" else action
     if not await act.check(ctx, issue, check_as):
         return False
-    if action in ("assign", "move"):
-        await flow.start(ctx, "act", action, {"action": action, "issue_id": issue.id, "page": 0, **card})
-    else:
-        await flow.start(
-            ctx, "act", "text", {"action": action, "issue_id": issue.id, "attachments": [], **card}
-        )
+    draft = ActDraft(action, issue.id, card_message=tapped(ctx))
+    await flow.start(ctx, "act", action if action in ("assign", "move") else "text", draft)
     return True
 
 
@@ -96,8 +92,8 @@ async def _with_issue(ctx: Context, command: str, needs_text: bool) -> tuple[iss
 async def cmd_resolve(ctx: Context) -> None:
     got = await _with_issue(ctx, "resolve", True)
     if got is not None and await act.check(ctx, got[0], "resolve"):
-        await flow.start(ctx, "act", "evidence", {"action": "resolve", "issue_id": got[0].id, "text": got[1],
-                                                  "attachments": [], "asked_evidence": True})  # fmt: skip
+        draft = ActDraft("resolve", got[0].id, got[1], asked_evidence=True)
+        await flow.start(ctx, "act", "evidence", draft)
 
 
 async def cmd_comment(ctx: Context) -> None:
@@ -131,4 +127,4 @@ async def cmd_dup(ctx: Context) -> None:
 async def cmd_assign(ctx: Context) -> None:
     got = await _with_issue(ctx, "assign", False)
     if got is not None and await act.check(ctx, got[0], "assign"):
-        await flow.start(ctx, "act", "assign", {"action": "assign", "issue_id": got[0].id, "page": 0})
+        await flow.start(ctx, "act", "assign", ActDraft("assign", got[0].id))

@@ -22,10 +22,11 @@ from bot.core.messages import Choice, Outgoing
 from bot.core.texts import for_channel, t
 from handlers import access, flow
 from handlers.context import Context
+from handlers.drafts import ExtendDraft, draft_of
 from handlers.leaders.actions import check
 from handlers.leaders.common import fmt_time, issue_argument, load_for
 from handlers.leaders.notices import held_until, notify, notify_reporters
-from handlers.leaders.refresh import CARD_MESSAGE, after_conversation, refresh_card, tapped
+from handlers.leaders.refresh import after_conversation, refresh_card, tapped
 from storage import extensions as ext
 from storage import issues as iss
 from storage import members as mem
@@ -110,19 +111,18 @@ async def start_request(
     with what was typed); True if a conversation started to ask what is missing."""
     if not await check(ctx, issue, "extend") or await _pending(ctx, issue):
         return False
-    data: dict[str, object] = {"issue_id": issue.id}
-    if card_message is not None:
-        data[CARD_MESSAGE] = card_message
+    draft = ExtendDraft(issue.id, card_message=card_message)
     if not day_text:
-        await flow.start(ctx, "extend", "date", data)
+        await flow.start(ctx, "extend", "date", draft)
         return True
     due, problem = new_deadline(ctx, issue, day_text)
     if due is None:
         ctx.reply(problem)
-        await flow.start(ctx, "extend", "date", data)
+        await flow.start(ctx, "extend", "date", draft)
         return True
     if not reason.strip():
-        await flow.start(ctx, "extend", "reason", {**data, "due": ts(due)})
+        draft.due = ts(due)
+        await flow.start(ctx, "extend", "reason", draft)
         return True
     await submit(ctx, issue, due, reason.strip()[:REASON_LIMIT])
     return False
@@ -138,30 +138,32 @@ async def _pending(ctx: Context, issue: iss.Issue) -> bool:
 
 
 async def _ask(ctx: Context, conv: Conversation) -> None:
-    issue = await iss.get_issue(ctx.tx, int(conv.data["issue_id"]))
+    d = draft_of(conv, ExtendDraft)
+    issue = await iss.get_issue(ctx.tx, d.issue_id)
     assert issue is not None  # an issue is never deleted
     if conv.step == "date":
         prompt = ctx.t("extend.ask_date", number=issue.id, due=fmt_time(ctx, issue.handle_due_at),
                        example=example_day(ctx, issue))  # fmt: skip
     else:
-        due = from_ts(str(conv.data["due"]))
+        due = from_ts(d.due)
         assert due is not None
         prompt = ctx.t("extend.ask_reason", due=fmt_time(ctx, due))
     await flow.ask_options(ctx, conv, prompt, [], free_text=True)
 
 
 async def _answer(ctx: Context, conv: Conversation, value: str) -> None:
-    issue = await iss.get_issue(ctx.tx, int(conv.data["issue_id"]))
+    d = draft_of(conv, ExtendDraft)
+    issue = await iss.get_issue(ctx.tx, d.issue_id)
     if issue is None or not await access.can(ctx.tx, ctx.settings, ctx.member, issue, "extend"):
         await flow.finish(ctx, conv)
-        ctx.reply(ctx.t("issue.not_found", number=conv.data["issue_id"]))
+        ctx.reply(ctx.t("issue.not_found", number=d.issue_id))
         return
     if conv.step == "date":
         due, problem = new_deadline(ctx, issue, value)
         if due is None:
             await flow.reask(ctx, conv, problem)
             return
-        conv.data["due"] = ts(due)
+        d.due = ts(due)
         await flow.goto(ctx, conv, "reason")
         return
     reason = value.strip()
@@ -172,11 +174,11 @@ async def _answer(ctx: Context, conv: Conversation, value: str) -> None:
         await flow.reask(ctx, conv, ctx.t("error.too_long", limit=REASON_LIMIT))
         return
     await flow.finish(ctx, conv)
-    due = from_ts(str(conv.data["due"]))
+    due = from_ts(d.due)
     assert due is not None
     if await check(ctx, issue, "extend") and not await _pending(ctx, issue):
         await submit(ctx, issue, due, reason)
-    await after_conversation(ctx, conv.data, issue.id)
+    await after_conversation(ctx, d.card_message, issue.id)
 
 
 flow.register(flow.Flow("extend", _ask, _answer))

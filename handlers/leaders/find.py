@@ -18,6 +18,7 @@ from bot.core.period import parse_period
 from handlers import access, flow
 from handlers.choose import fold, match_option
 from handlers.context import Context
+from handlers.drafts import FindDraft, draft_of
 from handlers.leaders.common import ICONS, LIST_PAGE, short
 from handlers.numbers import parse_count
 from storage import issues as iss
@@ -206,7 +207,7 @@ async def cmd_find(ctx: Context) -> None:
         if conv is not None:  # the picker is a conversation: it must not replace a draft in progress
             await flow.reask(ctx, conv, ctx.t("flow.busy"))
             return
-        await flow.start(ctx, "find", "menu", {})
+        await flow.start(ctx, "find", "menu", FindDraft())
         return
     try:
         query = await parse_query(ctx, ctx.incoming.args, units)
@@ -223,15 +224,8 @@ async def cmd_find(ctx: Context) -> None:
 
 
 def _draft(conv: Conversation) -> FindQuery:
-    d = conv.data
-    unit = d.get("unit_id")
-    return FindQuery(
-        text=str(d.get("text", "")),
-        category=str(d.get("category", "")),
-        unit_id=int(unit) if isinstance(unit, int) else None,
-        state=str(d.get("state", "")),
-        period=str(d.get("period", "")),
-    )
+    d = draft_of(conv, FindDraft)
+    return FindQuery(text=d.text, category=d.category, unit_id=d.unit_id, state=d.state, period=d.period)
 
 
 async def _ask(ctx: Context, conv: Conversation) -> None:
@@ -276,7 +270,7 @@ async def _answer(ctx: Context, conv: Conversation, value: str) -> None:
     if conv.step == "menu":
         if value == "go" or value not in ("category", "unit", "state", "period"):
             if value != "go":  # typed words: search with them and the filters chosen
-                conv.data["text"] = " ".join(value.split())
+                draft_of(conv, FindDraft).text = " ".join(value.split())
             query = _draft(conv)
             await flow.finish(ctx, conv)
             await show_results(ctx, query, units)
@@ -292,11 +286,15 @@ async def _answer(ctx: Context, conv: Conversation, value: str) -> None:
     if value != "_any" and value not in allowed:
         await flow.reask(ctx, conv, ctx.t("error.bad_button"))
         return
-    key = "unit_id" if conv.step == "unit" else conv.step
-    if value == "_any":
-        conv.data.pop(key, None)
+    d, picked = draft_of(conv, FindDraft), "" if value == "_any" else value
+    if conv.step == "unit":
+        d.unit_id = int(picked) if picked else None
+    elif conv.step == "category":
+        d.category = picked
+    elif conv.step == "state":
+        d.state = picked
     else:
-        conv.data[key] = int(value) if conv.step == "unit" else value
+        d.period = picked
     await flow.goto(ctx, conv, "menu")
 
 

@@ -5,22 +5,17 @@ that leader may still use (``card_for``), so no message is left without a way fo
 The router queues the removal of a tapped message's buttons before any handler runs (``clear_choices_of``);
 here that removal is replaced by the edit, in its place. A channel that does not say which message was
 tapped (Zalo's numbered lines, a typed label) gets the card as a new message, with its choices, instead.
-A conversation started from a card keeps that card's id in its draft (``CARD_MESSAGE``) and refreshes the
-card when the action completes; while it runs, the card keeps its buttons.
+A conversation started from a card keeps that card's id in its draft (``card_message``, handlers/drafts.py)
+and refreshes the card when the action completes; while it runs, the card keeps its buttons.
 """
 
 from __future__ import annotations
-
-from collections.abc import Mapping
 
 from handlers import access
 from handlers.context import Context
 from handlers.leaders.card import card_for
 from handlers.leaders.groupcast import group_card
 from storage import issues as iss
-
-# a conversation's draft key: the card to refresh when it completes ("": the message tapped last, or anew)
-CARD_MESSAGE = "card_message"
 
 
 def tapped(ctx: Context) -> str:
@@ -70,9 +65,9 @@ async def refresh_card(ctx: Context, issue_id: int, message_id: str) -> None:
     ctx.out.append(card)
 
 
-async def after_conversation(ctx: Context, draft: Mapping[str, object], issue_id: int) -> None:
-    """A conversation started from a card (or from a reply) has done its action: refresh the card."""
-    if CARD_MESSAGE not in draft:
+async def after_conversation(ctx: Context, card_message: str | None, issue_id: int) -> None:
+    """A conversation started from a card (or from a reply) has done its action: refresh the card, the
+    draft's ``card_message`` ("": the message tapped last, or a new one)."""
+    if card_message is None:
         return  # started by a command: its answers say what happened
-    stored = draft[CARD_MESSAGE]
-    await refresh_card(ctx, issue_id, stored if isinstance(stored, str) and stored else tapped(ctx))
+    await refresh_card(ctx, issue_id, card_message or tapped(ctx))

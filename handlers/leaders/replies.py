@@ -9,14 +9,15 @@ from typing import Any
 from handlers import access, flow
 from handlers.attachments import attachment_dicts
 from handlers.context import Context
+from handlers.drafts import ActDraft, draft_of
 from handlers.leaders import actions as act
 from handlers.leaders.common import PEOPLE_PAGE, TEXT_LIMIT, first_number
-from handlers.leaders.refresh import CARD_MESSAGE, after_conversation
+from handlers.leaders.refresh import after_conversation
 from handlers.numbers import parse_issue_number
 from storage import issues as iss
 from storage import members as mem
 from storage import units as un
-from storage.conversations import Conversation, save_conversation
+from storage.conversations import Conversation
 from storage.outbox import list_sent_issue_ids
 
 PROMPTS = {
@@ -32,10 +33,10 @@ PROMPTS = {
 
 
 async def _act_ask(ctx: Context, conv: Conversation) -> None:
-    d = conv.data
-    number = d["issue_id"]
+    d = draft_of(conv, ActDraft)
+    number = d.issue_id
     if conv.step == "text":
-        await flow.ask_options(ctx, conv, ctx.t(PROMPTS[d["action"]], number=number), [], free_text=True)
+        await flow.ask_options(ctx, conv, ctx.t(PROMPTS[d.action], number=number), [], free_text=True)
     elif conv.step == "evidence":
         options = [(ctx.t("act.evidence_add"), "add"), (ctx.t("act.evidence_none"), "none")]
         await flow.ask_options(ctx, conv, ctx.t("act.ask_evidence"), options)
@@ -44,10 +45,10 @@ async def _act_ask(ctx: Context, conv: Conversation) -> None:
             ctx, conv, ctx.t("act.ask_evidence_files"), [(ctx.t("report.done"), "_done")], free_text=True
         )
     elif conv.step == "reply":
-        options = [(ctx.t(f"act.reply_{k}"), k) for k in d["offers"]]
+        options = [(ctx.t(f"act.reply_{k}"), k) for k in d.offers]
         await flow.ask_options(ctx, conv, ctx.t("act.reply_offer", number=number), options)
     elif conv.step == "which":
-        options = [(f"#{i}", str(i)) for i in d["candidates"]]
+        options = [(f"#{i}", str(i)) for i in d.candidates]
         await flow.ask_options(ctx, conv, ctx.t("reply.several"), options, columns=4)
     elif conv.step in ("assign", "move"):
         await _ask_pick(ctx, conv)
@@ -55,11 +56,11 @@ async def _act_ask(ctx: Context, conv: Conversation) -> None:
 
 async def _ask_pick(ctx: Context, conv: Conversation) -> None:
     """A page of the people an issue may be assigned to, or of the units it may move to."""
-    d = conv.data
-    number = d["issue_id"]
-    issue = await iss.get_issue(ctx.tx, int(number))
+    d = draft_of(conv, ActDraft)
+    number = d.issue_id
+    issue = await iss.get_issue(ctx.tx, number)
     assert issue is not None
-    page = int(d.get("page", 0))
+    page = d.page
     if conv.step == "assign":
         people = await mem.list_members_in_units(ctx.tx, await access.assignable_units(ctx.tx, issue))
         units = {u.id: u.name for u in await un.list_units(ctx.tx, active_only=False)}
@@ -86,20 +87,20 @@ async def _act_answer(ctx: Context, conv: Conversation, value: str) -> None:
     if conv.step == "which":
         await _answer_which(ctx, conv, value)
         return
-    d = conv.data
-    issue = await iss.get_issue(ctx.tx, int(d["issue_id"]))
+    d = draft_of(conv, ActDraft)
+    issue = await iss.get_issue(ctx.tx, d.issue_id)
     if issue is None or not await access.may_see(ctx.tx, ctx.settings, ctx.member, issue):
         await flow.finish(ctx, conv)
-        ctx.reply(ctx.t("issue.not_found", number=d["issue_id"]))
+        ctx.reply(ctx.t("issue.not_found", number=d.issue_id))
         return
     await STEP_ANSWERS[conv.step](ctx, conv, issue, value)
 
 
 async def _answer_which(ctx: Context, conv: Conversation, value: str) -> None:
     """A reply to a digest: which of the issues it named."""
-    d = conv.data
+    d = draft_of(conv, ActDraft)
     number = parse_issue_number(value)
-    if number is None or number not in d["candidates"]:
+    if number is None or number not in d.candidates:
         await flow.reask(ctx, conv, ctx.t("error.bad_button"))
         return
     chosen = await iss.get_issue(ctx.tx, number)
@@ -108,14 +109,14 @@ async def _answer_which(ctx: Context, conv: Conversation, value: str) -> None:
         await flow.finish(ctx, conv)
         ctx.reply(ctx.t("issue.not_found", number=value))
         return
-    d["issue_id"], d["offers"] = chosen.id, offers
+    d.issue_id, d.offers = chosen.id, offers
     await flow.goto(ctx, conv, "reply")
 
 
 async def _answer_pick(ctx: Context, conv: Conversation, issue: iss.Issue, value: str) -> None:
-    d = conv.data
+    d = draft_of(conv, ActDraft)
     if value in ("_prev", "_next"):
-        d["page"] = max(0, int(d.get("page", 0)) + (1 if value == "_next" else -1))
+        d.page = max(0, d.page + (1 if value == "_next" else -1))
         await _act_ask(ctx, conv)
         return
     chosen = parse_issue_number(value[2:])  # a member's or a unit's id: the same kind of number
@@ -127,11 +128,11 @@ async def _answer_pick(ctx: Context, conv: Conversation, issue: iss.Issue, value
         await act.assign(ctx, issue, chosen)
     else:
         await act.move(ctx, issue, chosen)
-    await after_conversation(ctx, d, issue.id)
+    await after_conversation(ctx, d.card_message, issue.id)
 
 
 async def _answer_text(ctx: Context, conv: Conversation, issue: iss.Issue, value: str) -> None:
-    d = conv.data
+    d = draft_of(conv, ActDraft)
     text = value.strip()
     if not text:
         await flow.reask(ctx, conv, ctx.t("act.empty_text"))
@@ -139,12 +140,12 @@ async def _answer_text(ctx: Context, conv: Conversation, issue: iss.Issue, value
     if len(text) > TEXT_LIMIT:
         await flow.reask(ctx, conv, ctx.t("error.too_long", limit=TEXT_LIMIT))
         return
-    d["text"] = text
-    if d["action"] == "resolve" and not d.get("attachments") and not d.get("asked_evidence"):
-        d["asked_evidence"] = True
+    d.text = text
+    if d.action == "resolve" and not d.attachments and not d.asked_evidence:
+        d.asked_evidence = True
         await flow.goto(ctx, conv, "evidence")
         return
-    await _complete(ctx, conv, issue, d["action"])
+    await _complete(ctx, conv, issue, d.action)
 
 
 async def _answer_evidence(ctx: Context, conv: Conversation, issue: iss.Issue, value: str) -> None:
@@ -171,16 +172,16 @@ REPLY_ACTIONS = {
 
 
 async def _answer_reply(ctx: Context, conv: Conversation, issue: iss.Issue, value: str) -> None:
-    d = conv.data
-    if value not in d["offers"]:
+    d = draft_of(conv, ActDraft)
+    if value not in d.offers:
         await flow.reask(ctx, conv, ctx.t("error.bad_button"))
         return
-    d["action"] = REPLY_ACTIONS[value]
-    if d["action"] == "resolve" and not d.get("attachments"):
-        d["asked_evidence"] = True
+    d.action = REPLY_ACTIONS[value]
+    if d.action == "resolve" and not d.attachments:
+        d.asked_evidence = True
         await flow.goto(ctx, conv, "evidence")
         return
-    await _complete(ctx, conv, issue, d["action"])
+    await _complete(ctx, conv, issue, d.action)
 
 
 StepAnswer = Callable[[Context, Conversation, iss.Issue, str], Awaitable[None]]
@@ -196,10 +197,10 @@ STEP_ANSWERS: dict[str, StepAnswer] = {
 
 async def _complete(ctx: Context, conv: Conversation, issue: iss.Issue, action: str) -> None:
     """The conversation has what the action needs: end it, act, and refresh the card it came from."""
-    d = conv.data
+    d = draft_of(conv, ActDraft)
     await flow.finish(ctx, conv)
-    await _perform(ctx, issue, action, d["text"], d.get("attachments", []))
-    await after_conversation(ctx, d, issue.id)
+    await _perform(ctx, issue, action, d.text, d.attachments)
+    await after_conversation(ctx, d.card_message, issue.id)
 
 
 async def _perform(
@@ -233,18 +234,18 @@ async def _act_media(ctx: Context, conv: Conversation) -> bool:
     inc = ctx.incoming
     if inc.kind != "media":
         return False
-    conv.data.setdefault("attachments", []).extend(attachment_dicts(inc.attachments))
+    d = draft_of(conv, ActDraft)
+    d.attachments.extend(attachment_dicts(inc.attachments))
     if conv.step == "files":
         group = inc.media_group
-        groups = conv.data.setdefault("groups", [])
-        await save_conversation(ctx.tx, conv, ctx.now, bump=False)
-        if group and group in groups:
+        again = bool(group) and group in d.groups  # the rest of an album: no second answer
+        if group and not again:
+            d.groups.append(group)
+        await flow.save(ctx, conv, bump=False)
+        if again:
             return True
-        if group:
-            groups.append(group)
-            await save_conversation(ctx.tx, conv, ctx.now, bump=False)
         ctx.reply(
-            ctx.t("report.noted_media", count=len(conv.data["attachments"])),
+            ctx.t("report.noted_media", count=len(d.attachments)),
             choices=flow.render_choices(conv),
         )
         return True
@@ -299,15 +300,8 @@ async def on_reply(ctx: Context) -> bool:
     if len(ids) > 1:
         if ctx.member.role not in ("leader", "admin"):
             return False
-        data = {
-            "action": "reply",
-            "issue_id": ids[0],
-            "candidates": ids,
-            "text": text,
-            "attachments": attachments,
-            CARD_MESSAGE: "",
-        }
-        await flow.start(ctx, "act", "which", data)
+        draft = ActDraft("reply", ids[0], text, attachments, candidates=ids, card_message="")
+        await flow.start(ctx, "act", "which", draft)
         return True
     issue = await iss.get_issue(ctx.tx, ids[0])
     if issue is None:
@@ -315,13 +309,7 @@ async def on_reply(ctx: Context) -> bool:
     offers = await _reply_offers(ctx, issue)
     if not offers or (not text and not attachments):
         return False
-    data = {
-        "action": "reply",
-        "issue_id": issue.id,
-        "text": text,
-        "attachments": attachments,
-        "offers": offers,
-        CARD_MESSAGE: "",  # the card: the prompt tapped last
-    }
-    await flow.start(ctx, "act", "reply", data)
+    # the card to refresh: the prompt tapped last
+    draft = ActDraft("reply", issue.id, text, attachments, offers=offers, card_message="")
+    await flow.start(ctx, "act", "reply", draft)
     return True
