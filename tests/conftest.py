@@ -25,7 +25,9 @@ from bot.core.workcal import WorkCalendar
 from bot.emulator import TelegramEmulator
 from bot.runtime import Services
 from storage.db import Database
+from tests.harness import Harness
 from tests.pgcluster import fresh_database
+from tests.seed import seed_units
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 TEST_DATABASE_ENV = "DLXH_TEST_DATABASE_URL"
@@ -156,3 +158,10 @@ async def emu() -> AsyncIterator[TelegramEmulator]:
     """A Telegram Bot API emulator on a free loopback port."""
     async with TelegramEmulator() as e:
         yield e
+
+
+@pytest.fixture
+async def world(services: Services, clock: ManualClock) -> Harness:
+    """The handlers over a fresh database with the small province → commune tree (``tests.seed``)."""
+    await seed_units(services.db, clock.now())
+    return Harness(services)

@@ -8,6 +8,7 @@ from bot.core.messages import Attachment, Incoming, Outgoing
 from bot.runtime import Dispatcher, Services
 from handlers import router
 from storage.outbox import list_outbox_after
+from tests.seed import invite_code
 
 
 @dataclass
@@ -106,3 +107,12 @@ def texts(msgs: list[Outgoing]) -> list[str]:
 
 def labels(msg: Outgoing) -> list[str]:
     return [c.label for row in msg.choices for c in row]
+
+
+async def person(world: Harness, user_id: str, name: str, unit: str, role: str) -> Person:
+    """Someone who joined ``unit`` with ``role`` by an invite code, as people do (``/start CODE``)."""
+    s = world.services
+    code = await invite_code(s.db, s.settings, s.clock.now(), unit, role, name)
+    p = world.person(user_id, name)
+    await p.say(f"/start {code}")
+    return p

@@ -20,7 +20,6 @@ from bot.core.clock import ManualClock
 from bot.core.messages import Outgoing
 from bot.core.texts import t
 from bot.emulator import TelegramEmulator
-from bot.runtime import Services
 from handlers.drafts import ReportDraft
 from handlers.numbers import parse_count, parse_issue_number
 from handlers.report import file_report
@@ -29,7 +28,7 @@ from storage import members as mem
 from storage.outbox import add_sent_reference
 from tests.conftest import PINNED
 from tests.e2e import running
-from tests.harness import Harness, Person, labels
+from tests.harness import Harness, Person, labels, person
 from tests.seed import invite_code, seed_units
 
 VIEWERS = (
@@ -67,20 +66,6 @@ TABLE: dict[str, tuple[str, set[str]]] = {
     "outcome": ("RESOLUTIONTEXT", EVERYONE_ON_IT),
     "leader's name": ("Trần Văn Hùng", LEADERS),
 }
-
-
-@pytest.fixture
-async def world(services: Services, clock: ManualClock) -> Harness:
-    await seed_units(services.db, clock.now())
-    return Harness(services)
-
-
-async def person(world: Harness, user_id: str, name: str, unit: str, role: str) -> Person:
-    s = world.services
-    code = await invite_code(s.db, s.settings, s.clock.now(), unit, role, name)
-    p = world.person(user_id, name)
-    await p.say(f"/start {code}")
-    return p
 
 
 async def file_with_citizen(p: Person, description: str, citizen: str, *, join: int | None = None) -> None:

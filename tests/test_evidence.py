@@ -24,24 +24,9 @@ from bot.ops.audit import cmd_audit, parse_day
 from bot.runtime import Services, expand
 from storage.audit import list_audit
 from tests.conftest import VN, make_settings
-from tests.harness import Harness, Person, labels, texts
-from tests.seed import invite_code, seed_units
+from tests.harness import Harness, Person, labels, person, texts
 
 FILES = encode(IssueButton(IssueAction.FILES, 1))
-
-
-@pytest.fixture
-async def world(services: Services, clock: ManualClock) -> Harness:
-    await seed_units(services.db, clock.now())
-    return Harness(services)
-
-
-async def person(world: Harness, user_id: str, name: str, unit: str, role: str) -> Person:
-    s = world.services
-    code = await invite_code(s.db, s.settings, s.clock.now(), unit, role, name)
-    p = world.person(user_id, name)
-    await p.say(f"/start {code}")
-    return p
 
 
 async def report(p: Person, category: str, *, confidential: bool, photo: str = "ab/photo.jpg") -> None:

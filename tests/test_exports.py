@@ -45,8 +45,7 @@ from storage.db import Database
 from storage.outbox import list_outbox_after
 from storage.timeutil import ts
 from tests.conftest import VN
-from tests.harness import Harness, Person, texts
-from tests.seed import invite_code
+from tests.harness import Harness, Person, person, texts
 from tests.test_report import file_by_taps
 
 TREE = [
@@ -73,14 +72,6 @@ async def world(services: Services, clock: ManualClock) -> Harness:
     async with services.db.transaction() as tx:
         await import_units(tx, rows, clock.now())
     return Harness(services)
-
-
-async def person(world: Harness, user_id: str, name: str, unit: str, role: str) -> Person:
-    s = world.services
-    code = await invite_code(s.db, s.settings, s.clock.now(), unit, role, name)
-    p = world.person(user_id, name)
-    await p.say(f"/start {code}")
-    return p
 
 
 async def confidential_report(p: Person, description: str) -> None:

@@ -11,14 +11,8 @@ from bot.core.texts import t
 from bot.runtime import Services
 from storage import issues as iss
 from tests.harness import Harness, Person, labels
-from tests.seed import invite_code, seed_units
+from tests.seed import invite_code
 from tests.test_report import file_by_taps
-
-
-@pytest.fixture
-async def world(services: Services, clock: ManualClock) -> Harness:
-    await seed_units(services.db, clock.now())
-    return Harness(services)
 
 
 async def join(world: Harness, user_id: str, name: str, unit: str, role: str) -> Person:

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-
-from bot.core.clock import ManualClock
 from bot.core.messages import Outgoing
 from bot.core.texts import t
-from bot.runtime import Services
 from handlers.flow import EngineState
 from storage.conversations import get_conversation
 from tests.harness import Harness, Person, labels
-from tests.seed import seed_units
 from tests.test_report import member
-
-
-@pytest.fixture
-async def world(services: Services, clock: ManualClock) -> Harness:
-    await seed_units(services.db, clock.now())
-    return Harness(services)
 
 
 def data_of(msg: Outgoing, label: str) -> str:

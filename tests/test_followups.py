@@ -17,7 +17,7 @@ from scheduler.followups import check_resolutions, follow_up_deadlines, send_dig
 from storage import issues as iss
 from storage.outbox import list_outbox_after, mark_chat_unreachable
 from tests.conftest import VN
-from tests.harness import Harness, Person, labels, texts
+from tests.harness import Harness, labels, person, texts
 from tests.seed import invite_code
 from tests.test_report import file_by_taps
 
@@ -35,14 +35,6 @@ async def world(services: Services, clock: ManualClock) -> Harness:
     async with services.db.transaction() as tx:
         await import_units(tx, rows, clock.now())
     return Harness(services)
-
-
-async def person(world: Harness, user_id: str, name: str, unit: str, role: str) -> Person:
-    s = world.services
-    code = await invite_code(s.db, s.settings, s.clock.now(), unit, role, name)
-    p = world.person(user_id, name)
-    await p.say(f"/start {code}")
-    return p
 
 
 def to(msgs: list[Outgoing], chat: str) -> list[Outgoing]:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import pytest
-
 from bot.core.clock import ManualClock
 from bot.core.messages import Outgoing
 from bot.core.texts import t
@@ -14,23 +12,8 @@ from storage import issues as iss
 from storage import members as mem
 from storage.outbox import add_sent_reference
 from tests.conftest import VN
-from tests.harness import Harness, Person, labels, texts
-from tests.seed import invite_code, seed_units
+from tests.harness import Harness, Person, labels, person, texts
 from tests.test_report import file_by_taps
-
-
-@pytest.fixture
-async def world(services: Services, clock: ManualClock) -> Harness:
-    await seed_units(services.db, clock.now())
-    return Harness(services)
-
-
-async def person(world: Harness, user_id: str, name: str, unit: str, role: str) -> Person:
-    s = world.services
-    code = await invite_code(s.db, s.settings, s.clock.now(), unit, role, name)
-    p = world.person(user_id, name)
-    await p.say(f"/start {code}")
-    return p
 
 
 async def cast(world: Harness) -> dict[str, Person]:

@@ -4,21 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from bot.core.clock import ManualClock
 from bot.core.texts import t
 from bot.runtime import Services
 from storage import members as mem
 from storage.audit import list_audit
 from tests.harness import Harness, labels, texts
-from tests.seed import invite_code, seed_units
-
-
-@pytest.fixture
-async def world(services: Services, clock: ManualClock) -> Harness:
-    await seed_units(services.db, clock.now())
-    return Harness(services)
+from tests.seed import invite_code
 
 
 async def test_stranger_is_refused_once_an_hour_and_nothing_is_stored(

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-import pytest
-
 from bot.core.clock import ManualClock
 from bot.core.texts import t
 from bot.runtime import Services
@@ -16,7 +14,7 @@ from storage.conversations import get_conversation
 from storage.units import get_unit_by_code
 from tests.conftest import VN
 from tests.harness import Harness, Person, labels, texts
-from tests.seed import invite_code, seed_units
+from tests.seed import invite_code
 
 CATEGORIES = [
     "Nước sản xuất",
@@ -28,12 +26,6 @@ CATEGORIES = [
     "Nhũng nhiễu, tiêu cực của cán bộ, công chức",
     "Khác",
 ]
-
-
-@pytest.fixture
-async def world(services: Services, clock: ManualClock) -> Harness:
-    await seed_units(services.db, clock.now())
-    return Harness(services)
 
 
 async def member(world: Harness, user_id: str, name: str, unit: str = "X01", role: str = "member") -> Person:

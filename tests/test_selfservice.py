@@ -4,21 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.clock import ManualClock
 from bot.core.texts import t
-from bot.runtime import Services
 from handlers.selfservice import normalise_phone
 from storage import issues as iss
 from storage import members as mem
 from tests.harness import Harness, Person, labels, texts
-from tests.seed import invite_code, seed_units
+from tests.seed import invite_code
 from tests.test_report import file_by_taps
-
-
-@pytest.fixture
-async def world(services: Services, clock: ManualClock) -> Harness:
-    await seed_units(services.db, clock.now())
-    return Harness(services)
 
 
 async def join(world: Harness, user_id: str, name: str, unit: str, role: str = "member") -> Person:
