@@ -68,6 +68,14 @@ from bot.lifecycle import Backoff, ChannelRefused, StatusBoard, TaskSet, describ
 from bot.outbox import SendForbidden, SendPermanent, SendRetryAfter, SendTransient
 from bot.runtime import Dispatcher
 from bot.telegram_batch import handle_batch
+from bot.telegram_groups import (
+    MEMBER_UPDATES,
+    TopicBook,
+    group_message,
+    is_topic_header,
+    member_incoming,
+    topic_of,
+)
 from bot.telegram_http import AiohttpRequest
 from storage.updates import record_processed_update
 
@@ -75,7 +83,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 CALLBACK_DATA_LIMIT = 64
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", *MEMBER_UPDATES]
 TOKEN_RE = re.compile(r"^[0-9]+:[A-Za-z0-9_-]+$")
 RAW_CALLS_WARNING = r"Please use 'Bot\.(getUpdates|sendMessage|editMessageReplyMarkup|answerCallbackQuery)'"
 
@@ -114,9 +122,10 @@ class TelegramSender:
 
     channel = CHANNEL
 
-    def __init__(self, app: Application, files: FileStore) -> None:
+    def __init__(self, app: Application, files: FileStore, topics: TopicBook | None = None) -> None:
         self.bot = app.bot
         self.files = files
+        self.topics = topics  # a group's forum topic per issue (bot/telegram_groups.py)
 
     async def send(self, out: Outgoing) -> str | None:
         try:
@@ -152,25 +161,34 @@ class TelegramSender:
                 if "not modified" not in str(exc).lower() and "not found" not in str(exc).lower():
                     raise
             return None
+        if out.answer_callback:  # a tapped button in a group, answered by the handler
+            await self.bot.answer_callback_query(out.answer_callback, text=out.text or None)
+            return None
         markup = self._markup(out)
         if out.edit_of and await self._edit(chat_id, int(out.edit_of), out.text, markup):
             return out.edit_of  # now about the issue too: a reply to it acts on it
         protect = out.protect_content or None  # None: the parameter is left out, as before
+        thread = await self.topics.thread_for(self.bot, out) if self.topics else None  # a group's topic
         if out.location is not None:
             msg = await self.bot.send_location(
-                chat_id, out.location[0], out.location[1], reply_markup=markup, protect_content=protect
-            )
+                chat_id, out.location[0], out.location[1], reply_markup=markup, protect_content=protect,
+                message_thread_id=thread,
+            )  # fmt: skip
         elif len(out.attachments) > 1:
-            return await self._send_album(chat_id, out, protect)
+            return await self._send_album(chat_id, out, protect, thread)
         elif out.attachments:
-            msg = await self._send_file(chat_id, out.attachments[0], out.text, markup, protect)
+            msg = await self._send_file(chat_id, out.attachments[0], out.text, markup, protect, thread)
         else:
-            return await self._send_text(chat_id, out.text, markup, protect)
+            return await self._send_text(chat_id, out.text, markup, protect, thread)
         return str(msg.message_id)
 
-    async def _send_text(self, chat_id: int, text: str, markup: Any, protect: bool | None) -> str | None:
+    async def _send_text(
+        self, chat_id: int, text: str, markup: Any, protect: bool | None, thread: int | None = None
+    ) -> str | None:
         """The common case, read as plain JSON: no ``Message`` built from the answer (only its id is kept)."""
         kwargs: dict[str, Any] = {"chat_id": chat_id, "text": text}
+        if thread is not None:  # a leaders' group's forum topic
+            kwargs["message_thread_id"] = thread
         if markup is not None:
             kwargs["reply_markup"] = markup
         if protect:
@@ -188,24 +206,38 @@ class TelegramSender:
         return att.file_id or self.files.read(att.file_ref)
 
     async def _send_file(
-        self, chat_id: int, att: Attachment, caption: str, markup: Any, protect: bool | None
+        self,
+        chat_id: int,
+        att: Attachment,
+        caption: str,
+        markup: Any,
+        protect: bool | None,
+        thread: int | None = None,
     ) -> Message:
         try:
-            return await self._send_one(chat_id, att, self._media(att), caption, markup, protect)
+            return await self._send_one(chat_id, att, self._media(att), caption, markup, protect, thread)
         except BadRequest as exc:  # a file id this bot no longer knows: upload the stored bytes instead
             if not att.file_id or not att.file_ref or "file" not in str(exc).lower():
                 raise
             log.info("telegram: a stored file id was refused; sending the bytes instead")
             data = self.files.read(att.file_ref)
-            return await self._send_one(chat_id, att, data, caption, markup, protect)
+            return await self._send_one(chat_id, att, data, caption, markup, protect, thread)
 
     async def _send_one(
-        self, chat_id: int, att: Attachment, media: Any, caption: str, markup: Any, protect: bool | None
+        self,
+        chat_id: int,
+        att: Attachment,
+        media: Any,
+        caption: str,
+        markup: Any,
+        protect: bool | None,
+        thread: int | None = None,
     ) -> Message:
         common: dict[str, Any] = {
             "caption": caption or None,
             "reply_markup": markup,
             "protect_content": protect,
+            "message_thread_id": thread,  # a leaders' group's forum topic (None: the chat itself)
         }
         if att.kind == "photo":
             return await self.bot.send_photo(chat_id, photo=media, **common)
@@ -214,17 +246,21 @@ class TelegramSender:
         filename = (att.filename or "file") if isinstance(media, bytes) else None
         return await self.bot.send_document(chat_id, document=media, filename=filename, **common)
 
-    async def _send_album(self, chat_id: int, out: Outgoing, protect: bool | None) -> str | None:
+    async def _send_album(
+        self, chat_id: int, out: Outgoing, protect: bool | None, thread: int | None = None
+    ) -> str | None:
         """Several photos (2 to 10) as one album; the caption rides on the first. An album has no buttons."""
         try:
-            return await self._album(chat_id, out, protect, by_id=True)
+            return await self._album(chat_id, out, protect, thread, by_id=True)
         except BadRequest as exc:  # a file id this bot no longer knows: upload the stored bytes instead
             if "file" not in str(exc).lower() or not all(a.file_ref for a in out.attachments):
                 raise
             log.info("telegram: a stored file id of an album was refused; sending the bytes instead")
-            return await self._album(chat_id, out, protect, by_id=False)
+            return await self._album(chat_id, out, protect, thread, by_id=False)
 
-    async def _album(self, chat_id: int, out: Outgoing, protect: bool | None, *, by_id: bool) -> str | None:
+    async def _album(
+        self, chat_id: int, out: Outgoing, protect: bool | None, thread: int | None, *, by_id: bool
+    ) -> str | None:
         items: list[InputMediaPhoto | InputMediaDocument] = []
         for i, att in enumerate(out.attachments[:10]):
             caption = (out.text or None) if i == 0 else None
@@ -233,7 +269,9 @@ class TelegramSender:
                 items.append(InputMediaPhoto(media, caption=caption))
             else:
                 items.append(InputMediaDocument(media, caption=caption, filename=att.filename or None))
-        messages = await self.bot.send_media_group(chat_id, items, protect_content=protect)
+        messages = await self.bot.send_media_group(
+            chat_id, items, protect_content=protect, message_thread_id=thread
+        )
         return str(messages[0].message_id) if messages else None
 
     async def _edit(self, chat_id: int, message_id: int, text: str, markup: Any) -> bool:
@@ -262,6 +300,9 @@ class TelegramSender:
                 for c in row:
                     if len(c.data.encode("utf-8")) > CALLBACK_DATA_LIMIT:
                         raise SendPermanent(f"callback data over {CALLBACK_DATA_LIMIT} bytes: {c.data!r}")
+                    if c.url:
+                        buttons.append(InlineKeyboardButton(c.label, url=c.url))
+                        continue
                     buttons.append(InlineKeyboardButton(c.label, callback_data=c.data))
                 rows.append(buttons)
             return InlineKeyboardMarkup(rows)
@@ -304,7 +345,7 @@ class TelegramChannel:
         self.token_source = token_source
         self.status = status or StatusBoard()
         self.backoff = backoff or Backoff()
-        self.sender = TelegramSender(app, files)
+        self.sender = TelegramSender(app, files, TopicBook(dispatcher.services.db, dispatcher.services.clock))
         self.username: str = ""
         self._poll_task: asyncio.Task[None] | None = None
         self._answers = TaskSet("telegram: callback answers")  # answered while their update is handled
@@ -468,7 +509,8 @@ class TelegramChannel:
         incoming = await self.to_incoming(update)
         if incoming is None:
             return
-        if update.callback_query is not None:  # the tap's spinner stops while the update is handled
+        # the tap's spinner stops while the update is handled (in a group the handler answers, politely if refused)
+        if update.callback_query is not None and incoming.chat_type == "private":
             self._answers.start(
                 self._answer(update.callback_query.id), name=f"telegram-answer-{update.update_id}"
             )
@@ -486,6 +528,8 @@ class TelegramChannel:
 
     async def to_incoming(self, update: Update) -> Incoming | None:
         key = str(update.update_id)
+        if update.my_chat_member is not None or update.chat_member is not None:
+            return member_incoming(update)
         if update.callback_query is not None:
             q = update.callback_query
             msg = q.message
@@ -500,6 +544,8 @@ class TelegramChannel:
                 choice=q.data[:CALLBACK_DATA_LIMIT],
                 source_message=str(msg.message_id),
                 chat_type=msg.chat.type,
+                thread_id=topic_of(msg) if isinstance(msg, Message) else "",
+                callback_id=q.id,
                 sender_name=q.from_user.full_name,
                 language_code=q.from_user.language_code or "",
             )
@@ -515,7 +561,8 @@ class TelegramChannel:
             if m.reply_to_message.from_user.id == self.app.bot.id:
                 reply_to = str(m.reply_to_message.message_id)
         if m.chat.type != "private":
-            return self._base(m, key, "text", text=m.text or "")
+            kind, fields = await group_message(self.app.bot, m, "" if is_topic_header(m) else reply_to)
+            return self._base(m, key, kind, **fields)
         if m.text is not None:
             text = m.text
             if text.startswith("/"):

@@ -64,6 +64,7 @@ class Context:
             draft_ref=draft_ref,
             attachments=list(attachments or []),
             channel=self.incoming.channel,
+            thread_id=self.incoming.thread_id,  # in a group's forum topic: answered in that topic
         )
         self.out.append(msg)
         return msg

@@ -33,3 +33,6 @@ def looks_like_number(text: str) -> bool:
     is not a valid issue number is answered "no such issue", not with the command's usage."""
     word = text.strip().removeprefix("#")
     return bool(word) and any(ch.isdigit() for ch in word)
+
+
+ISSUE_LINK = "issue_"  # the /start payload of an "open in private chat" link: issue_12

@@ -8,7 +8,8 @@ from bot.core.messages import Outgoing
 from handlers import access, flow
 from handlers.context import Context
 from handlers.drafts import ChannelDraft, InviteDraft, draft_of
-from handlers.numbers import parse_issue_number
+from handlers.leaders.card import cmd_issue
+from handlers.numbers import ISSUE_LINK, parse_issue_number
 from handlers.people import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -101,6 +102,11 @@ async def _greet(ctx: Context, member: mem.Member) -> None:
 
 async def cmd_start(ctx: Context) -> None:
     member = ctx.member
+    if ctx.incoming.args.startswith(ISSUE_LINK):  # "open in private chat" from a leaders' group
+        number = parse_issue_number(ctx.incoming.args[len(ISSUE_LINK) :])
+        if number is not None:
+            await cmd_issue(ctx, number)
+            return
     if ctx.incoming.args:
         ctx.reply(
             ctx.t("invite.already_member", name=member.name, unit=await unit_name(ctx.tx, member.unit_id))

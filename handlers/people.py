@@ -170,6 +170,7 @@ _LEADING = (
     "briefing",
     "poll",
     "announce",
+    "group",
 )
 ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
     "member": (

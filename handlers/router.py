@@ -12,6 +12,7 @@ from handlers import (
     briefing,
     checks,
     flow,
+    groups,
     leaders,
     mine,
     onboarding,
@@ -59,6 +60,7 @@ COMMANDS: dict[str, Command] = {
     "leave": selfservice.cmd_leave,
     "poll": polls.cmd_poll,
     "announce": announce.cmd_announce,
+    "group": groups.cmd_group,
 }
 # commands that make sense in the middle of a conversation (the others ask to finish or /cancel it first)
 MID_FLOW = {
@@ -80,8 +82,7 @@ MID_FLOW = {
 async def handle(ctx: Context) -> None:
     inc = ctx.incoming
     if inc.chat_type != "private":
-        # groups and channels: one line, nothing stored about anyone
-        ctx.reply(ctx.t("error.group"))
+        await groups.handle(ctx, COMMANDS)  # a unit's leaders' group; silent for anyone else
         return
     member = await get_member_by_identity(ctx.tx, inc.channel, inc.sender_id)
     if member is not None:

@@ -11,6 +11,7 @@ from bot.runtime import Services, enqueue
 from scheduler.announcements import run_announcements
 from scheduler.briefings import briefing_job
 from scheduler.followups import check_resolutions, follow_up_deadlines, send_digests
+from scheduler.groups import send_group_digests
 from scheduler.polls import run_polls
 from scheduler.prune import prune_job
 from scheduler.rounds import run_rounds
@@ -41,6 +42,12 @@ def all_jobs(services: Services, wake_outbox: Callable[[], None] | None) -> list
             "digests",
             "daily digest (and weekly summary) for each leader",
             send_digests,
+            cron={"hour": hour, "minute": minute},
+        ),
+        Job(
+            "group_digests",
+            "the daily digest of a unit in its linked leaders' groups",
+            send_group_digests,
             cron={"hour": hour, "minute": minute},
         ),
         Job(

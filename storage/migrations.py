@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
+from storage.migration_groups import upgrade_v16
 from storage.migration_steps import (
     upgrade_v1,
     upgrade_v2,
@@ -105,6 +106,9 @@ MIGRATIONS: list[Migration] = [
         upgrade_v14,
     ),
     Migration(15, "evidence to leaders: each attachment's platform file id", upgrade_v15),
+    Migration(
+        16, "leaders' groups: link codes, links, the people seen in a group, issue topics", upgrade_v16
+    ),
 ]
 
 

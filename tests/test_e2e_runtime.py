@@ -92,13 +92,17 @@ async def test_bad_inputs_get_polite_answers_and_change_nothing(app: App, emu: T
     assert (await lan.next_message()).text == t("en", "error.edited")
 
 
-async def test_group_messages_get_one_line_and_store_nothing(app: App, emu: TelegramEmulator) -> None:
+async def test_a_group_not_linked_gets_no_answer_and_stores_nothing(app: App, emu: TelegramEmulator) -> None:
     lan = await join(app, emu, 101, "Nguyễn Thị Lan")
     group = emu.group(-5001, "Chi bộ ấp 3")
     await group.send_text(lan, "/start ABCDEFGHJK")
-    reply = await group.next_message()
-    assert reply.text == t("vi", "error.group")
+    await group.send_text(lan, "Chào cả nhóm")
+    await lan.send_text("/me")  # handled after the group's messages: by then they were answered, or not
+    await lan.next_message()
+    assert group.messages == []
     db = app.services.db
+    assert await db.reader.fetchval("SELECT COUNT(*) FROM outbox WHERE chat_id = '-5001'") == 0
+    assert await db.reader.fetchval("SELECT COUNT(*) FROM group_people") == 0
     assert await db.reader.fetchval("SELECT COUNT(*) FROM invite_failures") == 0
     assert await db.reader.fetchval("SELECT COUNT(*) FROM conversations") == 0
 

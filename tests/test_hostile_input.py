@@ -728,7 +728,15 @@ STRANGER_KEYS = (
     "error.edited",
 )
 STRANGER_TEXTS = {t(lang, k) for lang in ("vi", "en") for k in STRANGER_KEYS}
-GROUP_TEXTS = {t(lang, "error.group") for lang in ("vi", "en")}
+# what a group not linked may hear: the answers to /group and to a tapped button (handlers/groups.py)
+GROUP_KEYS = (
+    "group.not_linked",
+    "group.bad_code",
+    "group.usage_group",
+    "group.not_linked_short",
+    "group.not_leader",
+)
+GROUP_TEXTS = {t(lang, k) for lang in ("vi", "en") for k in GROUP_KEYS}
 APOLOGIES = {t(lang, "error.internal") for lang in ("vi", "en")}
 
 

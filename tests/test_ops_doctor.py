@@ -13,9 +13,12 @@ from bot.emulator import TelegramEmulator
 from bot.emulator.zalo import ZaloEmulator
 from bot.ops.backup import backup
 from bot.ops.doctor import Check, cli_doctor, doctor, doctor_main, format_checks
+from storage import groups as gs
+from storage import units as un
 from storage.db import Database
 from tests.conftest import PINNED, make_settings
 from tests.e2e import emulator_settings, running
+from tests.seed import seed_units
 
 NOW = PINNED
 
@@ -172,3 +175,24 @@ async def test_quick_doctor_sees_the_running_bot_and_its_channels(
         app.status.set("telegram", "waiting", "ConnectError: [Errno 111] Connection refused")
         assert await cli_doctor(settings, quick=True) == 1
         assert "telegram waiting (ConnectError" in capsys.readouterr().out
+
+
+@pytest.mark.sqlite_only  # the check reads the SQLite file (on PostgreSQL, /group status says it)
+async def test_a_leaders_group_where_the_bot_is_no_administrator_is_named(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    db = await Database.open(settings.database_target)
+    try:
+        await seed_units(db, PINNED)
+        async with db.transaction() as tx:
+            unit = await un.get_unit_by_code(tx, "X01")
+            assert unit is not None
+            for chat, admin, forum in (("-1001", False, True), ("-1002", True, False)):
+                await gs.create_group_link(
+                    tx, "telegram", chat, unit.id, PINNED, title="", is_forum=forum, bot_admin=admin,
+                    unseen=0, bot_username="b", language="vi", linked_by=None,  # type: ignore[arg-type]
+                )  # fmt: skip
+    finally:
+        await db.close()
+    found = by_name(await doctor(settings, timeout=1))["leaders' groups"]
+    assert not found.ok and found.message.endswith("the bot is no administrator in: 1")
+    assert "Topics off): 2" in found.message and "administrator" in found.fix

@@ -27,6 +27,7 @@ from bot.sandbox.server import Sandbox
 from storage import conversations as conv
 from storage import members as mem
 from tests.conftest import VN, make_settings
+from tests.test_e2e_leaders import report
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -186,7 +187,7 @@ async def test_report_alert_resolution_by_reply_and_feedback_in_the_browser(
 ) -> None:
     await page.goto(sandbox.url)
     lan, hung = Phone(page, 1001), Phone(page, 1003)
-    await expect(page.locator(".phone")).to_have_count(5, timeout=WAIT_MS)
+    await expect(page.locator(".phone")).to_have_count(6, timeout=WAIT_MS)  # and the group
     await expect(lan.root.locator(".phone-name")).to_have_text("Nguyễn Thị Lan")
     await expect(hung.root.locator(".phone-sub")).to_have_text("lãnh đạo · Xã Hàm Thắng")
     await expect(page.locator("#clock-time")).to_have_text("01/12/2026 21:40")
@@ -302,7 +303,7 @@ async def test_restart_keeps_the_chats_and_start_afresh_empties_them(page: Page,
     await sb.start()
     try:
         assert sb.url == page.url
-        await expect(page.locator(".phone")).to_have_count(len(PEOPLE), timeout=WAIT_MS)
+        await expect(page.locator(".phone")).to_have_count(len(PEOPLE) + 1, timeout=WAIT_MS)  # and the group
         await lan.sees(t("vi", "report.ask_category"))
         await expect(lan.chat.locator(".msg.me .text").first).to_contain_text("/start ")
         await expect(lan.root.locator(".keyboard .key")).not_to_have_count(0)
@@ -350,13 +351,15 @@ async def test_restart_keeps_the_chats_and_start_afresh_empties_them(page: Page,
         await page.locator("#lang").select_option("vi")
         await page.locator("#add-person input[name=name]").fill("Võ Thị Ánh")
         await page.locator("#add-person button[type=submit]").click()
-        await expect(page.locator(".phone")).to_have_count(len(PEOPLE) + 1, timeout=WAIT_MS)
+        await expect(page.locator(".phone")).to_have_count(
+            len(PEOPLE) + 2, timeout=WAIT_MS
+        )  # the new phone and the group
 
         # start afresh: asked first, then an empty database with the sample people and empty chats
         page.once("dialog", lambda dialog: dialog.accept())
         await page.locator("#fresh").click()
         await expect(page.locator("#status")).to_contain_text("Đã làm lại từ đầu", timeout=3 * WAIT_MS)
-        await expect(page.locator(".phone")).to_have_count(len(PEOPLE), timeout=WAIT_MS)
+        await expect(page.locator(".phone")).to_have_count(len(PEOPLE) + 1, timeout=WAIT_MS)  # and the group
         await expect(page.locator("#clock-time")).to_have_text("01/12/2026 21:45")  # where this run began
         welcome = t("vi", "invite.welcome", name="Nguyễn Thị Lan", role="", unit="", abilities="")
         await expect(lan.chat.locator(".msg.bot .text").first).to_contain_text(welcome.split("\n")[0])
@@ -370,3 +373,34 @@ async def test_restart_keeps_the_chats_and_start_afresh_empties_them(page: Page,
         assert not (sb.settings.data_dir / "emulator" / "files").exists()  # and the restored files
     finally:
         await sb.stop()
+
+
+async def test_the_group_phone_shows_the_issues_topic(page: Page, sandbox: Sandbox, tmp_path: Path) -> None:
+    """The commune's leaders' group on the page: the urgent report's card in its own topic, a leader's reply
+    to it and the bot's offer. Saves ``docs/sandbox-group.png`` when ``DLXH_SCREENSHOT`` names a folder's file:
+    the picture's path is that of ``DLXH_SCREENSHOT`` with ``-group`` before the suffix."""
+    lan, hung = sandbox.phones[1001], sandbox.phones[1003]
+    assert sandbox.group is not None
+    group = sandbox.group
+    await report(lan, "Tệ nạn xã hội", DESCRIPTION, "Khẩn cấp — có nguy cơ thành điểm nóng")
+    card = await group.next_message()
+    assert card.thread_id in group.topics
+    await group.reply(hung, card, "Công an xã đang đến bãi cát.")
+    offer = await group.next_message()
+    assert offer.labels()[0] == t("vi", "act.reply_resolve")
+
+    await page.set_viewport_size(
+        {"width": 1960, "height": 1000}
+    )  # the five people and the group side by side
+    await page.goto(sandbox.url)
+    phone = Phone(page, group.id)
+    await expect(phone.root.locator(".phone-name")).to_have_text("Thường trực xã Hàm Thắng", timeout=WAIT_MS)
+    await expect(phone.root.locator(".phone-sub")).to_have_text("Nhóm lãnh đạo · đã liên kết với xã")
+    await expect(phone.root.locator(".speaker option")).to_have_count(2)  # Hùng and Minh
+    await expect(phone.chat.locator(".topic").first).to_contain_text("#1 Hai nhóm thanh niên")
+    await phone.sees(t("vi", "act.reply_offer", number=1))
+    given = os.environ.get(SCREENSHOT_ENV)
+    shot = Path(given).with_name(Path(given).stem + "-group.png") if given else tmp_path / "sandbox-group.png"
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000

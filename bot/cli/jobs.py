@@ -14,8 +14,8 @@ from storage.outbox import add_wakeup
 #: The scheduled jobs' names, for ``dlxh jobs run NAME`` (tests/test_cli_help.py checks them against the
 #: jobs build_app registers).
 JOB_NAMES = tuple(
-    "digests deadlines rounds announcements polls resolution_checks briefings outbox prune drafts backup"
-    " privacy".split()
+    "digests group_digests deadlines rounds announcements polls resolution_checks briefings outbox prune drafts"
+    " backup privacy".split()
 )
 
 

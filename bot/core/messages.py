@@ -10,7 +10,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-Kind = Literal["text", "command", "choice", "location", "media", "edited", "unsupported"]
+Kind = Literal["text", "command", "choice", "location", "media", "edited", "unsupported", "member"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,18 @@ class Incoming:
     chat_type: str = "private"
     sender_name: str = ""
     language_code: str = ""
+    # groups (handlers/groups.py): the forum topic a message was written in, the tapped button's query (it is
+    # answered by the handler in a group), whether the group is a forum, and what the adapter asked the platform
+    # for a /group command: the bot's own status there and how many are in it (0: not asked)
+    thread_id: str = ""
+    callback_id: str = ""
+    chat_forum: bool = False
+    bot_status: str = ""
+    chat_size: int = 0
+    # a "member" event (someone joined or left, the bot was added or removed): whose status, and the new one
+    subject_id: str = ""
+    member_status: str = ""
+    subject_is_bot: bool = False
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,7 @@ class Choice:
 
     label: str
     data: str
+    url: str = ""  # a link button instead (Telegram; e.g. "open in private chat"): ``data`` is unused
 
 
 @dataclass(frozen=True)
@@ -85,6 +98,12 @@ class Outgoing:
     location: tuple[float, float] | None = None  # instead of text: a map pin (latitude, longitude)
     album: bool = False  # the attachments go together (Telegram: one album), the text as their caption
     channel: str = ""  # set by the dispatcher when empty: the incoming channel
+    thread_id: str = ""  # a group's forum topic to post in
+    topic_issue: int | None = (
+        None  # ... or the topic of this issue, opened (titled ``topic_title``) if none yet
+    )
+    topic_title: str = ""
+    answer_callback: str = ""  # instead of sending: answer this tapped button's query with ``text`` (a group)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)

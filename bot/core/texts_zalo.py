@@ -21,6 +21,9 @@ VI: dict[str, str] = {
     "add.ask@zalo": "Đồng chí gửi nội dung bổ sung cho vụ việc #{number} (chữ, ảnh, tệp), gửi xong trả lời “Xong”.",
     "act.ask_evidence_files@zalo": "Đồng chí gửi ảnh hoặc tài liệu, gửi xong trả lời “Xong”.",
     "my.none@zalo": "Đồng chí chưa có báo cáo nào. Gõ /report để bắt đầu.",
+    "group.code@zalo": "Mã liên kết nhóm của {unit}: {code} (dùng một lần, hết hạn lúc {until}).\nZalo không cho "
+    "bot tham gia nhóm: trên Zalo, đồng chí tiếp tục nhận mọi cảnh báo trong tin nhắn riêng. Mã này dùng để liên "
+    "kết một nhóm Telegram: trong nhóm đó, một lãnh đạo dùng Telegram gõ /group link {code}",
 }
 
 EN: dict[str, str] = {
@@ -40,4 +43,7 @@ EN: dict[str, str] = {
     "add.ask@zalo": "Send what to add to issue #{number} (text, photos, files), then answer “Done”.",
     "act.ask_evidence_files@zalo": "Send photos or documents, then answer “Done”.",
     "my.none@zalo": "You have no reports yet. Type /report to start.",
+    "group.code@zalo": "Group link code of {unit}: {code} (single use, expires at {until}).\nZalo does not let "
+    "bots join groups: on Zalo you keep receiving every alert in private. This code links a Telegram group: in "
+    "that group, a leader on Telegram types /group link {code}",
 }

@@ -25,7 +25,7 @@ from bot.lifecycle import running_bot
 from bot.ops import pg
 from bot.ops.backup import configured_backup_folder, newest_backup_time
 from bot.zalo import ZaloApi, ZaloApiError
-from storage import privacy
+from storage import groups, privacy
 from storage.backup import DatabaseError, DatabaseFileError, known_schema, read_only, verify_database
 from storage.outbox import count_outbox
 
@@ -69,6 +69,7 @@ async def doctor(
             server_dates.append(("Zalo", *date))
     checks += _check_token_files(settings)
     checks.append(await _check_database(settings))
+    checks += await _check_groups(settings)
     checks.append(_check_running(settings))
     checks.append(_check_files(settings))
     checks.append(_check_disk(settings))
@@ -313,6 +314,33 @@ async def _check_database(settings: Settings) -> Check:
         f"{path} schema v{version} (current); {counts.get('members', 0)} members, "
         f"{counts.get('issues', 0)} issues, {pending} message(s) waiting to be sent",
     )
+
+
+async def _check_groups(settings: Settings) -> list[Check]:
+    """The leaders' groups (/group): what each linked group still lacks (an SQLite database; on PostgreSQL,
+    ``/group status`` in the bot says it)."""
+    path = settings.database_path
+    if settings.database_url is not None or not path.is_file():
+        return []
+    try:
+        async with read_only(path) as tx:
+            if "group_links" not in await tx.table_names():
+                return []
+            links = await groups.list_group_links(tx)
+    except (DatabaseFileError, DatabaseError, OSError):
+        return []  # the database check says what is wrong
+    if not links:
+        return []
+    blind = [g.id for g in links if not g.bot_admin]
+    no_topics = [g.id for g in links if g.bot_admin and not g.is_forum]
+    detail = f"{len(links)} linked group(s)"
+    if no_topics:
+        detail += f"; without a topic per issue (Topics off): {', '.join(map(str, no_topics))}"
+    if blind:
+        where = ", ".join(map(str, blind))
+        fix = "make the bot an administrator of those groups: until then they get the short form only"
+        return [Check("leaders' groups", False, f"{detail}; the bot is no administrator in: {where}", fix)]
+    return [Check("leaders' groups", True, detail)]
 
 
 def _check_files(settings: Settings) -> Check:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from bot.core.config import Settings, make_clock
 from bot.core.files import FileStore
 from bot.ops.backup import OpsError, months_before, store_files
-from storage import announcements, polls, privacy
+from storage import announcements, groups, polls, privacy
 from storage.audit import add_audit
 from storage.db import Database
 from storage.timeutil import ts
@@ -35,6 +35,9 @@ class PurgeResult:
     orphans: int = 0  # unreferenced files deleted (files nothing names, older than the grace period)
     poll_answers: int = 0  # answers (who chose what) of polls closed before the cutoff; their tallies stay
     read_receipts: int = 0  # per-member delivery and read rows of announcements sent before the cutoff
+    group_links: int = (
+        0  # leaders' groups unlinked before the cutoff, their old codes and who was seen in them
+    )
 
     def summary(self) -> str:
         verb = "would clear" if self.dry_run else "cleared"
@@ -44,6 +47,7 @@ class PurgeResult:
             f"{self.messages} old delivered message(s), {self.events} handled inbound event(s)"
             + (f", {self.orphans} unreferenced file(s)" if self.orphans else "")
             + f", {self.poll_answers} poll answer(s), {self.read_receipts} announcement receipt(s)"
+            + f", {self.group_links} group link record(s)"
         )
 
 
@@ -85,9 +89,10 @@ async def purge_private_data(
         orphans = len(await _orphans(db, files, now)) if sweep_orphans else 0
         answers = await polls.count_answers_closed_before(tx, cutoff)
         receipts = await announcements.count_receipts_before(tx, cutoff)
+        links = await groups.count_ended_links_before(tx, cutoff)
         return PurgeResult(
             months, cutoff, True, len(ids), citizens, len(attachments), files_count, messages, events, orphans,
-            answers, receipts,
+            answers, receipts, links,
         )  # fmt: skip
     async with db.transaction() as tx:
         ids = await privacy.list_expired_issue_ids(tx, cutoff)
@@ -99,11 +104,12 @@ async def purge_private_data(
         events = await privacy.delete_handled_events_before(tx, cutoff)
         answers = await polls.delete_answers_closed_before(tx, cutoff)
         receipts = await announcements.delete_receipts_before(tx, cutoff)
+        links = await groups.delete_ended_links_before(tx, cutoff)
         await add_audit(
             tx, now, actor, "privacy.purge", None,
             months=months, cutoff=ts(cutoff), issues=len(ids), citizens=citizens,
             attachments=len(attachments), files=len(refs), messages=messages, events=events,
-            poll_answers=answers, read_receipts=receipts,
+            poll_answers=answers, read_receipts=receipts, group_links=links,
         )  # fmt: skip
     deleted = 0
     for ref in refs:
@@ -118,7 +124,7 @@ async def purge_private_data(
                 orphans += 1
     result = PurgeResult(
         months, cutoff, False, len(ids), citizens, len(attachments), deleted, messages, events, orphans,
-        answers, receipts,
+        answers, receipts, links,
     )  # fmt: skip
     log.debug("%s", result.summary())
     return result

@@ -29,7 +29,7 @@ from bot.app import App, build_app
 from bot.core.clock import ManualClock
 from bot.core.config import Settings
 from bot.core.texts import t
-from bot.emulator import SimUser, TelegramEmulator
+from bot.emulator import SimGroup, SimUser, TelegramEmulator
 from bot.lifecycle import serve
 from bot.sandbox import seed as sd
 from bot.sandbox import view
@@ -42,6 +42,7 @@ from bot.sandbox.folder import (
     wipe,
     write_clock,
 )
+from bot.sandbox.group import group_state, setup_group, speakers
 from bot.sandbox.history import load_history, save_history
 from bot.sandbox.web import ApiError, web_app
 from storage import issues as iss
@@ -82,6 +83,7 @@ class Sandbox:
         self.emu: TelegramEmulator | None = None
         self.app: App | None = None
         self.phones: dict[int, SimUser] = {}
+        self.group: SimGroup | None = None  # the leaders' group phone (bot/sandbox/group.py)
         self._rev = 0
         self._epoch = ""  # a new one for every bot start: the page's old version strings mean nothing
         self._saved_version = ""
@@ -156,6 +158,7 @@ class Sandbox:
             self._owns_data = True
             for user in await sd.seed(app, emu, clock.now()):
                 phones[user.id] = user
+            self.group = await setup_group(app, emu, phones, clock.now())
         except BaseException:
             await self._close(app, emu, clock, phones, keep=True)
             raise
@@ -317,6 +320,9 @@ class Sandbox:
             await self._phone_state(reader, user, {u.id: u.name for u in all_units}, notices.get(user_id, []))
             for user_id, user in self.phones.items()
         ]
+        if self.group is not None:  # the leaders' group: one more phone, after the people's
+            messages = view.render_messages(self.group, settings.tz)  # type: ignore[arg-type]
+            phones.append(await group_state(self.group, self.phones, reader, messages))
         now = self.clock.now()
         local = now.astimezone(settings.tz)
         return {
@@ -359,10 +365,22 @@ class Sandbox:
 
     def phone(self, user_id: int) -> SimUser:
         self.running()
+        if self.group is not None and user_id == self.group.id:
+            raise ApiError("group_phone", "the group phone: speak as one of its people", 400)
         user = self.phones.get(user_id)
         if user is None:
             raise ApiError("no_phone", f"no phone {user_id}", 404, phone=user_id)
         return user
+
+    def group_speaker(self, chat_id: int, speaker: Any) -> tuple[SimGroup, SimUser]:
+        """The group phone and who speaks in it (one of the people in the group)."""
+        self.running()
+        if self.group is None or chat_id != self.group.id:
+            raise ApiError("no_phone", f"no phone {chat_id}", 404, phone=chat_id)
+        present = {p["id"] for p in speakers(self.group, self.phones)}
+        if not isinstance(speaker, int) or speaker not in present:
+            raise ApiError("speaker_unknown", "as: the phone of someone in the group", speaker=str(speaker))
+        return self.group, self.phones[speaker]
 
     async def jump(self, key: str) -> dict[str, Any]:
         """Move the clock to a jump target, wake delivery, run every job's pass at the new time."""

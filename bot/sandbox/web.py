@@ -92,8 +92,10 @@ class _Routes:
         return reply_to
 
     async def text(self, request: web.Request) -> web.Response:
-        user = self._user(request)
         body = await _body(request)
+        if "as" in body:
+            return await self._group_text(request, body)
+        user = self._user(request)
         text = body.get("text")
         if not isinstance(text, str) or not text.strip():
             raise ApiError("text_empty", "text: a non-empty string")
@@ -103,9 +105,41 @@ class _Routes:
         update = await (user.reply(reply_to, text) if reply_to is not None else user.send_text(text))
         return _json({"update_id": update})
 
+    async def _group_text(self, request: web.Request, body: dict[str, Any]) -> web.Response:
+        """Someone in the group phone writes there (or replies to a message there)."""
+        group, speaker = self.sb.group_speaker(_group_id(request), body.get("as"))
+        text = body.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise ApiError("text_empty", "text: a non-empty string")
+        if len(text) > MAX_TEXT:
+            raise ApiError("text_long", f"text: at most {MAX_TEXT} characters", limit=MAX_TEXT)
+        reply_to = _optional_id(body.get("reply_to"), "reply_to")
+        if reply_to is not None and not view.has_message(group, reply_to):  # type: ignore[arg-type]
+            raise ApiError("reply_missing", f"reply_to: no message #{reply_to}", number=reply_to)
+        if reply_to is not None:
+            update = await group.reply(speaker, reply_to, text)
+        else:
+            update = await group.send_text(speaker, text)
+        return _json({"update_id": update})
+
+    async def _group_tap(self, request: web.Request, body: dict[str, Any]) -> web.Response:
+        group, speaker = self.sb.group_speaker(_group_id(request), body.get("as"))
+        try:
+            mid, row, col = (int(body[k]) for k in ("message_id", "row", "col"))
+        except (KeyError, TypeError, ValueError):
+            raise ApiError("tap_fields", "message_id, row, col: numbers") from None
+        try:
+            message, label = view.button_label(group, mid, row, col)  # type: ignore[arg-type]
+            update = await group.tap(speaker, label, message)
+        except LookupError as exc:
+            raise ApiError("button_gone", str(exc).split("\n")[0]) from None
+        return _json({"update_id": update, "label": label})
+
     async def tap(self, request: web.Request) -> web.Response:
-        user = self._user(request)
         body = await _body(request)
+        if "as" in body:
+            return await self._group_tap(request, body)
+        user = self._user(request)
         try:
             mid, row, col = (int(body[k]) for k in ("message_id", "row", "col"))
         except (KeyError, TypeError, ValueError):
@@ -238,6 +272,13 @@ async def _body(request: web.Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ApiError("json_body", "send a JSON object")
     return body
+
+
+def _group_id(request: web.Request) -> int:
+    try:
+        return int(request.match_info["id"])
+    except ValueError:
+        raise ApiError("no_phone", "phone id must be a number", 404, phone=request.match_info["id"]) from None
 
 
 def _optional_id(value: Any, name: str) -> int | None:

@@ -12,6 +12,7 @@ from handlers import access
 from handlers.context import Context
 from handlers.leaders import evidence
 from handlers.leaders.card import card_for
+from handlers.leaders.groupcast import post_to_groups
 from storage import issues as iss
 from storage import members as mem
 from storage.audit import add_audit
@@ -123,8 +124,10 @@ async def alert_on_filing(ctx: Context, issue_id: int, created: bool) -> None:
         count = max(on_issue, in_area)
         await send_cards(ctx, leaders, issue, "alert.hotspot", True, count=count, days=cfg.hotspot_days)
         await evidence.send_alert_evidence(ctx, leaders, issue)
+        await post_to_groups(ctx, issue, "alert.hotspot", True, count=count, days=cfg.hotspot_days)
         await add_audit(ctx.tx, ctx.now, "system", "alert.hotspot", f"issue:{issue.id}", reports=count)
     elif issue.severity == "urgent" and created:
         await send_cards(ctx, leaders, issue, "alert.urgent", True)
         await evidence.send_alert_evidence(ctx, leaders, issue)
+        await post_to_groups(ctx, issue, "alert.urgent", True)
         await add_audit(ctx.tx, ctx.now, "system", "alert.urgent", f"issue:{issue.id}")

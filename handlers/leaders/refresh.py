@@ -14,6 +14,7 @@ from __future__ import annotations
 from handlers import access
 from handlers.context import Context
 from handlers.leaders.card import card_for
+from handlers.leaders.groupcast import group_card
 from storage import issues as iss
 
 
@@ -44,7 +45,13 @@ async def refresh_card(ctx: Context, issue_id: int, message_id: str) -> None:
     issue = await iss.get_issue(ctx.tx, issue_id)
     if issue is None or ctx.member is None:
         return
-    card = await card_for(ctx, ctx.member, issue)
+    if ctx.incoming.chat_type == "private":
+        card = await card_for(ctx, ctx.member, issue)
+    else:  # a leaders' group: what the group reads, never this leader's own card
+        group = await group_card(ctx, issue)
+        if group is None:
+            return
+        card = group
     if card.issue_id is None:  # not theirs to see
         return
     card.chat_id, card.channel = ctx.incoming.chat_id, ctx.incoming.channel

@@ -315,6 +315,12 @@ function createPhone(phone) {
   };
   followNewest(entry);
   const form = node.querySelector(".composer");
+  if (phone.group) {
+    // the leaders' group: the composer says who speaks; no photos, locations or command menu here
+    node.classList.add("group-phone");
+    entry.speaker = el("select", { class: "speaker", "aria-label": tr("speakingAs") });
+    form.prepend(entry.speaker);
+  }
   const textarea = form.querySelector("textarea");
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -387,13 +393,24 @@ function toNewest(entry) {
   entry.chat.scrollTop = entry.chat.scrollHeight;
 }
 
+function updateSpeakers(entry, phone) {
+  if (!entry.speaker) return;
+  const chosen = entry.speaker.value;
+  const options = (phone.speakers || []).map((p) => el("option", { value: String(p.id), text: p.name }));
+  entry.speaker.replaceChildren(...options);
+  if ((phone.speakers || []).some((p) => String(p.id) === chosen)) entry.speaker.value = chosen;
+}
+
 function updatePhone(entry, phone) {
   entry.phone = phone;
+  updateSpeakers(entry, phone);
   const node = entry.el;
   node.querySelector(".avatar").textContent = (phone.name.trim().split(/\s+/).pop() || "?").charAt(0);
   node.querySelector(".phone-name").textContent = phone.name;
-  const sub = [phone.role_label, phone.unit].filter(Boolean).join(" · ");
-  node.querySelector(".phone-sub").textContent = phone.active ? sub : `${sub} (${tr("inactive")})`;
+  const sub = phone.group
+    ? tr(phone.active ? "groupLinked" : "groupNotLinked")
+    : [phone.role_label, phone.unit].filter(Boolean).join(" · ");
+  node.querySelector(".phone-sub").textContent = phone.active || phone.group ? sub : `${sub} (${tr("inactive")})`;
   const sig = JSON.stringify([phone.messages, phone.keyboard, phone.commands, state.lang]);
   if (sig !== entry.sig) {
     entry.sig = sig;
@@ -437,6 +454,8 @@ function renderMessages(entry, phone) {
       lastDate = m.date;
     }
     const bubble = el("div", { class: "bubble", title: tr("clickToReply") });
+    if (m.topic) bubble.append(el("div", { class: "topic", text: `# ${m.topic}` }));
+    if (m.who) bubble.append(el("div", { class: "sender", text: m.who }));
     if (m.reply_to) {
       bubble.append(
         el(
@@ -585,6 +604,7 @@ function setReply(entry, messageId) {
 /* ------------------------------------------------------------------ actions */
 
 async function act(entry, action, body) {
+  if (entry.speaker) body.as = Number(entry.speaker.value);
   try {
     await api("POST", `/api/phones/${entry.id}/${action}`, body);
     status("");
