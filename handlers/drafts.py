@@ -14,10 +14,11 @@ serialises it back into ``data``.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
+from typing import Any, TypeVar, Union, cast, get_args, get_origin, get_type_hints
 
 from storage.conversations import Conversation
 
@@ -29,7 +30,7 @@ D = TypeVar("D")
 
 def load(cls: type[D], data: Mapping[str, Any]) -> D:
     """The draft ``cls`` from stored data; what is missing or mistyped takes its default."""
-    hints = get_type_hints(cls)
+    hints = _hints(cast("type[object]", cls))
     kwargs: dict[str, Any] = {}
     for f in dataclasses.fields(cls):  # type: ignore[arg-type]
         if f.name in data:
@@ -37,6 +38,11 @@ def load(cls: type[D], data: Mapping[str, Any]) -> D:
             if fits:
                 kwargs[f.name] = value
     return cls(**kwargs)
+
+
+@functools.cache  # a class's hints never change; resolving them compiles every annotation (the profile's typing cost)
+def _hints(cls: type) -> dict[str, Any]:
+    return get_type_hints(cls)
 
 
 def dump(draft: object) -> dict[str, Any]:
