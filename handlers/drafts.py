@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import types
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, Union, cast, get_args, get_origin, get_type_hints
 
@@ -30,7 +30,7 @@ D = TypeVar("D")
 
 def load(cls: type[D], data: Mapping[str, Any]) -> D:
     """The draft ``cls`` from stored data; what is missing or mistyped takes its default."""
-    hints = _hints(cast("type[object]", cls))
+    hints = _hints(cast(Hashable, cls))
     kwargs: dict[str, Any] = {}
     for f in dataclasses.fields(cls):  # type: ignore[arg-type]
         if f.name in data:
@@ -41,7 +41,7 @@ def load(cls: type[D], data: Mapping[str, Any]) -> D:
 
 
 @functools.cache  # a class's hints never change; resolving them compiles every annotation (the profile's typing cost)
-def _hints(cls: type) -> dict[str, Any]:
+def _hints(cls: Hashable) -> dict[str, Any]:
     return get_type_hints(cls)
 
 
