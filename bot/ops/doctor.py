@@ -73,9 +73,11 @@ async def doctor(
     checks.append(_check_running(settings))
     checks.append(_check_files(settings))
     checks.append(_check_disk(settings))
-    checks.append(_check_time(settings, server_dates, now))
-    checks.append(_check_holidays(settings, now))
-    checks.append(_check_backups(settings, backup_folder, now))
+    # the doctor checks this machine's own clock, so it reads it (tests pass ``now``)
+    current = now or datetime.now(UTC)  # wall-clock ok
+    checks.append(_check_time(settings, server_dates, current))
+    checks.append(_check_holidays(settings, current))
+    checks.append(_check_backups(settings, backup_folder, current))
     return checks
 
 
@@ -246,7 +248,7 @@ async def _server_date(base_url: str, timeout: float) -> tuple[datetime, float] 
         return None
     if server.tzinfo is None:
         server = server.replace(tzinfo=UTC)
-    return server, (datetime.now(UTC) - server).total_seconds()
+    return server, (datetime.now(UTC) - server).total_seconds()  # wall-clock ok: the skew of this machine's clock
 
 
 def _check_running(settings: Settings) -> Check:
@@ -376,7 +378,7 @@ def _check_disk(settings: Settings) -> Check:
 
 
 def _check_time(
-    settings: Settings, server_dates: list[tuple[str, datetime, float]], now: datetime | None
+    settings: Settings, server_dates: list[tuple[str, datetime, float]], current: datetime
 ) -> Check:
     try:
         tz = ZoneInfo(settings.timezone)
@@ -385,7 +387,6 @@ def _check_time(
             "time", False, f"time zone {settings.timezone!r} is unknown",
             "set general.timezone to an IANA name like Asia/Ho_Chi_Minh; install tzdata if none is known",
         )  # fmt: skip
-    current = now or datetime.now(UTC)
     local = current.astimezone(tz)
     if current.year < 2025 or current.year > 2100:
         return Check(
@@ -407,9 +408,9 @@ def _check_time(
     return Check("time", True, f"{settings.timezone}, now {local:%H:%M %d/%m/%Y}{compared}")
 
 
-def _check_holidays(settings: Settings, now: datetime | None) -> Check:
+def _check_holidays(settings: Settings, now: datetime) -> Check:
     """This year's and next year's days off, for the office to compare with the government's announcement."""
-    year = (now or datetime.now(UTC)).astimezone(settings.tz).year
+    year = now.astimezone(settings.tz).year
     calendar = WorkCalendar(settings.calendar)
     years = [
         f"{y}: " + ", ".join(d.strftime("%d/%m") for d in calendar.holidays_of(y)) for y in (year, year + 1)
@@ -418,7 +419,7 @@ def _check_holidays(settings: Settings, now: datetime | None) -> Check:
     return Check("holidays", True, f"{source}; " + "; ".join(years))
 
 
-def _check_backups(settings: Settings, folder: Path | None, now: datetime | None) -> Check:
+def _check_backups(settings: Settings, folder: Path | None, now: datetime) -> Check:
     folder = folder or configured_backup_folder(settings)
     if folder is None:
         return Check("backups", True, "no backup folder configured (scheduled backups are off)")
@@ -429,7 +430,7 @@ def _check_backups(settings: Settings, folder: Path | None, now: datetime | None
             f"run `dlxh backup {folder / 'first'}` now; the daily job keeps them from then on",
         )  # fmt: skip
     path, made = newest
-    age = (now or datetime.now(UTC)) - made
+    age = now - made
     hours = age.total_seconds() / 3600
     if age > BACKUP_MAX_AGE:
         return Check(

@@ -153,7 +153,7 @@ async def _orphans(db: Database, files: FileStore, now: datetime) -> list[str]:
     """Files older than :data:`ORPHAN_GRACE` at ``now`` that no attachment, pending message or draft names."""
     texts = await privacy.list_referenced_texts(db.reader)
     named = {m.group(0) for text in texts for m in _REF_RE.finditer(text)}
-    limit = (now - ORPHAN_GRACE).timestamp()  # the app's clock (the system's in production), not time.time()
+    limit = (now - ORPHAN_GRACE).timestamp()  # the app's clock (the system's in production)
     out = []
     for rel in store_files(files.root):
         if rel in named or not _REF_RE.fullmatch(rel):
