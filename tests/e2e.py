@@ -16,8 +16,9 @@ from typing import Any
 from bot.app import App, build_app
 from bot.core.clock import TEST_START_VARIABLE, Clock, TickingClock
 from bot.emulator import SimUser, TelegramEmulator
+from bot.emulator.zalo import ZaloEmulator
 from tests.conftest import PINNED, make_settings
-from tests.seed import invite_code
+from tests.seed import invite_code, seed_units
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,6 +49,34 @@ async def join(
     welcome = await user.next_message()
     assert (welcome.text or "").startswith(f"Chào mừng đồng chí {name}!"), welcome.text
     return user
+
+
+async def join_either(
+    app: App, emu: Any, user_id: int | str, name: str, unit: str, role: str = "member", *, at: datetime
+) -> Any:
+    """``name`` joins ``unit`` as ``role`` on either emulator (``/start CODE`` on Telegram, the bare code on Zalo)
+    with an invite made ``at`` that instant; the welcome is read."""
+    code = await invite_code(app.services.db, app.settings, at, unit, role, name)
+    user = emu.user(user_id, name)
+    await user.send_text(f"/start {code}" if isinstance(emu, TelegramEmulator) else code)
+    await user.next_message(timeout=10)
+    return user
+
+
+@asynccontextmanager
+async def running_both(
+    tmp_path: Path, tg: TelegramEmulator, zl: ZaloEmulator, *, clock: Clock, seeded_at: datetime
+) -> AsyncIterator[App]:
+    """The app in this process on both emulators (Telegram and Zalo), on ``clock``, the small unit tree seeded."""
+    zalo = {"enabled": True, "base_url": zl.base_url, "poll_timeout": 1}
+    settings = emulator_settings(tmp_path, tg, zalo=zalo)
+    app = build_app(settings, clock=clock, telegram_token=tg.token, zalo_token=zl.token)
+    await app.start()
+    try:
+        await seed_units(app.services.db, seeded_at)
+        yield app
+    finally:
+        await app.stop()
 
 
 def process_env(start: datetime = PINNED, **variables: str) -> dict[str, str]:

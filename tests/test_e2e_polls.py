@@ -7,20 +7,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.app import App, build_app
+from bot.app import App
 from bot.core.clock import ManualClock
 from bot.core.texts import t
 from bot.emulator import TelegramEmulator
 from bot.emulator.zalo import ZaloEmulator
 from storage import polls as pl
+from tests import e2e
 from tests.conftest import PINNED
-from tests.e2e import emulator_settings
-from tests.seed import invite_code, seed_units
 
 NOW = PINNED  # Tuesday 10:00 in Hanoi
 CLOSES = "17:00 11/11/2026"  # "17:00 tomorrow"
@@ -34,25 +34,11 @@ async def emus() -> AsyncIterator[tuple[TelegramEmulator, ZaloEmulator]]:
 
 @pytest.fixture
 async def app(tmp_path: Path, emus: tuple[TelegramEmulator, ZaloEmulator]) -> AsyncIterator[App]:
-    tg, zl = emus
-    settings = emulator_settings(
-        tmp_path, tg, zalo={"enabled": True, "base_url": zl.base_url, "poll_timeout": 1}
-    )
-    application = build_app(settings, clock=ManualClock(NOW), telegram_token=tg.token, zalo_token=zl.token)
-    await application.start()
-    try:
-        await seed_units(application.services.db, NOW)
+    async with e2e.running_both(tmp_path, *emus, clock=ManualClock(NOW), seeded_at=NOW) as application:
         yield application
-    finally:
-        await application.stop()
 
 
-async def join(app: App, emu: Any, uid: int | str, name: str, unit: str, role: str = "member") -> Any:
-    code = await invite_code(app.services.db, app.settings, NOW, unit, role, name)
-    user = emu.user(uid, name)
-    await user.send_text(f"/start {code}" if isinstance(emu, TelegramEmulator) else code)
-    await user.next_message(timeout=10)
-    return user
+join = partial(e2e.join_either, at=NOW)
 
 
 async def create_poll(leader: Any) -> str:
