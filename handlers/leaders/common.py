@@ -71,3 +71,16 @@ async def load_for(ctx: Context, number: int | None) -> iss.Issue | None:
 def short(text: str, limit: int) -> str:
     """``text`` cut to ``limit`` characters, with an ellipsis when cut."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def issue_line(ctx: Context, issue: iss.Issue) -> str:
+    """One issue as a line of a list (/open, /overdue, /find): number, severity, title, state, overdue mark."""
+    overdue = issue.state in iss.OPEN_STATES and issue.handle_due_at < ctx.now
+    return ctx.t(
+        "list.line",
+        number=issue.id,
+        icon=ICONS.get(issue.severity, ""),
+        title=short(issue.title, 40),
+        state=ctx.t(f"state.{issue.state}"),
+        overdue=ctx.t("card.overdue") if overdue else "",
+    )

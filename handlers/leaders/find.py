@@ -19,7 +19,7 @@ from handlers import access, flow
 from handlers.choose import fold, match_option
 from handlers.context import Context
 from handlers.drafts import FindDraft, draft_of
-from handlers.leaders.common import ICONS, LIST_PAGE, short
+from handlers.leaders.common import LIST_PAGE, issue_line
 from handlers.numbers import parse_count
 from storage import issues as iss
 from storage import units as un
@@ -159,22 +159,10 @@ async def search(ctx: Context, query: FindQuery) -> list[iss.Issue]:
     return found
 
 
-def _line(ctx: Context, issue: iss.Issue) -> str:
-    overdue = issue.state in iss.OPEN_STATES and issue.handle_due_at < ctx.now
-    return ctx.t(
-        "list.line",
-        number=issue.id,
-        icon=ICONS.get(issue.severity, ""),
-        title=short(issue.title, 40),
-        state=ctx.t(f"state.{issue.state}"),
-        overdue=ctx.t("card.overdue") if overdue else "",
-    )
-
-
 async def show_results(ctx: Context, query: FindQuery, units: list[un.Unit]) -> None:
     found = await search(ctx, query)
     choices = [
-        [Choice(_line(ctx, i), encode(IssueButton(IssueAction.CARD, i.id)))] for i in found[:LIST_PAGE]
+        [Choice(issue_line(ctx, i), encode(IssueButton(IssueAction.CARD, i.id)))] for i in found[:LIST_PAGE]
     ]
     ctx.reply(ctx.t("find.header", text=describe(ctx, query, units), count=len(found)), choices=choices)
 

@@ -6,7 +6,7 @@ from bot.core.buttons import IssueAction, IssueButton, ListKind, ListPage, encod
 from bot.core.messages import Choice
 from handlers import access
 from handlers.context import Context
-from handlers.leaders.common import ICONS, LIST_PAGE, short
+from handlers.leaders.common import LIST_PAGE, issue_line
 from storage import issues as iss
 
 
@@ -23,7 +23,7 @@ async def show_list(ctx: Context, kind: str, page: int) -> None:
         ctx.tx, units, overdue_at=overdue_at, limit=LIST_PAGE, offset=page * LIST_PAGE
     )
     visible = [i for i in rows if await access.leads(ctx.tx, ctx.settings, ctx.member, i)]
-    choices = [[Choice(_line(ctx, i), encode(IssueButton(IssueAction.CARD, i.id)))] for i in visible]
+    choices = [[Choice(issue_line(ctx, i), encode(IssueButton(IssueAction.CARD, i.id)))] for i in visible]
     nav = []
     if page > 0:
         nav.append(Choice(ctx.t("units.prev"), encode(ListPage(ListKind(kind), page - 1))))
@@ -33,18 +33,6 @@ async def show_list(ctx: Context, kind: str, page: int) -> None:
         choices.append(nav)
     header = "list.overdue_header" if kind == "overdue" else "list.open_header"
     ctx.reply(ctx.t(header, count=total, page=page + 1, pages=pages), choices=choices)
-
-
-def _line(ctx: Context, issue: iss.Issue) -> str:
-    overdue = issue.state in iss.OPEN_STATES and issue.handle_due_at < ctx.now
-    return ctx.t(
-        "list.line",
-        number=issue.id,
-        icon=ICONS.get(issue.severity, ""),
-        title=short(issue.title, 40),
-        state=ctx.t(f"state.{issue.state}"),
-        overdue=ctx.t("card.overdue") if overdue else "",
-    )
 
 
 async def cmd_open(ctx: Context) -> None:
