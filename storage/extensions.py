@@ -17,7 +17,7 @@ from typing import Any
 
 from storage.db import Tx
 from storage.issues import OPEN_STATES
-from storage.timeutil import from_ts, ts
+from storage.timeutil import from_ts, required_ts, ts
 
 STATES = (
     "pending",
@@ -42,18 +42,13 @@ class ExtensionRequest:
 
     @classmethod
     def from_row(cls, row: Any) -> ExtensionRequest:
-        def req(key: str) -> datetime:
-            value = from_ts(row[key])
-            assert value is not None
-            return value
-
         return cls(
             id=row["id"],
             issue_id=row["issue_id"],
             requested_by=row["requested_by"],
-            requested_at=req("requested_at"),
-            old_due_at=req("old_due_at"),
-            new_due_at=req("new_due_at"),
+            requested_at=required_ts(row["requested_at"]),
+            old_due_at=required_ts(row["old_due_at"]),
+            new_due_at=required_ts(row["new_due_at"]),
             reason=row["reason"],
             state=row["state"],
             decided_by=row["decided_by"],

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.core.enums import IssueState
 from storage.db import Tx
-from storage.timeutil import from_ts, ts
+from storage.timeutil import from_ts, required_ts, ts
 
 OPEN_STATES = ("new", "acknowledged", "assigned", "reopened")
 
@@ -38,11 +38,6 @@ class Issue:
 
     @classmethod
     def from_row(cls, row: Any) -> Issue:
-        def req(key: str) -> datetime:
-            value = from_ts(row[key])
-            assert value is not None
-            return value
-
         return cls(
             id=row["id"],
             title=row["title"],
@@ -53,10 +48,10 @@ class Issue:
             state=IssueState(row["state"]),
             place=row["place"],
             created_by=row["created_by"],
-            created_at=req("created_at"),
-            updated_at=req("updated_at"),
-            ack_due_at=req("ack_due_at"),
-            handle_due_at=req("handle_due_at"),
+            created_at=required_ts(row["created_at"]),
+            updated_at=required_ts(row["updated_at"]),
+            ack_due_at=required_ts(row["ack_due_at"]),
+            handle_due_at=required_ts(row["handle_due_at"]),
             acknowledged_at=from_ts(row["acknowledged_at"]),
             resolved_at=from_ts(row["resolved_at"]),
             closed_at=from_ts(row["closed_at"]),

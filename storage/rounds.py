@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from storage.db import Tx
-from storage.timeutil import from_ts, ts
+from storage.timeutil import from_ts, required_ts, ts
 
 
 @dataclass(frozen=True)
@@ -23,17 +23,12 @@ class Round:
 
     @classmethod
     def from_row(cls, row: Any) -> Round:
-        def req(key: str) -> datetime:
-            value = from_ts(row[key])
-            assert value is not None
-            return value
-
         return cls(
             row["id"],
             row["period"],
-            req("opens_at"),
-            req("closes_at"),
-            req("briefing_at"),
+            required_ts(row["opens_at"]),
+            required_ts(row["closes_at"]),
+            required_ts(row["briefing_at"]),
             row["state"],
             from_ts(row["opened_at"]),
             from_ts(row["closed_at"]),

@@ -23,3 +23,11 @@ def from_ts(value: str | None) -> datetime | None:
         # which matters when a digest or a card reads thousands of rows
         return datetime.fromisoformat(value)
     return datetime.strptime(value, FORMAT).replace(tzinfo=UTC)
+
+
+def required_ts(value: str | None) -> datetime:
+    """A NOT NULL timestamp column as a datetime (``from_ts`` for a column that cannot be empty)."""
+    parsed = from_ts(value)
+    if parsed is None:
+        raise ValueError("a required timestamp is missing")
+    return parsed
