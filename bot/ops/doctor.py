@@ -248,7 +248,8 @@ async def _server_date(base_url: str, timeout: float) -> tuple[datetime, float] 
         return None
     if server.tzinfo is None:
         server = server.replace(tzinfo=UTC)
-    return server, (datetime.now(UTC) - server).total_seconds()  # wall-clock ok: the skew of this machine's clock
+    skew = datetime.now(UTC) - server  # wall-clock ok: this machine's clock against the server's
+    return server, skew.total_seconds()
 
 
 def _check_running(settings: Settings) -> Check:
